@@ -1,0 +1,50 @@
+/* portscope's entry point: global options and the table of subcommands. Each subcommand
+ * lives in its own file and exports only cmd_<name>(argc, argv). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd_struct commands[] = {
+	{ "list", cmd_list, "local listening sockets and their owners (-a: every socket)" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: portscope COMMAND [OPTIONS]\n"
+	      "       portscope --version\n\n"
+	      "commands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'portscope COMMAND --help' describes a command's options.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return PS_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("portscope %s\n", PS_VERSION);
+		return ps_cli_finish(PS_EXIT_OK);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return ps_cli_finish(PS_EXIT_OK);
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return ps_cli_finish(commands[i].fn(argc - 1, argv + 1));
+	}
+	if (argv[1][0] == '-')
+		return ps_usage("unknown option '%s' (a command comes first: portscope list ...)", argv[1]);
+	return ps_usage("unknown command '%s' (see 'portscope --help')", argv[1]);
+}

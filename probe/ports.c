@@ -1,0 +1,276 @@
+/* Port specs, IANA classes (RFC 6335), this host's ephemeral range and the services
+ * database. The services database is loaded once into a sorted table, because
+ * getservbyport() re-reads /etc/services on every call and a 20,000-socket listing
+ * would pay for that 20,000 times. */
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/ports.h"
+
+void ps_portset_clear(struct ps_portset *set)
+{
+	memset(set, 0, sizeof(*set));
+}
+
+void ps_portset_add_range(struct ps_portset *set, unsigned lo, unsigned hi)
+{
+	for (unsigned p = lo; p <= hi && p <= 65535; p++) {
+		uint64_t bit = UINT64_C(1) << (p & 63);
+
+		if (!(set->bits[p >> 6] & bit)) {
+			set->bits[p >> 6] |= bit;
+			set->count++;
+		}
+	}
+}
+
+int ps_portset_next(const struct ps_portset *set, unsigned from)
+{
+	while (from <= 65535) {
+		uint64_t w = set->bits[from >> 6] >> (from & 63);
+
+		if (w)
+			return (int)(from + (unsigned)__builtin_ctzll(w));
+		from = (from | 63) + 1;
+	}
+	return -1;
+}
+
+enum ps_port_class ps_ports_class(unsigned port)
+{
+	if (port <= 1023)
+		return PS_CLASS_WELL_KNOWN;
+	if (port <= 49151)
+		return PS_CLASS_REGISTERED;
+	return PS_CLASS_DYNAMIC;
+}
+
+static const char *const class_names[] = {
+	[PS_CLASS_WELL_KNOWN] = "well-known",
+	[PS_CLASS_REGISTERED] = "registered",
+	[PS_CLASS_DYNAMIC] = "dynamic",
+};
+
+const char *ps_ports_class_name(enum ps_port_class cls)
+{
+	return class_names[cls];
+}
+
+int ps_ports_class_parse(const char *name, enum ps_port_class *cls)
+{
+	for (size_t i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++) {
+		if (strcmp(name, class_names[i]) == 0) {
+			*cls = (enum ps_port_class)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Parse a decimal port 0-65535 occupying all of s[0..len). Returns it, or -1. */
+static long parse_port_number(const char *s, size_t len)
+{
+	long v = 0;
+
+	if (len == 0 || len > 5)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= 65535 ? v : -2;
+}
+
+static int add_item(const char *item, const char *proto, bool allow_zero,
+		    struct ps_portset *set, ps_err *err)
+{
+	unsigned lo_min = allow_zero ? 0 : 1;
+	enum ps_port_class cls;
+	const char *dash;
+	long lo, hi;
+	int svc;
+
+	if (*item == '\0')
+		return ps_err_set(err, "empty item in port spec");
+	if (strcmp(item, "-") == 0 || strcmp(item, "all") == 0) {
+		ps_portset_add_range(set, 1, 65535);
+		return 0;
+	}
+	if (ps_ports_class_parse(item, &cls) == 0) {
+		static const unsigned bounds[][2] = { { 0, 1023 }, { 1024, 49151 }, { 49152, 65535 } };
+		unsigned a = bounds[cls][0] < lo_min ? lo_min : bounds[cls][0];
+
+		ps_portset_add_range(set, a, bounds[cls][1]);
+		return 0;
+	}
+	if (isdigit((unsigned char)*item)) {
+		dash = strchr(item, '-');
+		lo = parse_port_number(item, dash ? (size_t)(dash - item) : strlen(item));
+		hi = dash ? parse_port_number(dash + 1, strlen(dash + 1)) : lo;
+		if (lo == -2 || hi == -2)
+			return ps_err_set(err, "invalid port '%s' (%u-65535)", item, lo_min);
+		if (lo < 0 || hi < 0)
+			return ps_err_set(err, "invalid port '%s'", item);
+		if (lo < (long)lo_min || hi < (long)lo_min)
+			return ps_err_set(err, "invalid port '%s' (%u-65535)", item, lo_min);
+		if (lo > hi)
+			return ps_err_set(err, "invalid range '%s' (start above end)", item);
+		ps_portset_add_range(set, (unsigned)lo, (unsigned)hi);
+		return 0;
+	}
+	svc = ps_ports_service_port(item, proto);
+	if (svc < 0)
+		return ps_err_set(err, "unknown service '%s'", item);
+	ps_portset_add_range(set, (unsigned)svc, (unsigned)svc);
+	return 0;
+}
+
+int ps_ports_parse_spec(const char *spec, const char *proto, bool allow_zero,
+			struct ps_portset *set, ps_err *err)
+{
+	char item[128];
+	const char *p = spec, *comma;
+	size_t len;
+
+	ps_portset_clear(set);
+	if (!spec || !*spec)
+		return ps_err_set(err, "empty port spec");
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len >= sizeof(item))
+			return ps_err_set(err, "invalid port '%.*s...'", 32, p);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (add_item(item, proto, allow_zero, set, err) < 0)
+			return -1;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+bool ps_ports_ephemeral(unsigned port)
+{
+	static int lo = -1, hi = -1;
+
+	if (lo < 0) {
+		FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+
+		/* The kernel's default when the file is unreadable (no /proc). */
+		lo = 32768;
+		hi = 60999;
+		if (f) {
+			int a, b;
+
+			if (fscanf(f, "%d %d", &a, &b) == 2 && a >= 0 && b <= 65535 && a <= b) {
+				lo = a;
+				hi = b;
+			}
+			fclose(f);
+		}
+	}
+	return (int)port >= lo && (int)port <= hi;
+}
+
+struct svc_entry {
+	uint16_t port;
+	uint8_t proto;
+	char name[29];
+};
+
+static struct svc_entry *svc_table;
+static size_t svc_count;
+static bool svc_loaded;
+
+static int svc_cmp(const void *a, const void *b)
+{
+	const struct svc_entry *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return (int)x->port - (int)y->port;
+}
+
+static void svc_load(void)
+{
+	size_t cap = 0;
+	struct servent *se;
+
+	svc_loaded = true;
+	setservent(1);
+	while ((se = getservent()) != NULL) {
+		int proto;
+
+		if (strcmp(se->s_proto, "tcp") == 0)
+			proto = IPPROTO_TCP;
+		else if (strcmp(se->s_proto, "udp") == 0)
+			proto = IPPROTO_UDP;
+		else
+			continue;
+		if (svc_count == cap) {
+			size_t ncap = cap ? cap * 2 : 512;
+			struct svc_entry *n = realloc(svc_table, ncap * sizeof(*n));
+
+			if (!n)
+				break;	/* a partial table only costs names */
+			svc_table = n;
+			cap = ncap;
+		}
+		svc_table[svc_count].port = ntohs((uint16_t)se->s_port);
+		svc_table[svc_count].proto = (uint8_t)proto;
+		snprintf(svc_table[svc_count].name, sizeof(svc_table[0].name), "%s", se->s_name);
+		svc_count++;
+	}
+	endservent();
+	/* A stable sort keeps the first name listed for a port, as getservbyport does. */
+	for (size_t i = 1; i < svc_count; i++) {
+		struct svc_entry t = svc_table[i];
+		size_t j = i;
+
+		if (svc_cmp(&svc_table[j - 1], &t) <= 0)
+			continue;
+		while (j > 0 && svc_cmp(&svc_table[j - 1], &t) > 0) {
+			svc_table[j] = svc_table[j - 1];
+			j--;
+		}
+		svc_table[j] = t;
+	}
+}
+
+const char *ps_ports_service(unsigned port, int proto)
+{
+	size_t lo = 0, hi;
+
+	if (!svc_loaded)
+		svc_load();
+	hi = svc_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct svc_entry *e = &svc_table[mid];
+
+		if (e->proto < proto || (e->proto == proto && e->port < port))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < svc_count && svc_table[lo].proto == proto && svc_table[lo].port == port)
+		return svc_table[lo].name;
+	return NULL;
+}
+
+int ps_ports_service_port(const char *name, const char *proto)
+{
+	struct servent *se = getservbyname(name, proto);
+
+	if (!se && !proto)
+		se = getservbyname(name, "udp");
+	return se ? ntohs((uint16_t)se->s_port) : -1;
+}

@@ -1,0 +1,362 @@
+/* The inet_diag dump: a parser from netlink bytes to struct sock_rec, and the loop that
+ * asks the kernel for one (protocol, family) dump at a time. Filtering by state happens in
+ * the kernel (idiag_states); everything else is left to the caller. */
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "probe/sockdiag.h"
+
+/* Big enough for the largest chunk the kernel builds for a dump (32 KiB skbs). */
+#define DUMP_BUF_SIZE (64 * 1024)
+/* Socket churn can interrupt a dump again and again; past this we say so. */
+#define DUMP_MAX_TRIES 16
+
+void ps_sockvec_free(struct ps_sockvec *sv)
+{
+	free(sv->v);
+	sv->v = NULL;
+	sv->len = sv->cap = 0;
+}
+
+static struct sock_rec *sockvec_push(struct ps_sockvec *sv)
+{
+	if (sv->len == sv->cap) {
+		size_t ncap = sv->cap ? sv->cap * 2 : 256;
+		struct sock_rec *n = realloc(sv->v, ncap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		sv->v = n;
+		sv->cap = ncap;
+	}
+	return &sv->v[sv->len++];
+}
+
+static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockvec *out,
+		     ps_err *err)
+{
+	const struct inet_diag_msg *m;
+	const struct nlattr *attr;
+	struct sock_rec *r;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return ps_err_set(err, "netlink: truncated inet_diag message");
+	m = mnl_nlmsg_get_payload(nlh);
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+		return 0;
+	r = sockvec_push(out);
+	if (!r)
+		return ps_err_set(err, "out of memory");
+	memset(r, 0, sizeof(*r));
+	r->proto = proto;
+	r->family = m->idiag_family;
+	r->state = m->idiag_state;
+	r->v6only = -1;
+	r->local_port = ntohs(m->id.idiag_sport);
+	r->remote_port = ntohs(m->id.idiag_dport);
+	r->ifindex = m->id.idiag_if;
+	r->uid = m->idiag_uid;
+	r->inode = m->idiag_inode;
+	r->recv_q = m->idiag_rqueue;
+	r->send_q = m->idiag_wqueue;
+	memcpy(&r->local, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
+	memcpy(&r->remote, m->id.idiag_dst, m->idiag_family == AF_INET ? 4 : 16);
+
+	/* Unknown attributes are skipped; a known one of the wrong size is ignored rather
+	 * than trusted, so an odd kernel costs a field, never a bad read. */
+	mnl_attr_for_each(attr, nlh, sizeof(*m)) {
+		if (mnl_attr_get_type(attr) == INET_DIAG_SKV6ONLY &&
+		    mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
+			r->v6only = mnl_attr_get_u8(attr) ? 1 : 0;
+	}
+	return 0;
+}
+
+int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sockvec *out,
+		      ps_err *err)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)len;
+	bool intr = false;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			intr = true;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_DONE:
+			/* A dump's DONE carries an int: negative errno when it failed late. */
+			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+				int e = *(const int *)mnl_nlmsg_get_payload(nlh);
+
+				if (e < 0)
+					return ps_err_set(err, "netlink: dump failed: %s", strerror(-e));
+			}
+			return intr ? -2 : 1;
+		case NLMSG_ERROR: {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return ps_err_set(err, "netlink: truncated error message");
+			if (e->error == 0)
+				continue;	/* an ack */
+			if (e->error == -ENOENT)
+				return ps_err_set(err, "netlink: sock_diag for %s is not available in this kernel",
+						  proto == IPPROTO_TCP ? "tcp" : "udp");
+			return ps_err_set(err, "netlink: %s", strerror(-e->error));
+		}
+		case NLMSG_NOOP:
+		case NLMSG_OVERRUN:
+			continue;
+		case SOCK_DIAG_BY_FAMILY:
+			if (parse_one(nlh, proto, out, err) < 0)
+				return -1;
+			continue;
+		default:
+			continue;
+		}
+	}
+	if (left != 0)
+		return ps_err_set(err, "netlink: malformed message in dump");
+	return intr ? -2 : 0;
+}
+
+/* One dump for (proto, family). Returns 0, -1 with err, or -2 when interrupted. */
+static int dump_one(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t family,
+		    uint32_t states, struct ps_sockvec *out, ps_err *err)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg;
+	uint32_t seq = (uint32_t)time(NULL);
+	unsigned portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int rc;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.nlh.nlmsg_seq = seq;
+	msg.req.sdiag_family = family;
+	msg.req.sdiag_protocol = proto;
+	msg.req.idiag_states = states;
+
+	if (mnl_socket_sendto(nl, &msg, sizeof(msg)) < 0)
+		return ps_err_set(err, "netlink: send: %s", strerror(errno));
+	for (;;) {
+		const struct nlmsghdr *h;
+
+		n = mnl_socket_recvfrom(nl, buf, DUMP_BUF_SIZE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ps_err_set(err, "netlink: receive: %s", strerror(errno));
+		}
+		/* Replies to an earlier, abandoned request are not ours. */
+		h = (const struct nlmsghdr *)buf;
+		if (n >= (ssize_t)sizeof(*h) && (h->nlmsg_seq != seq || h->nlmsg_pid != portid))
+			continue;
+		rc = ps_sockdiag_parse(buf, (size_t)n, proto, out, err);
+		if (rc == 1)
+			return 0;
+		if (rc < 0)
+			return rc;
+	}
+}
+
+int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, ps_err *err)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	struct mnl_socket *nl;
+	char *buf = NULL;
+	int ret = -1;
+
+	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (!nl)
+		return ps_err_set(err, "netlink: cannot open sock_diag socket: %s", strerror(errno));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ps_err_set(err, "netlink: bind: %s", strerror(errno));
+		goto end;
+	}
+	buf = malloc(DUMP_BUF_SIZE);
+	if (!buf) {
+		ps_err_set(err, "out of memory");
+		goto end;
+	}
+	for (size_t p = 0; p < 2; p++) {
+		uint32_t states = p == 0 ? q->tcp_states : q->udp_states;
+
+		if (!(q->protos & (1u << p)) || !states)
+			continue;
+		for (size_t f = 0; f < 2; f++) {
+			size_t mark = out->len;
+			int rc = -2, tries;
+
+			if (!(q->families & (1u << f)))
+				continue;
+			for (tries = 0; tries < DUMP_MAX_TRIES && rc == -2; tries++) {
+				out->len = mark;	/* never half-report an interrupted dump */
+				rc = dump_one(nl, buf, protos[p], families[f], states, out, err);
+			}
+			if (rc == -2) {
+				out->len = mark;
+				ps_err_set(err, "netlink: dump interrupted %d times by socket churn", tries);
+				goto end;
+			}
+			if (rc < 0)
+				goto end;
+		}
+	}
+	ret = 0;
+end:
+	free(buf);
+	mnl_socket_close(nl);
+	return ret;
+}
+
+static const char *const state_names[PS_SS_MAX] = {
+	[PS_SS_ESTABLISHED] = "established", [PS_SS_SYN_SENT] = "syn-sent",
+	[PS_SS_SYN_RECV] = "syn-recv", [PS_SS_FIN_WAIT1] = "fin-wait-1",
+	[PS_SS_FIN_WAIT2] = "fin-wait-2", [PS_SS_TIME_WAIT] = "time-wait",
+	[PS_SS_CLOSE] = "close", [PS_SS_CLOSE_WAIT] = "close-wait",
+	[PS_SS_LAST_ACK] = "last-ack", [PS_SS_LISTEN] = "listen",
+	[PS_SS_CLOSING] = "closing",
+};
+
+const char *ps_sock_state_name(const struct sock_rec *r)
+{
+	if (r->proto == IPPROTO_UDP && r->state == PS_SS_CLOSE)
+		return "unconn";
+	if (r->state > 0 && r->state < PS_SS_MAX)
+		return state_names[r->state];
+	return "unknown";
+}
+
+int ps_sock_state_parse(const char *name, unsigned *state)
+{
+	if (strcmp(name, "unconn") == 0) {
+		*state = PS_SS_CLOSE;
+		return 0;
+	}
+	for (unsigned i = 1; i < PS_SS_MAX; i++) {
+		if (strcmp(name, state_names[i]) == 0) {
+			*state = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+enum ps_exposure ps_sock_exposure(const struct sock_rec *r)
+{
+	const uint8_t *a = r->local.s6_addr;
+
+	if (r->family == AF_INET) {
+		if (a[0] == 127)
+			return PS_EXPOSE_LOOPBACK;
+		if (!a[0] && !a[1] && !a[2] && !a[3])
+			return PS_EXPOSE_ALL;
+		return PS_EXPOSE_SPECIFIC;
+	}
+	if (IN6_IS_ADDR_LOOPBACK(&r->local))
+		return PS_EXPOSE_LOOPBACK;
+	if (IN6_IS_ADDR_V4MAPPED(&r->local) && a[12] == 127)
+		return PS_EXPOSE_LOOPBACK;
+	if (IN6_IS_ADDR_UNSPECIFIED(&r->local))
+		return PS_EXPOSE_ALL;
+	return PS_EXPOSE_SPECIFIC;
+}
+
+static const char *const exposure_names[] = {
+	[PS_EXPOSE_LOOPBACK] = "loopback", [PS_EXPOSE_ALL] = "all",
+	[PS_EXPOSE_SPECIFIC] = "specific",
+};
+
+const char *ps_exposure_name(enum ps_exposure e)
+{
+	return exposure_names[e];
+}
+
+int ps_exposure_parse(const char *name, enum ps_exposure *e)
+{
+	for (size_t i = 0; i < sizeof(exposure_names) / sizeof(exposure_names[0]); i++) {
+		if (strcmp(name, exposure_names[i]) == 0) {
+			*e = (enum ps_exposure)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Most hosts have a handful of socket owners and devices: a short list is enough. */
+#define NAME_CACHE 32
+
+struct name_cache {
+	uint32_t key[NAME_CACHE];
+	char *name[NAME_CACHE];	/* NULL: looked up, not found */
+	size_t len;
+};
+
+static const char *cache_find(struct name_cache *c, uint32_t key, bool *found)
+{
+	for (size_t i = 0; i < c->len; i++) {
+		if (c->key[i] == key) {
+			*found = true;
+			return c->name[i];
+		}
+	}
+	*found = false;
+	return NULL;
+}
+
+static const char *cache_put(struct name_cache *c, uint32_t key, const char *name)
+{
+	char *copy = name ? strdup(name) : NULL;
+
+	if (c->len < NAME_CACHE) {
+		c->key[c->len] = key;
+		c->name[c->len++] = copy;
+	}
+	/* A full cache still answers, from a copy it keeps until exit. */
+	return copy;
+}
+
+const char *ps_sock_user(uint32_t uid)
+{
+	static struct name_cache cache;
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	bool found;
+	const char *name = cache_find(&cache, uid, &found);
+
+	if (found)
+		return name;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return cache_put(&cache, uid, NULL);
+	return cache_put(&cache, uid, res->pw_name);
+}
+
+const char *ps_sock_ifname(uint32_t ifindex)
+{
+	static struct name_cache cache;
+	char buf[IF_NAMESIZE];
+	bool found;
+	const char *name;
+
+	if (ifindex == 0)
+		return NULL;
+	name = cache_find(&cache, ifindex, &found);
+	if (found)
+		return name;
+	return cache_put(&cache, ifindex, if_indextoname(ifindex, buf));
+}

@@ -1,0 +1,10 @@
+/* Output formats every subcommand shares (-o table|json|ndjson|prom, and nagios for check). */
+#ifndef PS_FORMAT_H
+#define PS_FORMAT_H
+
+enum ps_format { PS_FMT_TABLE, PS_FMT_JSON, PS_FMT_NDJSON, PS_FMT_PROM, PS_FMT_NAGIOS };
+
+/* Parse a format name; returns 0, or -1 when it is not one. */
+int ps_format_parse(const char *name, enum ps_format *fmt);
+
+#endif

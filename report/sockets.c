@@ -1,0 +1,259 @@
+/* Socket records as a table (the ss -ltunp view), a JSON document with a summary, or
+ * NDJSON. Addresses are formatted here; every decision about a socket (state, exposure,
+ * owners) was made in probe/. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "probe/ports.h"
+#include "report/escape.h"
+#include "report/sockets.h"
+#include "report/table.h"
+
+const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len)
+{
+	inet_ntop(r->family, local ? (const void *)&r->local : (const void *)&r->remote, buf,
+		  (socklen_t)len);
+	return buf;
+}
+
+const char *ps_report_service(const struct sock_rec *r, const struct ps_sock_view *view)
+{
+	return view->numeric ? NULL : ps_ports_service(r->local_port, r->proto);
+}
+
+/* A listening or unconnected socket has no peer: the kernel reports a wildcard. */
+static bool has_peer(const struct sock_rec *r)
+{
+	if (r->remote_port != 0)
+		return true;
+	if (r->family == AF_INET)
+		return r->remote.s6_addr32[0] != 0;
+	return !IN6_IS_ADDR_UNSPECIFIED(&r->remote);
+}
+
+static size_t fmt_endpoint(const struct sock_rec *r, bool local, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *ifname = local ? ps_sock_ifname(r->ifindex) : NULL;
+	int n;
+
+	if (!local && !has_peer(r))
+		return (size_t)snprintf(buf, len, "*");
+	ps_report_addr(r, local, addr, sizeof(addr));
+	n = snprintf(buf, len, r->family == AF_INET6 ? "[%s%s%s]:%u" : "%s%s%s:%u", addr,
+		     ifname ? "%" : "", ifname ? ifname : "", local ? r->local_port : r->remote_port);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static size_t f_proto(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct sock_rec *r = rec;
+
+	(void)ctx;
+	return (size_t)snprintf(buf, len, "%s%s", r->proto == IPPROTO_TCP ? "tcp" : "udp",
+				r->family == AF_INET6 ? "6" : "");
+}
+
+static size_t f_state(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return (size_t)snprintf(buf, len, "%s", ps_sock_state_name(rec));
+}
+
+static size_t f_recvq(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return (size_t)snprintf(buf, len, "%u", ((const struct sock_rec *)rec)->recv_q);
+}
+
+static size_t f_sendq(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return (size_t)snprintf(buf, len, "%u", ((const struct sock_rec *)rec)->send_q);
+}
+
+static size_t f_local(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return fmt_endpoint(rec, true, buf, len);
+}
+
+static size_t f_peer(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return fmt_endpoint(rec, false, buf, len);
+}
+
+static size_t f_service(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const char *s = ps_report_service(rec, ctx);
+
+	return (size_t)snprintf(buf, len, "%s", s ? s : "-");
+}
+
+static size_t f_exposure(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct sock_rec *r = rec;
+	enum ps_exposure e = ps_sock_exposure(r);
+
+	(void)ctx;
+	/* A dual-stack wildcard takes IPv4 too: say so where the table has no v6only column. */
+	if (e == PS_EXPOSE_ALL && r->family == AF_INET6 && r->v6only == 0)
+		return (size_t)snprintf(buf, len, "all+v4");
+	return (size_t)snprintf(buf, len, "%s", ps_exposure_name(e));
+}
+
+static size_t f_user(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct sock_rec *r = rec;
+	const char *u = ps_sock_user(r->uid);
+
+	(void)ctx;
+	if (u)
+		return ps_escape(u, strlen(u), buf, len);
+	return (size_t)snprintf(buf, len, "%u", r->uid);
+}
+
+static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct sock_rec *r = rec;
+	size_t o = 0;
+
+	(void)ctx;
+	if (r->nprocs == 0)
+		return (size_t)snprintf(buf, len, "-");
+	for (uint32_t i = 0; i < r->nprocs && o + 8 < len; i++) {
+		const struct ps_proc *p = &r->procs[i];
+		int n;
+
+		if (i > 0)
+			buf[o++] = ',';
+		o += ps_escape(p->command, strlen(p->command), buf + o, len - o);
+		n = snprintf(buf + o, len - o, "(%d)", p->pid);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+	buf[o < len ? o : len - 1] = '\0';
+	return o < len ? o : len - 1;
+}
+
+static const struct ps_column sock_columns[] = {
+	{ "PROTO", f_proto, false },
+	{ "STATE", f_state, false },
+	{ "RECV-Q", f_recvq, true },
+	{ "SEND-Q", f_sendq, true },
+	{ "LOCAL", f_local, false },
+	{ "PEER", f_peer, false },
+	{ "SERVICE", f_service, false },
+	{ "EXPOSURE", f_exposure, false },
+	{ "USER", f_user, false },
+	{ "PROCESS", f_process, false },
+};
+
+void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
+			   const struct ps_sock_view *view)
+{
+	char addr[INET6_ADDRSTRLEN];
+	bool peer = has_peer(r);
+
+	ps_json_str(j, "proto", r->proto == IPPROTO_TCP ? "tcp" : "udp");
+	ps_json_str(j, "family", r->family == AF_INET ? "ipv4" : "ipv6");
+	ps_json_str(j, "state", ps_sock_state_name(r));
+	ps_json_str(j, "local_address", ps_report_addr(r, true, addr, sizeof(addr)));
+	ps_json_int(j, "local_port", r->local_port);
+	if (peer) {
+		ps_json_str(j, "remote_address", ps_report_addr(r, false, addr, sizeof(addr)));
+		ps_json_int(j, "remote_port", r->remote_port);
+	} else {
+		ps_json_null(j, "remote_address");
+		ps_json_null(j, "remote_port");
+	}
+	ps_json_str(j, "port_class", ps_ports_class_name(ps_ports_class(r->local_port)));
+	ps_json_bool(j, "ephemeral", ps_ports_ephemeral(r->local_port));
+	ps_json_str(j, "service", ps_report_service(r, view));
+	ps_json_str(j, "exposure", ps_exposure_name(ps_sock_exposure(r)));
+	ps_json_str(j, "interface", ps_sock_ifname(r->ifindex));
+	if (r->v6only < 0)
+		ps_json_null(j, "v6only");
+	else
+		ps_json_bool(j, "v6only", r->v6only);
+	ps_json_int(j, "uid", r->uid);
+	ps_json_str(j, "user", ps_sock_user(r->uid));
+	ps_json_int(j, "inode", r->inode);
+	ps_json_int(j, "recv_q", r->recv_q);
+	ps_json_int(j, "send_q", r->send_q);
+	ps_json_array(j, "processes");
+	for (uint32_t i = 0; i < r->nprocs; i++) {
+		ps_json_object(j, NULL);
+		ps_json_int(j, "pid", r->procs[i].pid);
+		ps_json_str(j, "command", r->procs[i].command);
+		ps_json_end(j);
+	}
+	ps_json_end(j);
+}
+
+static void write_summary(struct ps_json *j, const struct sock_rec *recs, size_t n)
+{
+	size_t proto[2] = { 0 }, cls[3] = { 0 }, exp[3] = { 0 }, fam[2] = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		proto[recs[i].proto == IPPROTO_UDP]++;
+		fam[recs[i].family == AF_INET6]++;
+		cls[ps_ports_class(recs[i].local_port)]++;
+		exp[ps_sock_exposure(&recs[i])]++;
+	}
+	ps_json_object(j, "summary");
+	ps_json_int(j, "total", (long long)n);
+	ps_json_object(j, "proto");
+	ps_json_int(j, "tcp", (long long)proto[0]);
+	ps_json_int(j, "udp", (long long)proto[1]);
+	ps_json_end(j);
+	ps_json_object(j, "family");
+	ps_json_int(j, "ipv4", (long long)fam[0]);
+	ps_json_int(j, "ipv6", (long long)fam[1]);
+	ps_json_end(j);
+	ps_json_object(j, "port_class");
+	for (int c = 0; c < 3; c++)
+		ps_json_int(j, ps_ports_class_name((enum ps_port_class)c), (long long)cls[c]);
+	ps_json_end(j);
+	ps_json_object(j, "exposure");
+	for (int e = 0; e < 3; e++)
+		ps_json_int(j, ps_exposure_name((enum ps_exposure)e), (long long)exp[e]);
+	ps_json_end(j);
+	ps_json_end(j);
+}
+
+int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *recs, size_t n,
+		      const struct ps_sock_view *view)
+{
+	struct ps_json j;
+
+	switch (fmt) {
+	case PS_FMT_JSON:
+		ps_json_init(&j, f, 2);
+		ps_json_begin_doc(&j, "list");
+		ps_json_array(&j, "sockets");
+		for (size_t i = 0; i < n; i++) {
+			ps_json_object(&j, NULL);
+			ps_report_sock_fields(&j, &recs[i], view);
+			ps_json_end(&j);
+		}
+		ps_json_end(&j);
+		write_summary(&j, recs, n);
+		ps_json_end_doc(&j);
+		return 0;
+	case PS_FMT_NDJSON:
+		for (size_t i = 0; i < n; i++) {
+			ps_json_init(&j, f, 0);
+			ps_json_object(&j, NULL);
+			ps_report_sock_fields(&j, &recs[i], view);
+			ps_json_end(&j);
+			putc_unlocked('\n', f);
+		}
+		return 0;
+	default:
+		return ps_table_render(f, sock_columns, sizeof(sock_columns) / sizeof(sock_columns[0]),
+				       recs, sizeof(*recs), n, view, view->table_flags);
+	}
+}

@@ -1,0 +1,30 @@
+/* Rendering socket records (list, audit, watch): table, JSON document, NDJSON. */
+#ifndef PS_REPORT_SOCKETS_H
+#define PS_REPORT_SOCKETS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "probe/sockdiag.h"
+#include "report/format.h"
+#include "report/json.h"
+
+struct ps_sock_view {
+	bool numeric;		/* -n: no service names */
+	unsigned table_flags;	/* PS_TABLE_COLOR */
+};
+
+/* Write the records in fmt (table, json or ndjson). Returns 0, or -1 on out of memory. */
+int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *recs, size_t n,
+		      const struct ps_sock_view *view);
+
+/* The fields of one socket record (DESIGN.md), into the object j has open. */
+void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
+			   const struct ps_sock_view *view);
+
+/* "127.0.0.1", "::1": the address of a record side into buf; returns buf. */
+const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len);
+/* The service name a view shows for r, or NULL. */
+const char *ps_report_service(const struct sock_rec *r, const struct ps_sock_view *view);
+
+#endif

@@ -1,0 +1,144 @@
+/* The column-table renderer. Every cell is formatted once into an arena, widths are
+ * taken from the arena, then rows are written with padding. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/table.h"
+
+#define CELL_MAX 512
+
+struct arena {
+	char *buf;
+	size_t len, cap;
+};
+
+static int arena_add(struct arena *a, const char *s, size_t n)
+{
+	if (a->len + n + 1 > a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 1 << 16;
+		char *nb;
+
+		while (ncap < a->len + n + 1)
+			ncap *= 2;
+		nb = realloc(a->buf, ncap);
+		if (!nb)
+			return -1;
+		a->buf = nb;
+		a->cap = ncap;
+	}
+	memcpy(a->buf + a->len, s, n);
+	a->len += n;
+	a->buf[a->len++] = '\0';
+	return 0;
+}
+
+static void pad(FILE *f, size_t n)
+{
+	static const char spaces[] = "                                ";
+
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		fwrite_unlocked(spaces, 1, k, f);
+		n -= k;
+	}
+}
+
+static void write_row(FILE *f, const struct ps_column *cols, size_t ncols, const size_t *width,
+		      const char *const *cell, const uint16_t *len)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		size_t gap = width[c] - len[c];
+		bool last = c + 1 == ncols;
+
+		if (cols[c].right)
+			pad(f, gap);
+		fwrite_unlocked(cell[c], 1, len[c], f);
+		if (!cols[c].right && !last)
+			pad(f, gap);
+		if (!last)
+			fwrite_unlocked("  ", 1, 2, f);
+	}
+	putc_unlocked('\n', f);
+}
+
+static int render(FILE *f, const struct ps_column *cols, size_t ncols, const void *recs,
+		  size_t recsize, const void *const *ptrs, size_t nrecs, const void *ctx,
+		  unsigned flags)
+{
+	struct arena a = { 0 };
+	size_t *off = NULL, *width = NULL;
+	uint16_t *lens = NULL;
+	const char **cell = NULL;
+	char buf[CELL_MAX];
+	int ret = -1;
+
+	off = malloc((nrecs * ncols + 1) * sizeof(*off));
+	lens = calloc(nrecs * ncols + ncols + 1, sizeof(*lens));
+	width = calloc(ncols, sizeof(*width));
+	cell = calloc(ncols + 1, sizeof(*cell));
+	if (!off || !lens || !width || !cell)
+		goto end;
+	for (size_t c = 0; c < ncols; c++)
+		width[c] = strlen(cols[c].header);
+	for (size_t r = 0; r < nrecs; r++) {
+		const void *rec = ptrs ? ptrs[r] : (const char *)recs + r * recsize;
+
+		for (size_t c = 0; c < ncols; c++) {
+			size_t n = cols[c].field(rec, ctx, buf, sizeof(buf));
+
+			if (n >= sizeof(buf))
+				n = sizeof(buf) - 1;
+			off[r * ncols + c] = a.len;
+			lens[r * ncols + c] = (uint16_t)n;
+			if (arena_add(&a, buf, n) < 0)
+				goto end;
+			if (n > width[c])
+				width[c] = n;
+		}
+	}
+
+	if (flags & PS_TABLE_COLOR)
+		fputs_unlocked("\033[1m", f);
+	for (size_t c = 0; c < ncols; c++) {
+		cell[c] = cols[c].header;
+		lens[nrecs * ncols + c] = (uint16_t)strlen(cols[c].header);
+	}
+	write_row(f, cols, ncols, width, cell, &lens[nrecs * ncols]);
+	if (flags & PS_TABLE_COLOR)
+		fputs_unlocked("\033[0m", f);
+	for (size_t r = 0; r < nrecs; r++) {
+		for (size_t c = 0; c < ncols; c++)
+			cell[c] = a.buf + off[r * ncols + c];
+		write_row(f, cols, ncols, width, cell, &lens[r * ncols]);
+	}
+	ret = 0;
+end:
+	free(a.buf);
+	free(off);
+	free(lens);
+	free(width);
+	free(cell);
+	return ret;
+}
+
+int ps_table_render(FILE *f, const struct ps_column *cols, size_t ncols, const void *recs,
+		    size_t recsize, size_t nrecs, const void *ctx, unsigned flags)
+{
+	return render(f, cols, ncols, recs, recsize, NULL, nrecs, ctx, flags);
+}
+
+int ps_table_render_ptrs(FILE *f, const struct ps_column *cols, size_t ncols,
+			 const void *const *recs, size_t nrecs, const void *ctx, unsigned flags)
+{
+	return render(f, cols, ncols, NULL, 0, recs, nrecs, ctx, flags);
+}
+
+bool ps_table_want_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fileno(f)) && !(nc && *nc);
+}

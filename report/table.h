@@ -1,0 +1,33 @@
+/* Column tables: a list of { header, field } drives the widths and the header line, so a
+ * column is one line in the caller's table. */
+#ifndef PS_TABLE_H
+#define PS_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Format one cell of rec into buf (escaped, printable); returns its length. */
+typedef size_t (*ps_field_fn)(const void *rec, const void *ctx, char *buf, size_t len);
+
+struct ps_column {
+	const char *header;
+	ps_field_fn field;
+	bool right;		/* right-align (numbers) */
+};
+
+#define PS_TABLE_COLOR 1u	/* bold header: only for a terminal without NO_COLOR */
+
+/* Render nrecs records (recsize bytes apart; ctx is passed to every field) with columns sized to their content; the last
+ * column is not padded. Returns 0, or -1 on out of memory. */
+int ps_table_render(FILE *f, const struct ps_column *cols, size_t ncols, const void *recs,
+		    size_t recsize, size_t nrecs, const void *ctx, unsigned flags);
+
+/* Same, for records given as an array of pointers. */
+int ps_table_render_ptrs(FILE *f, const struct ps_column *cols, size_t ncols,
+			 const void *const *recs, size_t nrecs, const void *ctx, unsigned flags);
+
+/* True when output to f should be coloured: a terminal and NO_COLOR unset. */
+bool ps_table_want_color(FILE *f);
+
+#endif

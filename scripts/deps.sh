@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install what portscope needs to build and test, from Debian packages. As root it runs
+# apt-get; otherwise it names the packages to install and fails.
+set -u
+
+need=""
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+command -v make >/dev/null 2>&1 || need="$need make"
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+command -v clang >/dev/null 2>&1 || need="$need clang"
+have_pc libmnl || need="$need libmnl-dev"
+have_pc jansson || need="$need libjansson-dev"
+have_pc criterion || need="$need libcriterion-dev"
+command -v ss >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || need="$need iproute2"
+command -v nft >/dev/null 2>&1 || need="$need nftables"
+[ -f /etc/services ] || need="$need netbase"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+for extra in ${PORTSCOPE_EXTRA_DEPS:-}; do
+	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
+done
+
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "portscope: missing build dependencies; install them with:" >&2
+	echo "  sudo apt-get install$need" >&2
+	exit 1
+fi
+echo "portscope: installing$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || { echo "portscope: apt-get update failed" >&2; exit 1; }
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $need >/dev/null ||
+	{ echo "portscope: apt-get install$need failed" >&2; exit 1; }

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Run every Criterion test binary in BUILD/tests (unit and integration) and the shell
+# tests in tests/sh, then print one closing line: "tests: N passed, N failed, N skipped".
+set -u
+build=${1:-build}
+export PORTSCOPE="$build/portscope"
+pass=0 fail=0 skip=0 failed_bins=""
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	log=$(mktemp)
+	# Integration tests compare against ss at one moment: one test at a time.
+	"$t" --jobs 1 --short-filename >"$log" 2>&1
+	rc=$?
+	line=$(grep 'Synthesis:' "$log" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+	s=$(grep -c 'SKIP' "$log")
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + s))
+	if [ "$rc" != 0 ] || [ -z "$line" ]; then
+		[ -z "$line" ] && fail=$((fail + 1))
+		failed_bins="$failed_bins $(basename "$t")"
+		cat "$log"
+	else
+		printf '%-28s %s\n' "$(basename "$t")" "$line" | sed 's/\[====\] //'
+		grep 'SKIP' "$log" | sed 's/^/    /'
+	fi
+	rm -f "$log"
+done
+for t in tests/sh/test_*.sh; do
+	[ -f "$t" ] || continue
+	log=$(mktemp)
+	sh "$t" >"$log" 2>&1
+	rc=$?
+	case $rc in
+	0) pass=$((pass + 1)); printf '%-28s ok\n' "$(basename "$t")" ;;
+	77) skip=$((skip + 1)); printf '%-28s skipped: %s\n' "$(basename "$t")" "$(tail -n 1 "$log")" ;;
+	*) fail=$((fail + 1)); failed_bins="$failed_bins $(basename "$t")"; cat "$log" ;;
+	esac
+	rm -f "$log"
+done
+echo "tests ($build): $pass passed, $fail failed, $skip skipped"
+[ -n "$failed_bins" ] && echo "failed:$failed_bins"
+[ "$fail" = 0 ] && [ -z "$failed_bins" ]
