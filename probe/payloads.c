@@ -154,7 +154,7 @@ int ps_payload_parse_text(const char *s, struct ps_payload *out, ps_err *err)
 	if (n < 0) {
 		if (bad && *bad == '\\')
 			return ps_err_set(err, "invalid escape '%.4s' in '%s'", bad, s);
-		return ps_err_set(err, "payload '%.20s...' longer than %d bytes", s, PS_PAYLOAD_MAX);
+		return ps_err_set(err, "payload '%.20s...' longer than %d bytes", s, PS_UDP_PAYLOAD_MAX);
 	}
 	out->len = (size_t)n;
 	out->name = "user";
@@ -196,7 +196,7 @@ int ps_payload_parse_hex(const char *s, struct ps_payload *out, ps_err *err)
 			return ps_err_set(err, "invalid hex digit '%c' in '%s'", p[1], s);
 		}
 		if (n >= sizeof(out->data))
-			return ps_err_set(err, "hex payload longer than %d bytes", PS_PAYLOAD_MAX);
+			return ps_err_set(err, "hex payload longer than %d bytes", PS_UDP_PAYLOAD_MAX);
 		out->data[n++] = (uint8_t)(hi << 4 | lo);
 		p += 2;
 	}

@@ -11,11 +11,11 @@
 #include "probe/err.h"
 
 /* The largest payload portscope sends: an IPv6 datagram that fits a 1500-byte MTU. */
-#define PS_PAYLOAD_MAX 1452
+#define PS_UDP_PAYLOAD_MAX 1452
 
 struct ps_payload {
 	const char *name;	/* "dns", "ntp", "snmp", "portscope", "user" */
-	uint8_t data[PS_PAYLOAD_MAX];
+	uint8_t data[PS_UDP_PAYLOAD_MAX];
 	size_t len;
 };
 

@@ -160,7 +160,7 @@ Test(payloads, hex)
 
 Test(payloads, too_long)
 {
-	static char big[2 * PS_PAYLOAD_MAX + 3];
+	static char big[2 * PS_UDP_PAYLOAD_MAX + 3];
 	struct ps_payload p;
 
 	memset(big, 'a', sizeof(big) - 1);
