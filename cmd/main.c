@@ -13,6 +13,7 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "local listening sockets and their owners (-a: every socket)" },
+	{ "serve", cmd_serve, "a responder: greets TCP connections, answers UDP datagrams" },
 };
 
 static void usage(FILE *f)
