@@ -1,0 +1,743 @@
+/* The TCP connect engine. Each attempt is a non-blocking socket and connect(); on
+ * loopback the kernel has usually decided by the time connect() returns, so a second
+ * connect() call reads the verdict at once (0: established, EALREADY: still waiting, an
+ * errno: refused or unreachable) and only undecided sockets go to epoll. Every attempt
+ * of a run has the same timeout, so attempts time out in the order they started: a FIFO
+ * list is the timer queue. Slots (one per attempt in flight) are the only memory that
+ * grows, and only up to the concurrency. */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/icmp6.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe/tcp.h"
+
+#define NIL UINT32_MAX
+#define NEVENTS 512
+#define EXPECT_BUF (PS_BANNER_MAX + 2 * PS_PAYLOAD_MAX)
+/* Without any descriptor for this long, the engine gives up instead of spinning. */
+#define FD_STARVE_NS (5ull * 1000000000ull)
+#define BACKOFF_MS 10
+
+enum phase { PH_FREE, PH_CONNECT, PH_SEND, PH_READ, PH_RELAUNCH };
+
+struct slot {
+	struct ps_probe_job job;
+	uint64_t start, deadline;	/* CLOCK_MONOTONIC ns of this attempt */
+	uint32_t prev, next;		/* links in the timer or relaunch list */
+	int fd;
+	float rtt_ms;			/* connect verdict, kept while sending/reading */
+	uint8_t phase, attempt;
+	bool registered;		/* fd is in the epoll set */
+	uint16_t sent, len, cap;
+	char *buf;			/* reply buffer, only for --send/--expect/--banner */
+};
+
+struct list {
+	uint32_t head, tail;
+};
+
+struct engine {
+	const struct ps_probe_opts *o;
+	ps_result_cb cb;
+	void *ctx;
+	ps_err *err;
+	int epfd;
+	struct slot *slots;
+	uint32_t nslots, maxslots;	/* allocated, and the concurrency */
+	uint32_t *freelist;
+	uint32_t nfree;
+	uint32_t used;			/* slots not free: in flight or waiting to relaunch */
+	uint32_t cap;			/* current in-flight cap, lowered on EMFILE */
+	struct list timers, relaunch;
+	uint64_t timeout_ns, interval_ns, next_launch;
+	uint64_t last_backoff, starve_since;
+	bool reading;			/* a reply is wanted after connect */
+};
+
+enum launch_rc { L_DONE, L_FLIGHT, L_BACKOFF, L_FATAL };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void list_push(struct engine *e, struct list *l, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+
+	s->next = NIL;
+	s->prev = l->tail;
+	if (l->tail != NIL)
+		e->slots[l->tail].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+static void list_del(struct engine *e, struct list *l, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+
+	if (s->prev != NIL)
+		e->slots[s->prev].next = s->next;
+	else
+		l->head = s->next;
+	if (s->next != NIL)
+		e->slots[s->next].prev = s->prev;
+	else
+		l->tail = s->prev;
+	s->prev = s->next = NIL;
+}
+
+/* A free slot index, growing the array up to the concurrency; NIL when none is left. */
+static uint32_t slot_get(struct engine *e)
+{
+	if (e->nfree == 0) {
+		uint32_t n = e->nslots ? e->nslots * 2 : 64;
+		struct slot *ns;
+		uint32_t *nf;
+
+		if (n > e->maxslots)
+			n = e->maxslots;
+		if (n <= e->nslots)
+			return NIL;
+		ns = realloc(e->slots, n * sizeof(*ns));
+		if (!ns)
+			return NIL;
+		e->slots = ns;
+		nf = realloc(e->freelist, n * sizeof(*nf));
+		if (!nf)
+			return NIL;
+		e->freelist = nf;
+		for (uint32_t i = n; i > e->nslots; i--) {
+			memset(&ns[i - 1], 0, sizeof(ns[i - 1]));
+			ns[i - 1].fd = -1;
+			e->freelist[e->nfree++] = i - 1;
+		}
+		e->nslots = n;
+	}
+	e->used++;
+	return e->freelist[--e->nfree];
+}
+
+static void slot_put(struct engine *e, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+
+	free(s->buf);
+	s->buf = NULL;
+	s->len = s->cap = s->sent = 0;
+	s->fd = -1;
+	s->phase = PH_FREE;
+	s->registered = false;
+	e->freelist[e->nfree++] = i;
+	e->used--;
+}
+
+/* Close an fd whose connection is established with a reset (SO_LINGER {1,0}): no
+ * FIN handshake and no TIME_WAIT, so a full-range scan does not pile up sockets on the
+ * target or use up our ephemeral ports. */
+static void close_reset(int fd)
+{
+	static const struct linger lg = { 1, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	(void)close(fd);
+}
+
+static void emit(struct engine *e, const struct ps_probe_job *job, enum ps_probe_state st,
+		 const char *reason, double rtt_ms, int errnum, const struct slot *s)
+{
+	struct probe_result r;
+
+	ps_result_from_job(&r, job, IPPROTO_TCP);
+	r.state = st;
+	r.reason = reason;
+	r.rtt_ms = rtt_ms;
+	if (errnum)
+		snprintf(r.error, sizeof(r.error), "%s", strerror(errnum));
+	if (s && s->buf && e->reading) {
+		size_t n = s->len < PS_BANNER_MAX ? s->len : PS_BANNER_MAX;
+
+		memcpy(r.banner, s->buf, n);
+		r.banner_len = n;
+		r.has_banner = n > 0;
+		if (e->o->expect)
+			r.expect_ok = s->len >= e->o->expect_len &&
+				      memmem(s->buf, s->len, e->o->expect, e->o->expect_len) != NULL;
+	} else if (e->o->expect) {
+		r.expect_ok = 0;
+	}
+	if (st == PS_PROBE_OPEN && e->o->expect)
+		r.reason = r.expect_ok ? "expect-matched" : "expect-mismatch";
+	e->cb(&r, e->ctx);
+}
+
+/* What the ICMP error queued on fd (IP_RECVERR) says, if anything: returns true and
+ * sets the state and reason when an ICMP destination-unreachable was read. */
+static bool icmp_verdict(int fd, enum ps_probe_state *st, const char **reason)
+{
+	char cbuf[512], dbuf[64];
+	struct iovec iov = { dbuf, sizeof(dbuf) };
+	struct msghdr msg = { 0 };
+	bool found = false;
+
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		return false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		const struct sock_extended_err *ee;
+
+		if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+		      (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+			continue;
+		ee = (const struct sock_extended_err *)CMSG_DATA(c);
+		if (ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == ICMP_DEST_UNREACH) {
+			found = true;
+			switch (ee->ee_code) {
+			case ICMP_NET_UNREACH: case ICMP_NET_UNKNOWN: case ICMP_NET_UNR_TOS:
+				*st = PS_PROBE_UNREACHABLE;
+				*reason = "icmp-net-unreachable";
+				break;
+			case ICMP_PORT_UNREACH:
+				/* A TCP stack answers with a reset: this came from a firewall. */
+				*st = PS_PROBE_FILTERED;
+				*reason = "icmp-port-unreachable";
+				break;
+			case ICMP_PROT_UNREACH:
+				*st = PS_PROBE_FILTERED;
+				*reason = "icmp-proto-unreachable";
+				break;
+			case ICMP_NET_ANO: case ICMP_HOST_ANO: case ICMP_PKT_FILTERED:
+			case ICMP_PREC_VIOLATION: case ICMP_PREC_CUTOFF:
+				*st = PS_PROBE_FILTERED;
+				*reason = "icmp-admin-prohibited";
+				break;
+			default:
+				*st = PS_PROBE_UNREACHABLE;
+				*reason = "icmp-host-unreachable";
+				break;
+			}
+		} else if (ee->ee_origin == SO_EE_ORIGIN_ICMP6 && ee->ee_type == ICMP6_DST_UNREACH) {
+			found = true;
+			switch (ee->ee_code) {
+			case ICMP6_DST_UNREACH_NOROUTE:
+				*st = PS_PROBE_UNREACHABLE;
+				*reason = "icmp-net-unreachable";
+				break;
+			case ICMP6_DST_UNREACH_NOPORT:
+				*st = PS_PROBE_FILTERED;
+				*reason = "icmp-port-unreachable";
+				break;
+			case ICMP6_DST_UNREACH_ADMIN: case 5: case 6:	/* policy fail, reject route */
+				*st = PS_PROBE_FILTERED;
+				*reason = "icmp-admin-prohibited";
+				break;
+			default:
+				*st = PS_PROBE_UNREACHABLE;
+				*reason = "icmp-host-unreachable";
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+/* The verdict for a connect that failed after it started (an answer came back). */
+static void failed(struct engine *e, const struct slot *s, int fd, int errnum, uint64_t now)
+{
+	double rtt = (double)(now - s->start) / 1e6;
+	bool loop = ps_sockaddr_is_loopback(&s->job.addr);
+	enum ps_probe_state st;
+	const char *reason;
+
+	/* Loopback sockets carry no IP_RECVERR (see launch): the errno is all there is. */
+	if (!loop && errnum != ETIMEDOUT && icmp_verdict(fd, &st, &reason)) {
+		emit(e, &s->job, st, reason, rtt, 0, NULL);
+		return;
+	}
+	switch (errnum) {
+	case ECONNREFUSED:
+		emit(e, &s->job, PS_PROBE_CLOSED, "reset", rtt, 0, NULL);
+		break;
+	case EHOSTUNREACH: case EHOSTDOWN: case ENONET:
+		emit(e, &s->job, PS_PROBE_UNREACHABLE, "host-unreachable", rtt, 0, NULL);
+		break;
+	case ENETUNREACH:
+		emit(e, &s->job, PS_PROBE_UNREACHABLE, "net-unreachable", rtt, 0, NULL);
+		break;
+	case EACCES: case EPERM:	/* ICMPv6 admin-prohibited maps to EACCES */
+		emit(e, &s->job, PS_PROBE_FILTERED, "admin-prohibited", rtt, 0, NULL);
+		break;
+	case ETIMEDOUT:
+		emit(e, &s->job, PS_PROBE_FILTERED, "timeout", -1, 0, NULL);
+		break;
+	default:
+		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errnum, NULL);
+		break;
+	}
+}
+
+static void finish_slot(struct engine *e, uint32_t i, bool list_member)
+{
+	if (list_member)
+		list_del(e, &e->timers, i);
+	slot_put(e, i);
+}
+
+static int watch(struct engine *e, uint32_t i, uint32_t events)
+{
+	struct slot *s = &e->slots[i];
+	struct epoll_event ev = { .events = events, .data.u32 = i };
+
+	if (epoll_ctl(e->epfd, s->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s->fd, &ev) < 0)
+		return -1;
+	s->registered = true;
+	return 0;
+}
+
+/* The reply phase is over (matched, full, closed or timed out): report open. */
+static void reply_done(struct engine *e, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+
+	emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, s);
+	close_reset(s->fd);
+	finish_slot(e, i, true);
+}
+
+/* Send what is left of --send; returns true when all of it is out. */
+static bool send_more(struct engine *e, struct slot *s)
+{
+	while (s->sent < e->o->send_len) {
+		ssize_t n = send(s->fd, e->o->send + s->sent, e->o->send_len - s->sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0)
+			return false;
+		s->sent += (uint16_t)n;
+	}
+	return true;
+}
+
+static void read_more(struct engine *e, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+
+	for (;;) {
+		ssize_t n = recv(s->fd, s->buf + s->len, s->cap - s->len, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0)
+			break;	/* closed or reset by the service: report what came */
+		s->len += (uint16_t)n;
+		if (e->o->expect) {
+			if (memmem(s->buf, s->len, e->o->expect, e->o->expect_len))
+				break;
+		} else if (s->buf[s->len - 1] == '\n') {
+			break;	/* a banner line is complete */
+		}
+		if (s->len == s->cap)
+			break;
+	}
+	reply_done(e, i);
+}
+
+/* A connect to our own address can pick the destination port as its source port, and
+ * then the SYN meets itself (simultaneous open): "connected" with no listener at all.
+ * The kernel never hands out a port that a bound socket holds as an ephemeral port, so
+ * this port has no listener. */
+static bool self_connected(int fd, const union ps_sockaddr *dst)
+{
+	union ps_sockaddr me;
+	socklen_t len = sizeof(me);
+
+	if (getsockname(fd, &me.sa, &len) < 0 || me.sa.sa_family != dst->sa.sa_family)
+		return false;
+	if (dst->sa.sa_family == AF_INET)
+		return me.v4.sin_port == dst->v4.sin_port &&
+		       me.v4.sin_addr.s_addr == dst->v4.sin_addr.s_addr;
+	return me.v6.sin6_port == dst->v6.sin6_port &&
+	       memcmp(&me.v6.sin6_addr, &dst->v6.sin6_addr, sizeof(me.v6.sin6_addr)) == 0;
+}
+
+/* The connection is up: report it, or go on to --send / the reply. */
+static enum launch_rc connected(struct engine *e, uint32_t i, uint64_t now)
+{
+	struct slot *s = &e->slots[i];
+
+	s->rtt_ms = (float)((double)(now - s->start) / 1e6);
+	if (self_connected(s->fd, &s->job.addr)) {
+		emit(e, &s->job, PS_PROBE_CLOSED, "self-connect", s->rtt_ms, 0, NULL);
+		close_reset(s->fd);
+		return L_DONE;
+	}
+	if (!e->o->send && !e->reading) {
+		emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, NULL);
+		close_reset(s->fd);
+		return L_DONE;
+	}
+	if (e->reading && !s->buf) {
+		s->cap = e->o->expect ? EXPECT_BUF : PS_BANNER_MAX;
+		s->buf = malloc(s->cap);
+		if (!s->buf) {
+			close_reset(s->fd);
+			emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, ENOMEM, NULL);
+			return L_DONE;
+		}
+	}
+	s->phase = PH_SEND;
+	if (e->o->send && !send_more(e, s)) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			/* The service went away before our request: still open, no reply. */
+			emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, s);
+			close_reset(s->fd);
+			return L_DONE;
+		}
+		if (watch(e, i, EPOLLOUT) < 0)
+			goto fail;
+		return L_FLIGHT;
+	}
+	if (!e->reading) {
+		emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, NULL);
+		close_reset(s->fd);
+		return L_DONE;
+	}
+	s->phase = PH_READ;
+	if (watch(e, i, EPOLLIN | EPOLLRDHUP) < 0)
+		goto fail;
+	return L_FLIGHT;
+fail:
+	emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
+	close_reset(s->fd);
+	return L_DONE;
+}
+
+static bool fd_shortage(int errnum)
+{
+	return errnum == EMFILE || errnum == ENFILE || errnum == ENOBUFS || errnum == ENOMEM;
+}
+
+/* Start one attempt for slot i. L_DONE: decided at once (slot still to be freed by the
+ * caller), L_FLIGHT: waiting (in the timer list), L_BACKOFF: no resources now, try later
+ * (nothing reported), L_FATAL: the epoll set failed. */
+static enum launch_rc launch(struct engine *e, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+	const union ps_sockaddr *a = &s->job.addr;
+	int fam = a->sa.sa_family, fd, rc, one = 1;
+
+	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd < 0) {
+		if (fd_shortage(errno))
+			return L_BACKOFF;
+		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
+		return L_DONE;
+	}
+	/* ICMP errors on the error queue tell admin-prohibited from host unreachable (both
+	 * are EHOSTUNREACH in SO_ERROR for IPv4). Loopback has no router to send them, and
+	 * skipping the call saves a syscall per port of a local scan. */
+	if (!ps_sockaddr_is_loopback(a) &&
+	    setsockopt(fd, fam == AF_INET ? SOL_IP : SOL_IPV6,
+		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one)) < 0) {
+		(void)close(fd);
+		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
+		return L_DONE;
+	}
+	s->fd = fd;
+	s->start = now_ns();
+	s->deadline = s->start + e->timeout_ns;
+	s->attempt++;
+	rc = connect(fd, &a->sa, ps_sockaddr_len(a));
+	if (rc < 0 && errno == EINPROGRESS) {
+		/* The answer may be in already (loopback): a second connect() reports it. */
+		rc = connect(fd, &a->sa, ps_sockaddr_len(a));
+		if (rc < 0 && errno == EALREADY) {
+			s->phase = PH_CONNECT;
+			if (watch(e, i, EPOLLOUT) < 0) {
+				(void)close(fd);
+				s->fd = -1;
+				return L_FATAL;
+			}
+			list_push(e, &e->timers, i);
+			return L_FLIGHT;
+		}
+		if (rc == 0 || errno == EISCONN)
+			goto up;
+		failed(e, s, fd, errno, now_ns());
+		(void)close(fd);
+		return L_DONE;
+	}
+	if (rc == 0)
+		goto up;
+	/* connect() itself refused: nothing was sent. */
+	{
+		int errnum = errno;
+
+		(void)close(fd);
+		s->fd = -1;
+		s->attempt--;
+		if (fd_shortage(errnum) || errnum == EADDRNOTAVAIL || errnum == EAGAIN)
+			return L_BACKOFF;
+		emit(e, &s->job, PS_PROBE_ERROR,
+		     errnum == ENETUNREACH || errnum == EHOSTUNREACH ? "no-route" : "local-error", -1,
+		     errnum, NULL);
+		return L_DONE;
+	}
+up:
+	if (connected(e, i, now_ns()) == L_FLIGHT) {
+		list_push(e, &e->timers, i);
+		return L_FLIGHT;
+	}
+	return L_DONE;
+}
+
+/* The event for an attempt in flight. */
+static void on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now)
+{
+	struct slot *s = &e->slots[i];
+	int rc;
+
+	switch (s->phase) {
+	case PH_CONNECT:
+		rc = connect(s->fd, &s->job.addr.sa, ps_sockaddr_len(&s->job.addr));
+		if (rc < 0 && errno == EALREADY)
+			return;
+		if (rc == 0 || errno == EISCONN) {
+			/* Still in the timer list with its first deadline, so order holds. */
+			if (connected(e, i, now) == L_FLIGHT)
+				return;
+		} else {
+			failed(e, s, s->fd, errno, now);
+			(void)close(s->fd);
+		}
+		finish_slot(e, i, true);
+		return;
+	case PH_SEND:
+		if (!send_more(e, s)) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			reply_done(e, i);
+			return;
+		}
+		if (!e->reading) {
+			reply_done(e, i);
+			return;
+		}
+		s->phase = PH_READ;
+		if (watch(e, i, EPOLLIN | EPOLLRDHUP) < 0)
+			reply_done(e, i);
+		return;
+	case PH_READ:
+		(void)events;
+		read_more(e, i);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Attempts whose time is up: retry a connect that had no answer, report the rest. */
+static void expire(struct engine *e, uint64_t now)
+{
+	while (e->timers.head != NIL && e->slots[e->timers.head].deadline <= now) {
+		uint32_t i = e->timers.head;
+		struct slot *s = &e->slots[i];
+
+		if (s->phase != PH_CONNECT) {
+			reply_done(e, i);
+			continue;
+		}
+		/* Closing a socket still in SYN_SENT sends nothing. */
+		(void)close(s->fd);
+		s->fd = -1;
+		s->registered = false;
+		list_del(e, &e->timers, i);
+		if (s->attempt <= e->o->retries) {
+			s->phase = PH_RELAUNCH;
+			list_push(e, &e->relaunch, i);
+			continue;
+		}
+		emit(e, &s->job, PS_PROBE_FILTERED, "timeout", -1, 0, NULL);
+		slot_put(e, i);
+	}
+}
+
+static int ms_until(uint64_t t, uint64_t now)
+{
+	uint64_t d;
+
+	if (t <= now)
+		return 0;
+	d = (t - now + 999999) / 1000000;
+	return d > 60000 ? 60000 : (int)d;
+}
+
+int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
+		      ps_result_cb cb, void *ctx, ps_err *err)
+{
+	struct engine e = { 0 };
+	struct epoll_event evs[NEVENTS];
+	struct ps_probe_job pending;
+	uint32_t nrelaunch = 0;
+	int budget = ps_probe_fd_budget(), rc = 0;
+	bool have;
+
+	e.o = o;
+	e.cb = cb;
+	e.ctx = ctx;
+	e.err = err;
+	e.timers.head = e.timers.tail = e.relaunch.head = e.relaunch.tail = NIL;
+	e.reading = o->expect || o->banner;
+	e.timeout_ns = (uint64_t)(o->timeout_ms > 0 ? o->timeout_ms : 1) * 1000000ull;
+	e.interval_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
+	if (o->concurrency > 0)
+		e.maxslots = (uint32_t)o->concurrency;
+	else
+		e.maxslots = (uint32_t)(budget < PS_TCP_AUTO_CONCURRENCY ? budget
+									 : PS_TCP_AUTO_CONCURRENCY);
+	e.cap = e.maxslots;
+	e.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e.epfd < 0)
+		return ps_err_set(err, "epoll_create1: %s", strerror(errno));
+	have = next(src, &pending) == 1;
+	for (;;) {
+		uint64_t now = now_ns();
+		uint32_t inflight;
+		bool backoff = false;
+		int wait_ms = -1, n;
+
+		expire(&e, now);
+		/* After a shortage, grow back slowly while descriptors stay available. */
+		if (e.cap < e.maxslots && now - e.last_backoff > 100000000ull) {
+			e.cap += e.cap / 4 + 1;
+			if (e.cap > e.maxslots)
+				e.cap = e.maxslots;
+		}
+		for (;;) {
+			bool fresh = false;
+			enum launch_rc lr;
+			uint32_t i;
+
+			inflight = e.used - nrelaunch;
+			if (inflight >= e.cap)
+				break;
+			if (e.interval_ns) {
+				now = now_ns();
+				if (now < e.next_launch)
+					break;
+			}
+			if (e.relaunch.head != NIL) {
+				i = e.relaunch.head;
+				list_del(&e, &e.relaunch, i);
+				nrelaunch--;
+			} else if (have) {
+				i = slot_get(&e);
+				if (i == NIL)
+					break;
+				e.slots[i].job = pending;
+				e.slots[i].attempt = 0;
+				fresh = true;
+			} else {
+				break;
+			}
+			lr = launch(&e, i);
+			if (lr == L_FATAL) {
+				rc = ps_err_set(err, "epoll_ctl: %s", strerror(errno));
+				goto out;
+			}
+			if (lr == L_BACKOFF) {
+				if (fresh) {
+					slot_put(&e, i);
+				} else {
+					e.slots[i].phase = PH_RELAUNCH;
+					list_push(&e, &e.relaunch, i);
+					nrelaunch++;
+				}
+				backoff = true;
+				break;
+			}
+			if (lr == L_DONE)
+				slot_put(&e, i);
+			if (fresh)
+				have = next(src, &pending) == 1;
+			e.starve_since = 0;
+			if (e.interval_ns)
+				e.next_launch = (e.next_launch > now ? e.next_launch : now) + e.interval_ns;
+		}
+		inflight = e.used - nrelaunch;
+		if (backoff) {
+			/* EMFILE/ENFILE: hold the number in flight where it is; the attempt
+			 * that failed is made again later, so no port is misreported. */
+			now = now_ns();
+			e.cap = inflight > 0 ? inflight : 1;
+			e.last_backoff = now;
+			if (inflight == 0) {
+				if (!e.starve_since)
+					e.starve_since = now;
+				else if (now - e.starve_since > FD_STARVE_NS) {
+					rc = ps_err_set(err, "no file descriptors available (%s)",
+							strerror(EMFILE));
+					goto out;
+				}
+			}
+			wait_ms = inflight > 0 ? 100 : BACKOFF_MS;
+		}
+		if (!have && e.used == 0)
+			break;
+		now = now_ns();
+		if (e.timers.head != NIL) {
+			int t = ms_until(e.slots[e.timers.head].deadline, now);
+
+			if (wait_ms < 0 || t < wait_ms)
+				wait_ms = t;
+		}
+		if (e.interval_ns && (have || nrelaunch) && inflight < e.cap) {
+			int t = ms_until(e.next_launch, now);
+
+			if (wait_ms < 0 || t < wait_ms)
+				wait_ms = t;
+		}
+		if (wait_ms < 0 && inflight == 0)
+			wait_ms = BACKOFF_MS;	/* nothing to wait on: should not happen */
+		n = epoll_wait(e.epfd, evs, NEVENTS, wait_ms);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = ps_err_set(err, "epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		now = n > 0 ? now_ns() : now;
+		for (int k = 0; k < n; k++)
+			on_event(&e, evs[k].data.u32, evs[k].events, now);
+	}
+out:
+	for (uint32_t i = 0; i < e.nslots; i++) {
+		if (e.slots[i].fd >= 0)
+			(void)close(e.slots[i].fd);
+		free(e.slots[i].buf);
+	}
+	free(e.slots);
+	free(e.freelist);
+	(void)close(e.epfd);
+	return rc;
+}
