@@ -6,6 +6,7 @@
  * list is the timer queue. Slots (one per attempt in flight) are the only memory that
  * grows, and only up to the concurrency. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
 #include <linux/errqueue.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +29,17 @@
 /* Without any descriptor for this long, the engine gives up instead of spinning. */
 #define FD_STARVE_NS (5ull * 1000000000ull)
 #define BACKOFF_MS 10
+
+/* Refused sockets kept for the next connect to the same address. */
+#define POOL_MAX 64
+/* Launches without the blocking loopback path after a loopback port did not answer. */
+#define SYNC_SKIP 1024
+
+struct pooled {
+	union ps_sockaddr addr;
+	int fd;
+	bool sync;
+};
 
 enum phase { PH_FREE, PH_CONNECT, PH_SEND, PH_READ, PH_RELAUNCH };
 
@@ -62,6 +75,9 @@ struct engine {
 	uint64_t timeout_ns, interval_ns, next_launch;
 	uint64_t last_backoff, starve_since;
 	bool reading;			/* a reply is wanted after connect */
+	uint32_t sync_skip;		/* launches left before trying the blocking path */
+	struct pooled pool[POOL_MAX];
+	uint32_t npool;
 };
 
 enum launch_rc { L_DONE, L_FLIGHT, L_BACKOFF, L_FATAL };
@@ -259,8 +275,9 @@ static bool icmp_verdict(int fd, enum ps_probe_state *st, const char **reason)
 	return found;
 }
 
-/* The verdict for a connect that failed after it started (an answer came back). */
-static void failed(struct engine *e, const struct slot *s, int fd, int errnum, uint64_t now)
+/* The verdict for a connect that failed after it started (an answer came back).
+ * Returns true when the socket is clean for another connect (a plain reset). */
+static bool failed(struct engine *e, const struct slot *s, int fd, int errnum, uint64_t now)
 {
 	double rtt = (double)(now - s->start) / 1e6;
 	bool loop = ps_sockaddr_is_loopback(&s->job.addr);
@@ -270,12 +287,12 @@ static void failed(struct engine *e, const struct slot *s, int fd, int errnum, u
 	/* Loopback sockets carry no IP_RECVERR (see launch): the errno is all there is. */
 	if (!loop && errnum != ETIMEDOUT && icmp_verdict(fd, &st, &reason)) {
 		emit(e, &s->job, st, reason, rtt, 0, NULL);
-		return;
+		return false;
 	}
 	switch (errnum) {
 	case ECONNREFUSED:
 		emit(e, &s->job, PS_PROBE_CLOSED, "reset", rtt, 0, NULL);
-		break;
+		return true;
 	case EHOSTUNREACH: case EHOSTDOWN: case ENONET:
 		emit(e, &s->job, PS_PROBE_UNREACHABLE, "host-unreachable", rtt, 0, NULL);
 		break;
@@ -292,6 +309,7 @@ static void failed(struct engine *e, const struct slot *s, int fd, int errnum, u
 		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errnum, NULL);
 		break;
 	}
+	return false;
 }
 
 static void finish_slot(struct engine *e, uint32_t i, bool list_member)
@@ -437,29 +455,114 @@ static bool fd_shortage(int errnum)
 	return errnum == EMFILE || errnum == ENFILE || errnum == ENOBUFS || errnum == ENOMEM;
 }
 
-/* Start one attempt for slot i. L_DONE: decided at once (slot still to be freed by the
- * caller), L_FLIGHT: waiting (in the timer list), L_BACKOFF: no resources now, try later
- * (nothing reported), L_FATAL: the epoll set failed. */
-static enum launch_rc launch(struct engine *e, uint32_t i)
+/* A socket whose connect was refused is closed on the kernel side already and can
+ * connect again (Linux resets it): keeping it saves a socket() and a close() per closed
+ * port. Sockets are reused only for the same destination address, so nothing of one
+ * target (source address, route) carries over to another. */
+static int pool_take(struct engine *e, const union ps_sockaddr *a, bool sync)
 {
-	struct slot *s = &e->slots[i];
-	const union ps_sockaddr *a = &s->job.addr;
-	int fam = a->sa.sa_family, fd, rc, one = 1;
+	while (e->npool > 0) {
+		struct pooled *p = &e->pool[--e->npool];
 
-	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (fd < 0) {
-		if (fd_shortage(errno))
-			return L_BACKOFF;
-		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
-		return L_DONE;
+		if (p->sync == sync && p->addr.sa.sa_family == a->sa.sa_family &&
+		    (a->sa.sa_family == AF_INET
+			     ? p->addr.v4.sin_addr.s_addr == a->v4.sin_addr.s_addr
+			     : memcmp(&p->addr.v6.sin6_addr, &a->v6.sin6_addr, 16) == 0 &&
+				       p->addr.v6.sin6_scope_id == a->v6.sin6_scope_id))
+			return p->fd;
+		(void)close(p->fd);	/* left over from an earlier target */
 	}
+	return -1;
+}
+
+static void pool_put(struct engine *e, int fd, const union ps_sockaddr *a, bool sync)
+{
+	if (e->npool == POOL_MAX) {
+		(void)close(fd);
+		return;
+	}
+	e->pool[e->npool].fd = fd;
+	e->pool[e->npool].addr = *a;
+	e->pool[e->npool++].sync = sync;
+}
+
+/* A fresh socket for a; -1 with errno on failure. */
+static int new_socket(const union ps_sockaddr *a, bool sync)
+{
+	/* 1 us rounds up to one jiffy: the shortest wait a blocking connect can have. */
+	static const struct timeval tick = { 0, 1 };
+	int fam = a->sa.sa_family, one = 1, fd, saved;
+
+	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | (sync ? 0 : SOCK_NONBLOCK), IPPROTO_TCP);
+	if (fd < 0)
+		return -1;
+	if (sync && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tick, sizeof(tick)) < 0)
+		goto fail;
 	/* ICMP errors on the error queue tell admin-prohibited from host unreachable (both
 	 * are EHOSTUNREACH in SO_ERROR for IPv4). Loopback has no router to send them, and
 	 * skipping the call saves a syscall per port of a local scan. */
 	if (!ps_sockaddr_is_loopback(a) &&
 	    setsockopt(fd, fam == AF_INET ? SOL_IP : SOL_IPV6,
-		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one)) < 0) {
+		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one)) < 0)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* The attempt is decided at once, without epoll: report it and keep or close the fd. */
+static enum launch_rc decided(struct engine *e, uint32_t i, int rc, int errnum, bool sync)
+{
+	struct slot *s = &e->slots[i];
+	int fd = s->fd;
+
+	s->fd = -1;
+	if (rc == 0 || errnum == EISCONN) {
+		s->fd = fd;
+		if (connected(e, i, now_ns()) == L_FLIGHT) {
+			list_push(e, &e->timers, i);
+			return L_FLIGHT;
+		}
+		s->fd = -1;
+		return L_DONE;
+	}
+	if (failed(e, s, fd, errnum, now_ns()))
+		pool_put(e, fd, &s->job.addr, sync);
+	else
 		(void)close(fd);
+	return L_DONE;
+}
+
+/* Start one attempt for slot i. L_DONE: decided at once (slot still to be freed by the
+ * caller), L_FLIGHT: waiting (in the timer list), L_BACKOFF: no resources now, try later
+ * (nothing reported), L_FATAL: the epoll set failed.
+ *
+ * On loopback the kernel handles our SYN and the answer inside connect() itself. A
+ * blocking connect with a one-jiffy SO_SNDTIMEO then returns the verdict in one call:
+ * the wakeup has already happened, so it does not sleep. Should a loopback port not
+ * answer at once (a firewall drops it), the call returns EINPROGRESS after that jiffy
+ * and the attempt goes on in epoll like any other; the blocking path is then skipped for
+ * a while so a filtered loopback range costs no jiffy per port. */
+static enum launch_rc launch(struct engine *e, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+	const union ps_sockaddr *a = &s->job.addr;
+	bool sync = false;
+	int fd, rc, errnum;
+
+	if (ps_sockaddr_is_loopback(a)) {
+		if (e->sync_skip == 0)
+			sync = true;
+		else
+			e->sync_skip--;
+	}
+	fd = pool_take(e, a, sync);
+	if (fd < 0 && (fd = new_socket(a, sync)) < 0) {
+		if (fd_shortage(errno))
+			return L_BACKOFF;
 		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
 		return L_DONE;
 	}
@@ -468,46 +571,42 @@ static enum launch_rc launch(struct engine *e, uint32_t i)
 	s->deadline = s->start + e->timeout_ns;
 	s->attempt++;
 	rc = connect(fd, &a->sa, ps_sockaddr_len(a));
-	if (rc < 0 && errno == EINPROGRESS) {
+	errnum = rc < 0 ? errno : 0;
+	if (sync && rc < 0 && (errnum == EINPROGRESS || errnum == EINTR)) {
+		/* No answer within the call: continue without blocking. */
+		e->sync_skip = SYNC_SKIP;
+		if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+			goto local_failure;
+		errnum = EALREADY;
+		sync = false;
+	} else if (!sync && rc < 0 && errnum == EINPROGRESS) {
 		/* The answer may be in already (loopback): a second connect() reports it. */
 		rc = connect(fd, &a->sa, ps_sockaddr_len(a));
-		if (rc < 0 && errno == EALREADY) {
-			s->phase = PH_CONNECT;
-			if (watch(e, i, EPOLLOUT) < 0) {
-				(void)close(fd);
-				s->fd = -1;
-				return L_FATAL;
-			}
-			list_push(e, &e->timers, i);
-			return L_FLIGHT;
+		errnum = rc < 0 ? errno : 0;
+	} else if (rc < 0 && errnum != ECONNREFUSED && errnum != EHOSTUNREACH &&
+		   errnum != EACCES && errnum != EPERM) {
+		goto local_failure;	/* connect() itself failed: nothing was sent */
+	}
+	if (rc < 0 && errnum == EALREADY) {
+		s->phase = PH_CONNECT;
+		if (watch(e, i, EPOLLOUT) < 0) {
+			(void)close(fd);
+			s->fd = -1;
+			return L_FATAL;
 		}
-		if (rc == 0 || errno == EISCONN)
-			goto up;
-		failed(e, s, fd, errno, now_ns());
-		(void)close(fd);
-		return L_DONE;
-	}
-	if (rc == 0)
-		goto up;
-	/* connect() itself refused: nothing was sent. */
-	{
-		int errnum = errno;
-
-		(void)close(fd);
-		s->fd = -1;
-		s->attempt--;
-		if (fd_shortage(errnum) || errnum == EADDRNOTAVAIL || errnum == EAGAIN)
-			return L_BACKOFF;
-		emit(e, &s->job, PS_PROBE_ERROR,
-		     errnum == ENETUNREACH || errnum == EHOSTUNREACH ? "no-route" : "local-error", -1,
-		     errnum, NULL);
-		return L_DONE;
-	}
-up:
-	if (connected(e, i, now_ns()) == L_FLIGHT) {
 		list_push(e, &e->timers, i);
 		return L_FLIGHT;
 	}
+	return decided(e, i, rc, errnum, sync);
+local_failure:
+	(void)close(fd);
+	s->fd = -1;
+	s->attempt--;
+	if (fd_shortage(errnum) || errnum == EADDRNOTAVAIL || errnum == EAGAIN)
+		return L_BACKOFF;
+	emit(e, &s->job, PS_PROBE_ERROR,
+	     errnum == ENETUNREACH || errnum == EHOSTUNREACH ? "no-route" : "local-error", -1, errnum,
+	     NULL);
 	return L_DONE;
 }
 
@@ -526,8 +625,9 @@ static void on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 			/* Still in the timer list with its first deadline, so order holds. */
 			if (connected(e, i, now) == L_FLIGHT)
 				return;
+		} else if (failed(e, s, s->fd, errno, now)) {
+			pool_put(e, s->fd, &s->job.addr, false);
 		} else {
-			failed(e, s, s->fd, errno, now);
 			(void)close(s->fd);
 		}
 		finish_slot(e, i, true);
@@ -736,6 +836,8 @@ out:
 			(void)close(e.slots[i].fd);
 		free(e.slots[i].buf);
 	}
+	while (e.npool > 0)
+		(void)close(e.pool[--e.npool].fd);
 	free(e.slots);
 	free(e.freelist);
 	(void)close(e.epfd);
