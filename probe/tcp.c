@@ -6,6 +6,8 @@
  * list is the timer queue. Slots (one per attempt in flight) are the only memory that
  * grows, and only up to the concurrency. */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
@@ -41,6 +43,9 @@ struct pooled {
 	bool sync;
 };
 
+#define MAX_LOOPS 4
+#define JOB_BATCH 64
+
 enum phase { PH_FREE, PH_CONNECT, PH_SEND, PH_READ, PH_RELAUNCH };
 
 struct slot {
@@ -59,12 +64,27 @@ struct list {
 	uint32_t head, tail;
 };
 
-struct engine {
-	const struct ps_probe_opts *o;
+/* What the event loops share: the job source and the callback, each behind a lock
+ * (taken only when more than one loop runs). */
+struct shared {
+	pthread_mutex_t jobs_mu, cb_mu;
+	ps_job_next_fn next;
+	void *src;
+	bool exhausted;
+	bool threaded;
+	uint32_t busy;			/* slots in use over every loop (atomic) */
 	ps_result_cb cb;
 	void *ctx;
-	ps_err *err;
+};
+
+struct engine {
+	struct shared *sh;
+	const struct ps_probe_opts *o;
+	ps_err err;
+	int rc;
 	int epfd;
+	struct ps_probe_job batch[JOB_BATCH];	/* jobs taken from the source, not started */
+	uint32_t nbatch, ibatch;
 	struct slot *slots;
 	uint32_t nslots, maxslots;	/* allocated, and the concurrency */
 	uint32_t *freelist;
@@ -146,6 +166,7 @@ static uint32_t slot_get(struct engine *e)
 		e->nslots = n;
 	}
 	e->used++;
+	__atomic_add_fetch(&e->sh->busy, 1, __ATOMIC_RELAXED);
 	return e->freelist[--e->nfree];
 }
 
@@ -161,6 +182,7 @@ static void slot_put(struct engine *e, uint32_t i)
 	s->registered = false;
 	e->freelist[e->nfree++] = i;
 	e->used--;
+	__atomic_sub_fetch(&e->sh->busy, 1, __ATOMIC_RELAXED);
 }
 
 /* Close an fd whose connection is established with a reset (SO_LINGER {1,0}): no
@@ -199,7 +221,13 @@ static void emit(struct engine *e, const struct ps_probe_job *job, enum ps_probe
 	}
 	if (st == PS_PROBE_OPEN && e->o->expect)
 		r.reason = r.expect_ok ? "expect-matched" : "expect-mismatch";
-	e->cb(&r, e->ctx);
+	if (e->sh->threaded) {
+		pthread_mutex_lock(&e->sh->cb_mu);
+		e->sh->cb(&r, e->sh->ctx);
+		pthread_mutex_unlock(&e->sh->cb_mu);
+	} else {
+		e->sh->cb(&r, e->sh->ctx);
+	}
 }
 
 /* What the ICMP error queued on fd (IP_RECVERR) says, if anything: returns true and
@@ -656,6 +684,39 @@ static void on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 	}
 }
 
+/* Refill this loop's batch from the shared source; returns false when the source
+ * has no job left (the batch may still hold some). */
+static bool fill_batch(struct engine *e)
+{
+	struct shared *sh = e->sh;
+	bool more = true;
+
+	if (sh->threaded)
+		pthread_mutex_lock(&sh->jobs_mu);
+	e->nbatch = e->ibatch = 0;
+	while (!sh->exhausted && e->nbatch < JOB_BATCH) {
+		if (sh->next(sh->src, &e->batch[e->nbatch]) == 1)
+			e->nbatch++;
+		else
+			sh->exhausted = true;
+	}
+	more = !sh->exhausted;
+	if (sh->threaded)
+		pthread_mutex_unlock(&sh->jobs_mu);
+	return more;
+}
+
+/* The next job for this loop; false when every job has been taken. */
+static bool take_job(struct engine *e, struct ps_probe_job *job)
+{
+	if (e->ibatch == e->nbatch)
+		(void)fill_batch(e);
+	if (e->ibatch == e->nbatch)
+		return false;
+	*job = e->batch[e->ibatch++];
+	return true;
+}
+
 /* Attempts whose time is up: retry a connect that had no answer, report the rest. */
 static void expire(struct engine *e, uint64_t now)
 {
@@ -692,154 +753,243 @@ static int ms_until(uint64_t t, uint64_t now)
 	return d > 60000 ? 60000 : (int)d;
 }
 
-int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
-		      ps_result_cb cb, void *ctx, ps_err *err)
+/* One event loop: take jobs, launch, wait, expire, until no job is left anywhere and
+ * nothing of this loop is in flight. Returns 0, or -1 with e->err. */
+static int run(struct engine *e)
 {
-	struct engine e = { 0 };
 	struct epoll_event evs[NEVENTS];
 	struct ps_probe_job pending;
 	uint32_t nrelaunch = 0;
-	int budget = ps_probe_fd_budget(), rc = 0;
+	int rc = 0;
 	bool have;
 
-	e.o = o;
-	e.cb = cb;
-	e.ctx = ctx;
-	e.err = err;
-	e.timers.head = e.timers.tail = e.relaunch.head = e.relaunch.tail = NIL;
-	e.reading = o->expect || o->banner;
-	e.timeout_ns = (uint64_t)(o->timeout_ms > 0 ? o->timeout_ms : 1) * 1000000ull;
-	e.interval_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
-	if (o->concurrency > 0)
-		e.maxslots = (uint32_t)o->concurrency;
-	else
-		e.maxslots = (uint32_t)(budget < PS_TCP_AUTO_CONCURRENCY ? budget
-									 : PS_TCP_AUTO_CONCURRENCY);
-	e.cap = e.maxslots;
-	e.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (e.epfd < 0)
-		return ps_err_set(err, "epoll_create1: %s", strerror(errno));
-	have = next(src, &pending) == 1;
+	have = take_job(e, &pending);
 	for (;;) {
 		uint64_t now = now_ns();
 		uint32_t inflight;
 		bool backoff = false;
 		int wait_ms = -1, n;
 
-		expire(&e, now);
+		expire(e, now);
 		/* After a shortage, grow back slowly while descriptors stay available. */
-		if (e.cap < e.maxslots && now - e.last_backoff > 100000000ull) {
-			e.cap += e.cap / 4 + 1;
-			if (e.cap > e.maxslots)
-				e.cap = e.maxslots;
+		if (e->cap < e->maxslots && now - e->last_backoff > 100000000ull) {
+			e->cap += e->cap / 4 + 1;
+			if (e->cap > e->maxslots)
+				e->cap = e->maxslots;
 		}
 		for (;;) {
 			bool fresh = false;
 			enum launch_rc lr;
 			uint32_t i;
 
-			inflight = e.used - nrelaunch;
-			if (inflight >= e.cap)
+			inflight = e->used - nrelaunch;
+			if (inflight >= e->cap)
 				break;
-			if (e.interval_ns) {
+			if (e->interval_ns) {
 				now = now_ns();
-				if (now < e.next_launch)
+				if (now < e->next_launch)
 					break;
 			}
-			if (e.relaunch.head != NIL) {
-				i = e.relaunch.head;
-				list_del(&e, &e.relaunch, i);
+			if (e->relaunch.head != NIL) {
+				i = e->relaunch.head;
+				list_del(e, &e->relaunch, i);
 				nrelaunch--;
 			} else if (have) {
-				i = slot_get(&e);
+				i = slot_get(e);
 				if (i == NIL)
 					break;
-				e.slots[i].job = pending;
-				e.slots[i].attempt = 0;
+				e->slots[i].job = pending;
+				e->slots[i].attempt = 0;
 				fresh = true;
 			} else {
 				break;
 			}
-			lr = launch(&e, i);
+			lr = launch(e, i);
 			if (lr == L_FATAL) {
-				rc = ps_err_set(err, "epoll_ctl: %s", strerror(errno));
-				goto out;
+				rc = ps_err_set(&e->err, "epoll_ctl: %s", strerror(errno));
+				return rc;
 			}
 			if (lr == L_BACKOFF) {
 				if (fresh) {
-					slot_put(&e, i);
+					slot_put(e, i);
 				} else {
-					e.slots[i].phase = PH_RELAUNCH;
-					list_push(&e, &e.relaunch, i);
+					e->slots[i].phase = PH_RELAUNCH;
+					list_push(e, &e->relaunch, i);
 					nrelaunch++;
 				}
 				backoff = true;
 				break;
 			}
 			if (lr == L_DONE)
-				slot_put(&e, i);
+				slot_put(e, i);
 			if (fresh)
-				have = next(src, &pending) == 1;
-			e.starve_since = 0;
-			if (e.interval_ns)
-				e.next_launch = (e.next_launch > now ? e.next_launch : now) + e.interval_ns;
+				have = take_job(e, &pending);
+			e->starve_since = 0;
+			if (e->interval_ns)
+				e->next_launch = (e->next_launch > now ? e->next_launch : now) + e->interval_ns;
 		}
-		inflight = e.used - nrelaunch;
+		inflight = e->used - nrelaunch;
 		if (backoff) {
 			/* EMFILE/ENFILE: hold the number in flight where it is; the attempt
 			 * that failed is made again later, so no port is misreported. */
 			now = now_ns();
-			e.cap = inflight > 0 ? inflight : 1;
-			e.last_backoff = now;
-			if (inflight == 0) {
-				if (!e.starve_since)
-					e.starve_since = now;
-				else if (now - e.starve_since > FD_STARVE_NS) {
-					rc = ps_err_set(err, "no file descriptors available (%s)",
+			e->cap = inflight > 0 ? inflight : 1;
+			e->last_backoff = now;
+			/* Starved only when no loop holds a descriptor that could come free. */
+			if (inflight == 0 && __atomic_load_n(&e->sh->busy, __ATOMIC_RELAXED) == 0) {
+				if (!e->starve_since)
+					e->starve_since = now;
+				else if (now - e->starve_since > FD_STARVE_NS) {
+					rc = ps_err_set(&e->err, "no file descriptors available (%s)",
 							strerror(EMFILE));
-					goto out;
+					return rc;
 				}
+			} else {
+				e->starve_since = 0;
 			}
 			wait_ms = inflight > 0 ? 100 : BACKOFF_MS;
 		}
-		if (!have && e.used == 0)
+		if (!have && e->used == 0)
 			break;
 		now = now_ns();
-		if (e.timers.head != NIL) {
-			int t = ms_until(e.slots[e.timers.head].deadline, now);
+		if (e->timers.head != NIL) {
+			int t = ms_until(e->slots[e->timers.head].deadline, now);
 
 			if (wait_ms < 0 || t < wait_ms)
 				wait_ms = t;
 		}
-		if (e.interval_ns && (have || nrelaunch) && inflight < e.cap) {
-			int t = ms_until(e.next_launch, now);
+		if (e->interval_ns && (have || nrelaunch) && inflight < e->cap) {
+			int t = ms_until(e->next_launch, now);
 
 			if (wait_ms < 0 || t < wait_ms)
 				wait_ms = t;
 		}
 		if (wait_ms < 0 && inflight == 0)
 			wait_ms = BACKOFF_MS;	/* nothing to wait on: should not happen */
-		n = epoll_wait(e.epfd, evs, NEVENTS, wait_ms);
+		n = epoll_wait(e->epfd, evs, NEVENTS, wait_ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = ps_err_set(err, "epoll_wait: %s", strerror(errno));
-			goto out;
+			rc = ps_err_set(&e->err, "epoll_wait: %s", strerror(errno));
+			return rc;
 		}
 		now = n > 0 ? now_ns() : now;
 		for (int k = 0; k < n; k++)
-			on_event(&e, evs[k].data.u32, evs[k].events, now);
+			on_event(e, evs[k].data.u32, evs[k].events, now);
 	}
-out:
-	for (uint32_t i = 0; i < e.nslots; i++) {
-		if (e.slots[i].fd >= 0)
-			(void)close(e.slots[i].fd);
-		free(e.slots[i].buf);
+	return rc;
+}
+
+static void engine_free(struct engine *e)
+{
+	for (uint32_t i = 0; i < e->nslots; i++) {
+		if (e->slots[i].fd >= 0)
+			(void)close(e->slots[i].fd);
+		free(e->slots[i].buf);
 	}
-	while (e.npool > 0)
-		(void)close(e.pool[--e.npool].fd);
-	free(e.slots);
-	free(e.freelist);
-	(void)close(e.epfd);
+	while (e->npool > 0)
+		(void)close(e->pool[--e->npool].fd);
+	free(e->slots);
+	free(e->freelist);
+	if (e->epfd >= 0)
+		(void)close(e->epfd);
+}
+
+static void *worker(void *arg)
+{
+	struct engine *e = arg;
+
+	e->rc = run(e);
+	return NULL;
+}
+
+/* Event loops to run: one per CPU this process may use (at most MAX_LOOPS). A loopback
+ * scan is bound by the kernel's work inside connect(), which spreads over cores; a
+ * rate-limited scan keeps one loop so the rate stays one budget. */
+static int loops_wanted(const struct ps_probe_opts *o, uint32_t conc)
+{
+	cpu_set_t set;
+	int n;
+
+	if (o->rate > 0)
+		return 1;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n > MAX_LOOPS)
+		n = MAX_LOOPS;
+	if ((uint32_t)n > conc)
+		n = (int)conc;
+	return n < 1 ? 1 : n;
+}
+
+int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
+		      ps_result_cb cb, void *ctx, ps_err *err)
+{
+	struct shared sh = { 0 };
+	struct engine *es;
+	pthread_t tids[MAX_LOOPS];
+	uint32_t conc;
+	int budget = ps_probe_fd_budget(), nloops, started = 0, rc = 0;
+
+	if (o->concurrency > 0)
+		conc = (uint32_t)o->concurrency;
+	else
+		conc = (uint32_t)(budget < PS_TCP_AUTO_CONCURRENCY ? budget : PS_TCP_AUTO_CONCURRENCY);
+	nloops = loops_wanted(o, conc);
+	sh.next = next;
+	sh.src = src;
+	sh.cb = cb;
+	sh.ctx = ctx;
+	pthread_mutex_init(&sh.jobs_mu, NULL);
+	pthread_mutex_init(&sh.cb_mu, NULL);
+	es = calloc((size_t)nloops, sizeof(*es));
+	if (!es)
+		return ps_err_set(err, "out of memory");
+	for (int k = 0; k < nloops; k++) {
+		struct engine *e = &es[k];
+
+		e->sh = &sh;
+		e->o = o;
+		e->timers.head = e->timers.tail = e->relaunch.head = e->relaunch.tail = NIL;
+		e->reading = o->expect || o->banner;
+		e->timeout_ns = (uint64_t)(o->timeout_ms > 0 ? o->timeout_ms : 1) * 1000000ull;
+		e->interval_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
+		/* The concurrency is shared out; every loop gets at least one. */
+		e->maxslots = conc / (uint32_t)nloops + (k < (int)(conc % (uint32_t)nloops));
+		e->cap = e->maxslots;
+		e->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (e->epfd < 0) {
+			rc = ps_err_set(err, "epoll_create1: %s", strerror(errno));
+			nloops = k;
+			goto end;
+		}
+	}
+	/* A handful of jobs (check) needs no second loop: see whether the first batch
+	 * already drains the source. */
+	if (!fill_batch(&es[0]))
+		nloops = 1;
+	sh.threaded = nloops > 1;
+	for (int k = 1; k < nloops; k++) {
+		if (pthread_create(&tids[k], NULL, worker, &es[k]) != 0)
+			break;	/* fewer loops: the others take the jobs */
+		started = k;
+	}
+	es[0].rc = run(&es[0]);
+	for (int k = 1; k <= started; k++)
+		pthread_join(tids[k], NULL);
+	for (int k = 0; k <= started; k++) {
+		if (es[k].rc < 0 && rc == 0) {
+			*err = es[k].err;
+			rc = -1;
+		}
+	}
+end:
+	for (int k = 0; k < nloops; k++)
+		engine_free(&es[k]);
+	free(es);
+	pthread_mutex_destroy(&sh.jobs_mu);
+	pthread_mutex_destroy(&sh.cb_mu);
 	return rc;
 }
