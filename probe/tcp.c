@@ -102,6 +102,11 @@ struct engine {
 
 enum launch_rc { L_DONE, L_FLIGHT, L_BACKOFF, L_FATAL };
 
+static double ms_since(uint64_t start, uint64_t now)
+{
+	return (double)(now - start) / 1e6;
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -305,9 +310,8 @@ static bool icmp_verdict(int fd, enum ps_probe_state *st, const char **reason)
 
 /* The verdict for a connect that failed after it started (an answer came back).
  * Returns true when the socket is clean for another connect (a plain reset). */
-static bool failed(struct engine *e, const struct slot *s, int fd, int errnum, uint64_t now)
+static bool failed(struct engine *e, const struct slot *s, int fd, int errnum, double rtt)
 {
-	double rtt = (double)(now - s->start) / 1e6;
 	bool loop = ps_sockaddr_is_loopback(&s->job.addr);
 	enum ps_probe_state st;
 	const char *reason;
@@ -557,7 +561,7 @@ static enum launch_rc decided(struct engine *e, uint32_t i, int rc, int errnum, 
 		s->fd = -1;
 		return L_DONE;
 	}
-	if (failed(e, s, fd, errnum, now_ns()))
+	if (failed(e, s, fd, errnum, ms_since(s->start, now_ns())))
 		pool_put(e, fd, &s->job.addr, sync);
 	else
 		(void)close(fd);
@@ -638,6 +642,30 @@ local_failure:
 	return L_DONE;
 }
 
+/* An ICMP error that reaches a socket while our own thread holds its lock (the answer
+ * of a firewall in a veth peer comes back inside our connect() call) does not end the
+ * connect: the kernel keeps it as a "soft" error, queues it on the error queue (with
+ * IP_RECVERR) and retransmits the SYN a second later. It is an answer all the same:
+ * read it from the error queue, or SO_ERROR, which hands out the soft error. Returns
+ * true when a verdict was reported. */
+static bool soft_answer(struct engine *e, const struct slot *s, double rtt)
+{
+	enum ps_probe_state st;
+	const char *reason;
+	socklen_t len = sizeof(int);
+	int soft = 0;
+
+	if (!ps_sockaddr_is_loopback(&s->job.addr) && icmp_verdict(s->fd, &st, &reason)) {
+		emit(e, &s->job, st, reason, rtt, 0, NULL);
+		return true;
+	}
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soft, &len) < 0 || soft == 0 ||
+	    soft == ETIMEDOUT)
+		return false;
+	(void)failed(e, s, s->fd, soft, rtt);
+	return true;
+}
+
 /* The event for an attempt in flight. */
 static void on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now)
 {
@@ -647,13 +675,19 @@ static void on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 	switch (s->phase) {
 	case PH_CONNECT:
 		rc = connect(s->fd, &s->job.addr.sa, ps_sockaddr_len(&s->job.addr));
-		if (rc < 0 && errno == EALREADY)
+		if (rc < 0 && errno == EALREADY) {
+			/* Still connecting, yet an ICMP error is queued: see soft_answer(). */
+			if ((events & EPOLLERR) && soft_answer(e, s, ms_since(s->start, now))) {
+				(void)close(s->fd);
+				finish_slot(e, i, true);
+			}
 			return;
+		}
 		if (rc == 0 || errno == EISCONN) {
 			/* Still in the timer list with its first deadline, so order holds. */
 			if (connected(e, i, now) == L_FLIGHT)
 				return;
-		} else if (failed(e, s, s->fd, errno, now)) {
+		} else if (failed(e, s, s->fd, errno, ms_since(s->start, now))) {
 			pool_put(e, s->fd, &s->job.addr, false);
 		} else {
 			(void)close(s->fd);
@@ -726,6 +760,13 @@ static void expire(struct engine *e, uint64_t now)
 
 		if (s->phase != PH_CONNECT) {
 			reply_done(e, i);
+			continue;
+		}
+		/* An ICMP answer may have come while we held the socket (see soft_answer);
+		 * its time of arrival is unknown, so no rtt. */
+		if (soft_answer(e, s, -1)) {
+			(void)close(s->fd);
+			finish_slot(e, i, true);
 			continue;
 		}
 		/* Closing a socket still in SYN_SENT sends nothing. */
