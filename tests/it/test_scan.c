@@ -245,3 +245,43 @@ Test(scan, full_range_exact_under_ulimit_64, .timeout = 120)
 		json_decref(sum);
 	}
 }
+
+/* Peak RSS in KiB of a scan with --all-states -o ndjson over spec (GNU time). */
+static long scan_rss(const char *spec)
+{
+	char script[512], *err = NULL;
+	long kb;
+	int status;
+
+	snprintf(script, sizeof(script),
+		 "/usr/bin/time -f %%M \"%s\" scan 127.0.0.1 -p %s --all-states -o ndjson >/dev/null",
+		 t_binary(), spec);
+	status = t_run((const char *[]){ "/bin/sh", "-c", script, NULL }, NULL, NULL, &err);
+	cr_assert_eq(status, 0, "%s", err);
+	/* the last line holds the figure */
+	{
+		char *line = err, *p;
+
+		while ((p = strchr(line, '\n')) && p[1])
+			line = p + 1;
+		kb = strtol(line, NULL, 10);
+	}
+	free(err);
+	return kb;
+}
+
+/* Results stream: a 65,535-port scan printing every result holds no more memory than a
+ * 1,000-port one (and stays far under 16 MB). */
+Test(scan, memory_flat_over_the_full_range, .timeout = 60)
+{
+	long small, full;
+
+	if (access("/usr/bin/time", X_OK) != 0)
+		cr_skip_test("GNU time (/usr/bin/time) not installed");
+	own_netns();
+	small = scan_rss("1-1000");
+	full = scan_rss("-");
+	cr_assert(full > 0 && small > 0);
+	cr_assert_lt(full, 16 * 1024, "peak RSS %ld KiB", full);
+	cr_assert_lt(full - small, 2048, "1,000 ports: %ld KiB, 65,535 ports: %ld KiB", small, full);
+}
