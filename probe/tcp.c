@@ -1,20 +1,23 @@
-/* The TCP connect engine. Each attempt is a non-blocking socket and connect(); on
- * loopback the kernel has usually decided by the time connect() returns, so a second
- * connect() call reads the verdict at once (0: established, EALREADY: still waiting, an
- * errno: refused or unreachable) and only undecided sockets go to epoll. Every attempt
- * of a run has the same timeout, so attempts time out in the order they started: a FIFO
- * list is the timer queue. Slots (one per attempt in flight) are the only memory that
- * grows, and only up to the concurrency. */
+/* The TCP connect engine. Each attempt is one socket and one connect(); an attempt the
+ * kernel has not decided when connect() returns waits in an epoll set, and nothing ever
+ * blocks for longer than a jiffy (see launch() for loopback). Every attempt of a run
+ * has the same timeout, so attempts time out in the order they started: a FIFO list is
+ * the timer queue. Slots (one per attempt in flight) are the only memory that grows, and
+ * only up to the concurrency: results go to the callback as they are decided.
+ *
+ * A loopback scan is bound by the kernel's own work inside connect() (SYN, reset and
+ * socket bookkeeping all happen in the call), so the engine runs one such loop per CPU
+ * it may use (at most MAX_LOOPS); the loops share the job source and the callback, each
+ * behind a mutex, and share nothing else. */
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <time.h>
 #include <linux/errqueue.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
-#include <netinet/icmp6.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -26,25 +29,21 @@
 #include "probe/tcp.h"
 
 #define NIL UINT32_MAX
-#define NEVENTS 512
+#define NEVENTS 512		/* events taken per epoll_wait */
 #define EXPECT_BUF (PS_BANNER_MAX + 2 * PS_PAYLOAD_MAX)
 /* Without any descriptor for this long, the engine gives up instead of spinning. */
 #define FD_STARVE_NS (5ull * 1000000000ull)
-#define BACKOFF_MS 10
-
-/* Refused sockets kept for the next connect to the same address. */
-#define POOL_MAX 64
-/* Launches without the blocking loopback path after a loopback port did not answer. */
-#define SYNC_SKIP 1024
+#define BACKOFF_MS 10		/* wait after EMFILE with nothing in flight */
+#define POOL_MAX 64		/* refused sockets kept for the next connect */
+#define SYNC_SKIP 1024		/* launches without the loopback fast path after a miss */
+#define MAX_LOOPS 4		/* event loops (threads) at most */
+#define JOB_BATCH 64		/* jobs a loop takes from the shared source at once */
 
 struct pooled {
 	union ps_sockaddr addr;
 	int fd;
 	bool sync;
 };
-
-#define MAX_LOOPS 4
-#define JOB_BATCH 64
 
 enum phase { PH_FREE, PH_CONNECT, PH_SEND, PH_READ, PH_RELAUNCH };
 
@@ -687,7 +686,10 @@ static void on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 			/* Still in the timer list with its first deadline, so order holds. */
 			if (connected(e, i, now) == L_FLIGHT)
 				return;
-		} else if (failed(e, s, s->fd, errno, ms_since(s->start, now))) {
+		} else if (failed(e, s, s->fd, errno, ms_since(s->start, now)) &&
+			   epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->fd, NULL) == 0) {
+			/* Out of the epoll set first: a pooled fd must not report events
+			 * for the slot it served. */
 			pool_put(e, s->fd, &s->job.addr, false);
 		} else {
 			(void)close(s->fd);
