@@ -17,7 +17,7 @@ static const char check_usage_head[] =
 	"its addresses; a target is reachable when one of them is open (and matches --expect).\n"
 	"\n";
 static const char check_usage_tail[] =
-	"  -o, --output FORMAT    table (default), json, ndjson, nagios\n"
+	"  -o, --output FORMAT    table (default), json, ndjson, prom, nagios\n"
 	"  -j, --json             same as -o json\n"
 	"      --ndjson           same as -o ndjson\n"
 	"  -h, --help             this help\n"
@@ -136,8 +136,6 @@ int cmd_check(int argc, char **argv)
 	}
 	if ((rc = ps_probe_cli_finish(&pc)) != 0)
 		return rc;
-	if (co.fmt == PS_FMT_PROM)
-		return ps_usage("output format 'prom' is not supported by check");
 	if (optind >= argc)
 		return ps_usage("missing TARGET (host:port)");
 	ntargets = (size_t)(argc - optind);

@@ -20,7 +20,7 @@ static const char scan_usage_head[] =
 	"  -u, --udp              UDP scan\n"
 	"      --all-states       list every result, not only open ports (and errors)\n";
 static const char scan_usage_tail[] =
-	"  -o, --output FORMAT    table (default), json, ndjson\n"
+	"  -o, --output FORMAT    table (default), json, ndjson, prom\n"
 	"  -j, --json             same as -o json\n"
 	"      --ndjson           same as -o ndjson (one line per result as it is decided)\n"
 	"  -h, --help             this help\n"
@@ -84,8 +84,6 @@ int cmd_scan(int argc, char **argv)
 	}
 	if ((rc = ps_probe_cli_finish(&pc)) != 0)
 		return rc;
-	if (co.fmt == PS_FMT_PROM)
-		return ps_usage("output format 'prom' is not supported by scan");
 	if (optind >= argc)
 		return ps_usage("missing HOST to scan");
 	if (!spec)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "probe/ports.h"
+#include "probe/targets.h"
 #include "report/escape.h"
 #include "report/results.h"
 #include "report/table.h"
@@ -323,6 +324,72 @@ static void write_summary(struct ps_json *j, const struct ps_resultset *s, doubl
 	ps_json_end(j);
 }
 
+/* A Prometheus label value: escaped text with '"' escaped too (ps_escape already writes
+ * a backslash as "\\" and a newline as "\n", as the exposition format wants). */
+static void prom_label(FILE *f, const char *name, const char *v, bool first)
+{
+	char buf[PS_TARGET_MAX * 4];
+	size_t n = ps_escape(v, strlen(v), buf, sizeof(buf));
+
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '"')
+			putc_unlocked('\\', f);
+		putc_unlocked(buf[i], f);
+	}
+	putc_unlocked('"', f);
+}
+
+static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_result_row *row)
+{
+	const struct ps_result_ep *ep = &s->eps[row->tag];
+	char port[8];
+
+	snprintf(port, sizeof(port), "%u", row->port);
+	putc_unlocked('{', f);
+	prom_label(f, "target", ep->target, true);
+	prom_label(f, "address", ep->address, false);
+	prom_label(f, "proto", proto_name(row->proto), false);
+	prom_label(f, "port", port, false);
+	putc_unlocked('}', f);
+}
+
+/* Prometheus text exposition: per kept result whether it is up (open, and matching
+ * --expect) and its rtt; counts per state; the duration. */
+static void write_prom(FILE *f, const char *command, const struct ps_resultset *s,
+		       double elapsed_ms)
+{
+	fprintf(f, "# HELP portscope_%s_up 1 when the port is open (and the reply matched --expect)\n"
+		   "# TYPE portscope_%s_up gauge\n", command, command);
+	for (size_t i = 0; i < s->len; i++) {
+		const struct ps_result_row *row = &s->rows[i];
+
+		fprintf(f, "portscope_%s_up", command);
+		prom_labels(f, s, row);
+		fprintf(f, " %d\n", row->state == PS_PROBE_OPEN && row->expect_ok != 0);
+	}
+	fprintf(f, "# HELP portscope_%s_rtt_seconds connect start to verdict\n"
+		   "# TYPE portscope_%s_rtt_seconds gauge\n", command, command);
+	for (size_t i = 0; i < s->len; i++) {
+		const struct ps_result_row *row = &s->rows[i];
+
+		if (row->rtt_ms < 0)
+			continue;
+		fprintf(f, "portscope_%s_rtt_seconds", command);
+		prom_labels(f, s, row);
+		fprintf(f, " %.6f\n", row->rtt_ms / 1000.0);
+	}
+	fprintf(f, "# HELP portscope_%s_results probe results by state (shown or not)\n"
+		   "# TYPE portscope_%s_results gauge\n", command, command);
+	for (int st = 0; st < PS_NSTATES; st++)
+		fprintf(f, "portscope_%s_results{state=\"%s\"} %zu\n", command,
+			ps_probe_state_name((enum ps_probe_state)st), s->counts[st]);
+	fprintf(f, "# HELP portscope_%s_duration_seconds time the whole run took\n"
+		   "# TYPE portscope_%s_duration_seconds gauge\n"
+		   "portscope_%s_duration_seconds %.6f\n", command, command, command,
+		elapsed_ms / 1000.0);
+}
+
 int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct ps_resultset *s,
 		      double elapsed_ms, const char *note, const struct ps_result_view *v)
 {
@@ -351,6 +418,9 @@ int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct p
 		return 0;
 	case PS_FMT_NDJSON:
 		return 0;	/* streamed by the caller as results came */
+	case PS_FMT_PROM:
+		write_prom(f, command, s, elapsed_ms);
+		return 0;
 	default:
 		for (size_t i = 0; i < s->len && !detail; i++)
 			detail = s->rows[i].error || s->rows[i].banner;

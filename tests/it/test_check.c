@@ -194,7 +194,7 @@ Test(check, bad_input_exits_2_naming_the_token)
 		{ "--bogus", NULL, "--bogus" },
 		{ "::1:22", NULL, "::1:22" },
 		{ "--expect", "\\q", "\\q" },
-		{ "-o", "prom", "prom" },
+		{ "-o", "xml", "xml" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -128,3 +128,28 @@ Test(results, ndjson_line_is_one_object)
 	json_decref(o);
 	free(buf);
 }
+
+Test(results, prometheus_exposition)
+{
+	struct ps_resultset s = { 0 };
+	struct probe_result a = mk("we\"ird\\name:80", 80, PS_PROBE_OPEN, "syn-ack", 0);
+	struct probe_result b = mk("h:81", 81, PS_PROBE_CLOSED, "reset", 1);
+	struct probe_result c = mk("h:82", 82, PS_PROBE_FILTERED, "timeout", 2);
+	char *out;
+
+	cr_assert_eq(ps_resultset_add(&s, &a, true), 0);
+	cr_assert_eq(ps_resultset_add(&s, &b, true), 0);
+	cr_assert_eq(ps_resultset_add(&s, &c, true), 0);
+	out = render(&s, PS_FMT_PROM);
+	cr_assert(strstr(out, "# TYPE portscope_scan_up gauge\n"), "%s", out);
+	cr_assert(strstr(out, "portscope_scan_up{target=\"we\\\"ird\\\\name:80\",address=\"127.0.0.1\","
+			      "proto=\"tcp\",port=\"80\"} 1\n"), "%s", out);
+	cr_assert(strstr(out, "portscope_scan_up{target=\"h:81\",address=\"127.0.0.1\",proto=\"tcp\","
+			      "port=\"81\"} 0\n"), "%s", out);
+	cr_assert(strstr(out, "portscope_scan_rtt_seconds{target=\"h:81\""), "%s", out);
+	cr_assert_null(strstr(out, "portscope_scan_rtt_seconds{target=\"h:82\""), "%s", out);
+	cr_assert(strstr(out, "portscope_scan_results{state=\"filtered\"} 1\n"), "%s", out);
+	cr_assert(strstr(out, "portscope_scan_duration_seconds 1.234500\n"), "%s", out);
+	free(out);
+	ps_resultset_free(&s);
+}
