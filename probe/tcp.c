@@ -508,7 +508,8 @@ static int pool_take(struct engine *e, const union ps_sockaddr *a, bool sync)
 
 static void pool_put(struct engine *e, int fd, const union ps_sockaddr *a, bool sync)
 {
-	if (e->npool == POOL_MAX) {
+	/* Kept sockets hold descriptors beyond the concurrency: a small share of it. */
+	if (e->npool == POOL_MAX || e->npool >= e->maxslots / 8 + 1) {
 		(void)close(fd);
 		return;
 	}

@@ -30,6 +30,7 @@ ip netns add "$c" && ip netns add "$s" || { echo "skip: cannot create network na
 ip link add "$v0" netns "$c" type veth peer name "$v1" netns "$s" || fail "veth"
 ip -n "$c" addr add 198.18.0.1/24 dev "$v0"
 ip -n "$s" addr add 198.18.0.2/24 dev "$v1"
+ip -n "$s" addr add 198.18.0.3/24 dev "$v1"
 ip -n "$c" link set lo up && ip -n "$c" link set "$v0" up
 ip -n "$s" link set lo up && ip -n "$s" link set "$v1" up
 # An address nobody answers ARP for fails after one probe of 200 ms, not the default 3 s.
@@ -41,6 +42,7 @@ table inet pst_filter {
 	chain input {
 		type filter hook input priority 0; policy accept;
 		tcp dport 8081 counter drop
+		tcp dport 9100-9103 drop
 		tcp dport 8082 reject with tcp reset
 		tcp dport 8083 reject with icmp type admin-prohibited
 		tcp dport 8084 reject with icmp type port-unreachable
@@ -118,6 +120,34 @@ ip netns exec "$c" "$bin" scan 198.18.0.2 -p 9001-9010 --rate 20 -o json >"$out"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $ms -ge 440 ] || fail "--rate 20: 10 attempts took only $ms ms"
 grep -q '"closed": *10' "$out" || fail "rate scan summary"
+# --concurrency 2 over four dropped ports: two rounds of the 300 ms timeout at least.
+start=$(date +%s%N)
+ip netns exec "$c" "$bin" scan 198.18.0.2 -p 9100-9103 --concurrency 2 --timeout 300 -o json >"$out" ||
+	fail "concurrency scan"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ $ms -ge 590 ] || fail "--concurrency 2: four timeouts of 300 ms took only $ms ms"
+grep -q '"filtered": *4' "$out" || fail "concurrency scan summary"
+
+# A name with two addresses (a private /etc/hosts in a mount namespace): both probed,
+# each result names its address, and the target is reachable through one of them.
+if command -v unshare >/dev/null 2>&1; then
+	hosts=$(mktemp)
+	printf '198.18.0.2 pst-multi.test\n198.18.0.3 pst-multi.test\n' >"$hosts"
+	ip netns exec "$c" unshare -m sh -c "mount --bind '$hosts' /etc/hosts &&
+		exec '$bin' check pst-multi.test:8080 -4 -o json" >"$out"
+	rc=$?
+	rm -f "$hosts"
+	[ $rc = 0 ] || fail "two addresses: exit $rc"
+	python3 - "$out" <<'PY' || fail "two addresses"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+got = sorted((r["address"], r["state"]) for r in doc["results"])
+want = [("198.18.0.2", "open"), ("198.18.0.3", "closed")]
+if got != want or any(r["target"] != "pst-multi.test:8080" for r in doc["results"]):
+    print("got", got); sys.exit(1)
+PY
+fi
+
 # Answers that come back after connect() returned (a token bucket on the host's link
 # delays them): the epoll path, and sockets reused after an asynchronous reset.
 if ip netns exec "$s" tc qdisc add dev "$v1" root tbf rate 1mbit burst 1600 latency 400ms \
