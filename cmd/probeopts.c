@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,6 +270,15 @@ void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char 
 	s->total = total;
 	s->view.table_flags = fmt == PS_FMT_TABLE && ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
 	s->progress = isatty(STDERR_FILENO) == 1;
+	/* A reader at the other end of a pipe or a terminal sees each line as it is
+	 * decided; a file (or /dev/null) has nobody waiting, so it keeps the big buffer. */
+	{
+		struct stat st;
+
+		s->flush_each = fstat(STDOUT_FILENO, &st) < 0 ||
+				!(S_ISREG(st.st_mode) ||
+				  (S_ISCHR(st.st_mode) && isatty(STDOUT_FILENO) != 1));
+	}
 	s->start_ns = s->last_ns = mono_ns();
 }
 
@@ -305,8 +315,8 @@ void ps_probe_sink_result(const struct probe_result *r, void *ctx)
 		s->set.counts[r->state]++;
 		if (keep) {
 			ps_report_result_line(stdout, r, &s->view);
-			/* Streamed as decided: a reader sees each line at once. */
-			(void)fflush(stdout);
+			if (s->flush_each)
+				(void)fflush(stdout);
 		}
 	} else if (ps_resultset_add(&s->set, r, keep) < 0) {
 		s->oom = true;

@@ -90,6 +90,7 @@ struct ps_probe_sink {
 	bool oom;
 	bool progress;			/* stderr is a terminal: may show progress */
 	bool progress_shown;
+	bool flush_each;		/* NDJSON to a pipe or terminal: a line at a time */
 	const char *what;		/* "scan", "check" */
 	size_t total, done, open;
 	uint64_t start_ns, last_ns;
