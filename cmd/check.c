@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
-#include "cmd/probeopts.h"
+#include "cmd/probeplan.h"
 #include "probe/targets.h"
 #include "report/escape.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
-#include "cmd/probeopts.h"
+#include "cmd/probeplan.h"
 #include "probe/ports.h"
 #include "probe/targets.h"
 
