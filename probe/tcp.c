@@ -6,7 +6,7 @@
  * only up to the concurrency: results go to the callback as they are decided.
  *
  * A loopback scan is bound by the kernel's own work inside connect() (SYN, reset and
- * socket bookkeeping all happen in the call), so the engine runs one such loop per CPU
+ * socket bookkeeping all happen in the call), so the engine runs two such loops per CPU
  * it may use (at most MAX_LOOPS); the loops share the job source and the callback, each
  * behind a mutex, and share nothing else. */
 #include <errno.h>
@@ -36,7 +36,7 @@
 #define BACKOFF_MS 10		/* wait after EMFILE with nothing in flight */
 #define POOL_MAX 64		/* refused sockets kept for the next connect */
 #define SYNC_SKIP 1024		/* launches without the loopback fast path after a miss */
-#define MAX_LOOPS 4		/* event loops (threads) at most */
+#define MAX_LOOPS 8		/* event loops (threads) at most */
 #define JOB_BATCH 64		/* jobs a loop takes from the shared source at once */
 
 struct pooled {
@@ -947,9 +947,10 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Event loops to run: one per CPU this process may use (at most MAX_LOOPS). A loopback
- * scan is bound by the kernel's work inside connect(), which spreads over cores; a
- * rate-limited scan keeps one loop so the rate stays one budget. */
+/* Event loops to run: two per CPU this process may use (at most MAX_LOOPS). A loopback
+ * scan is bound by the kernel's work inside connect(), which spreads over cores; the
+ * second loop per CPU keeps it busy while a loop waits out a one-jiffy connect or is
+ * preempted. A rate-limited scan keeps one loop so the rate stays one budget. */
 static int loops_wanted(const struct ps_probe_opts *o, uint32_t conc)
 {
 	cpu_set_t set;
@@ -961,6 +962,7 @@ static int loops_wanted(const struct ps_probe_opts *o, uint32_t conc)
 		n = CPU_COUNT(&set);
 	else
 		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	n *= 2;
 	if (n > MAX_LOOPS)
 		n = MAX_LOOPS;
 	if ((uint32_t)n > conc)
