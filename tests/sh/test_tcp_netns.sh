@@ -148,6 +148,21 @@ if got != want or any(r["target"] != "pst-multi.test:8080" for r in doc["results
 PY
 fi
 
+# Loopback answers inside connect(); where a firewall drops loopback SYNs the engine
+# must fall back to waiting (epoll) and report the dropped ports filtered, the rest closed.
+ip netns exec "$c" nft -f - <<'NFT' || fail "nft on the prober"
+table inet pst_lo {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		iif lo tcp dport 7000-7099 drop
+	}
+}
+NFT
+ip netns exec "$c" "$bin" scan 127.0.0.1 -p 6990-7109 --timeout 300 -o json >"$out" ||
+	fail "loopback drop scan"
+grep -q '"filtered": *100,' "$out" && grep -q '"closed": *20,' "$out" || fail "loopback drop"
+ip netns exec "$c" nft delete table inet pst_lo
+
 # Answers that come back after connect() returned (a token bucket on the host's link
 # delays them): the epoll path, and sockets reused after an asynchronous reset.
 if ip netns exec "$s" tc qdisc add dev "$v1" root tbf rate 1mbit burst 1600 latency 400ms \
