@@ -52,7 +52,6 @@ int cmd_scan(int argc, char **argv)
 	bool tcp = false, udp = false, all_states = false;
 	size_t nhosts, ntargets = 0;
 	double elapsed;
-	char note[64];
 	int c, rc;
 
 	ps_probe_cli_init(&pc);
@@ -140,9 +139,9 @@ int cmd_scan(int argc, char **argv)
 	elapsed = ps_probe_sink_done(&sink);
 	if (rc == PS_EXIT_OK && sink.oom)
 		rc = ps_fail("out of memory");
-	snprintf(note, sizeof(note), "%s", all_states ? "all states shown" : "open shown");
 	if (rc == PS_EXIT_OK &&
-	    ps_report_results(stdout, co.fmt, "scan", &sink.set, elapsed, note, &sink.view) < 0)
+	    ps_report_results(stdout, co.fmt, "scan", &sink.set, elapsed,
+			      all_states ? "all states shown" : "open shown", &sink.view) < 0)
 		rc = ps_fail("out of memory");
 	if (rc == PS_EXIT_OK && sink.set.counts[PS_PROBE_ERROR])
 		rc = PS_EXIT_NEGATIVE;
