@@ -1,6 +1,6 @@
-/* The TCP connect engine. Each attempt is one socket and one connect(); an attempt the
- * kernel has not decided when connect() returns waits in an epoll set, and nothing ever
- * blocks for longer than a jiffy (see launch() for loopback). Every attempt of a run
+/* The TCP connect engine. Each attempt is one non-blocking socket and connect(); an
+ * attempt the kernel has not decided when connect() returns waits in an epoll set, and
+ * nothing ever blocks (see launch() for the loopback shortcut). Every attempt of a run
  * has the same timeout, so attempts time out in the order they started: a FIFO list is
  * the timer queue. Slots (one per attempt in flight) are the only memory that grows, and
  * only up to the concurrency: results go to the callback as they are decided.
@@ -10,7 +10,7 @@
  * it may use (at most MAX_LOOPS); the loops share the job source and the callback, each
  * behind a mutex, and share nothing else. */
 #include <errno.h>
-#include <fcntl.h>
+#include <time.h>	/* before errqueue.h, which uses struct timespec */
 #include <linux/errqueue.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,14 +34,12 @@
 #define FD_STARVE_NS (5ull * 1000000000ull)
 #define BACKOFF_MS 10		/* wait after EMFILE with nothing in flight */
 #define POOL_MAX 64		/* refused sockets kept for the next connect */
-#define SYNC_SKIP 1024		/* launches without the loopback fast path after a miss */
 #define MAX_LOOPS 8		/* event loops (threads) at most */
 #define JOB_BATCH 64		/* jobs a loop takes from the shared source at once */
 
 struct pooled {
 	union ps_sockaddr addr;
 	int fd;
-	bool sync;
 };
 
 enum phase { PH_FREE, PH_CONNECT, PH_SEND, PH_READ, PH_RELAUNCH };
@@ -94,7 +91,6 @@ struct engine {
 	uint64_t timeout_ns, interval_ns, next_launch;
 	uint64_t last_backoff, starve_since;
 	bool reading;			/* a reply is wanted after connect */
-	uint32_t sync_skip;		/* launches left before trying the blocking path */
 	struct pooled pool[POOL_MAX];
 	uint32_t npool;
 };
@@ -490,12 +486,12 @@ static bool fd_shortage(int errnum)
  * connect again (Linux resets it): keeping it saves a socket() and a close() per closed
  * port. Sockets are reused only for the same destination address, so nothing of one
  * target (source address, route) carries over to another. */
-static int pool_take(struct engine *e, const union ps_sockaddr *a, bool sync)
+static int pool_take(struct engine *e, const union ps_sockaddr *a)
 {
 	while (e->npool > 0) {
 		struct pooled *p = &e->pool[--e->npool];
 
-		if (p->sync == sync && p->addr.sa.sa_family == a->sa.sa_family &&
+		if (p->addr.sa.sa_family == a->sa.sa_family &&
 		    (a->sa.sa_family == AF_INET
 			     ? p->addr.v4.sin_addr.s_addr == a->v4.sin_addr.s_addr
 			     : memcmp(&p->addr.v6.sin6_addr, &a->v6.sin6_addr, 16) == 0 &&
@@ -506,7 +502,7 @@ static int pool_take(struct engine *e, const union ps_sockaddr *a, bool sync)
 	return -1;
 }
 
-static void pool_put(struct engine *e, int fd, const union ps_sockaddr *a, bool sync)
+static void pool_put(struct engine *e, int fd, const union ps_sockaddr *a)
 {
 	/* Kept sockets hold descriptors beyond the concurrency: a small share of it. */
 	if (e->npool == POOL_MAX || e->npool >= e->maxslots / 8 + 1) {
@@ -514,39 +510,33 @@ static void pool_put(struct engine *e, int fd, const union ps_sockaddr *a, bool 
 		return;
 	}
 	e->pool[e->npool].fd = fd;
-	e->pool[e->npool].addr = *a;
-	e->pool[e->npool++].sync = sync;
+	e->pool[e->npool++].addr = *a;
 }
 
-/* A fresh socket for a; -1 with errno on failure. */
-static int new_socket(const union ps_sockaddr *a, bool sync)
+/* A fresh non-blocking socket for a; -1 with errno on failure. */
+static int new_socket(const union ps_sockaddr *a)
 {
-	/* 1 us rounds up to one jiffy: the shortest wait a blocking connect can have. */
-	static const struct timeval tick = { 0, 1 };
 	int fam = a->sa.sa_family, one = 1, fd, saved;
 
-	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC | (sync ? 0 : SOCK_NONBLOCK), IPPROTO_TCP);
+	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return -1;
-	if (sync && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tick, sizeof(tick)) < 0)
-		goto fail;
 	/* ICMP errors on the error queue tell admin-prohibited from host unreachable (both
 	 * are EHOSTUNREACH in SO_ERROR for IPv4). Loopback has no router to send them, and
 	 * skipping the call saves a syscall per port of a local scan. */
 	if (!ps_sockaddr_is_loopback(a) &&
 	    setsockopt(fd, fam == AF_INET ? SOL_IP : SOL_IPV6,
-		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one)) < 0)
-		goto fail;
+		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one)) < 0) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
 	return fd;
-fail:
-	saved = errno;
-	(void)close(fd);
-	errno = saved;
-	return -1;
 }
 
 /* The attempt is decided at once, without epoll: report it and keep or close the fd. */
-static enum launch_rc decided(struct engine *e, uint32_t i, int rc, int errnum, bool sync)
+static enum launch_rc decided(struct engine *e, uint32_t i, int rc, int errnum)
 {
 	struct slot *s = &e->slots[i];
 	int fd = s->fd;
@@ -562,7 +552,7 @@ static enum launch_rc decided(struct engine *e, uint32_t i, int rc, int errnum, 
 		return L_DONE;
 	}
 	if (failed(e, s, fd, errnum, ms_since(s->start, now_ns())))
-		pool_put(e, fd, &s->job.addr, sync);
+		pool_put(e, fd, &s->job.addr);
 	else
 		(void)close(fd);
 	return L_DONE;
@@ -572,27 +562,18 @@ static enum launch_rc decided(struct engine *e, uint32_t i, int rc, int errnum, 
  * caller), L_FLIGHT: waiting (in the timer list), L_BACKOFF: no resources now, try later
  * (nothing reported), L_FATAL: the epoll set failed.
  *
- * On loopback the kernel handles our SYN and the answer inside connect() itself. A
- * blocking connect with a one-jiffy SO_SNDTIMEO then returns the verdict in one call:
- * the wakeup has already happened, so it does not sleep. Should a loopback port not
- * answer at once (a firewall drops it), the call returns EINPROGRESS after that jiffy
- * and the attempt goes on in epoll like any other; the blocking path is then skipped for
- * a while so a filtered loopback range costs no jiffy per port. */
+ * A non-blocking connect() always says EINPROGRESS, yet on loopback (and over a veth to
+ * a namespace) the kernel has handled our SYN and the answer within that very call. A
+ * second connect() reads the verdict (0: established, EALREADY: still waiting, an
+ * errno: refused or unreachable), so most attempts never reach epoll. */
 static enum launch_rc launch(struct engine *e, uint32_t i)
 {
 	struct slot *s = &e->slots[i];
 	const union ps_sockaddr *a = &s->job.addr;
-	bool sync = false;
 	int fd, rc, errnum;
 
-	if (ps_sockaddr_is_loopback(a)) {
-		if (e->sync_skip == 0)
-			sync = true;
-		else
-			e->sync_skip--;
-	}
-	fd = pool_take(e, a, sync);
-	if (fd < 0 && (fd = new_socket(a, sync)) < 0) {
+	fd = pool_take(e, a);
+	if (fd < 0 && (fd = new_socket(a)) < 0) {
 		if (fd_shortage(errno))
 			return L_BACKOFF;
 		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
@@ -604,19 +585,10 @@ static enum launch_rc launch(struct engine *e, uint32_t i)
 	s->attempt++;
 	rc = connect(fd, &a->sa, ps_sockaddr_len(a));
 	errnum = rc < 0 ? errno : 0;
-	if (sync && rc < 0 && (errnum == EINPROGRESS || errnum == EINTR)) {
-		/* No answer within the call: continue without blocking. */
-		e->sync_skip = SYNC_SKIP;
-		if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
-			goto local_failure;
-		errnum = EALREADY;
-		sync = false;
-	} else if (!sync && rc < 0 && errnum == EINPROGRESS) {
-		/* The answer may be in already (loopback): a second connect() reports it. */
+	if (rc < 0 && errnum == EINPROGRESS) {
 		rc = connect(fd, &a->sa, ps_sockaddr_len(a));
 		errnum = rc < 0 ? errno : 0;
-	} else if (rc < 0 && errnum != ECONNREFUSED && errnum != EHOSTUNREACH &&
-		   errnum != EACCES && errnum != EPERM) {
+	} else if (rc < 0) {
 		goto local_failure;	/* connect() itself failed: nothing was sent */
 	}
 	if (rc < 0 && errnum == EALREADY) {
@@ -629,7 +601,7 @@ static enum launch_rc launch(struct engine *e, uint32_t i)
 		list_push(e, &e->timers, i);
 		return L_FLIGHT;
 	}
-	return decided(e, i, rc, errnum, sync);
+	return decided(e, i, rc, errnum);
 local_failure:
 	(void)close(fd);
 	s->fd = -1;
@@ -691,7 +663,7 @@ static void on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 			   epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->fd, NULL) == 0) {
 			/* Out of the epoll set first: a pooled fd must not report events
 			 * for the slot it served. */
-			pool_put(e, s->fd, &s->job.addr, false);
+			pool_put(e, s->fd, &s->job.addr);
 		} else {
 			(void)close(s->fd);
 		}
@@ -948,9 +920,9 @@ static void *worker(void *arg)
 }
 
 /* Event loops to run: two per CPU this process may use (at most MAX_LOOPS). A loopback
- * scan is bound by the kernel's work inside connect(), which spreads over cores; the
- * second loop per CPU keeps it busy while a loop waits out a one-jiffy connect or is
- * preempted. A rate-limited scan keeps one loop so the rate stays one budget. */
+ * scan is bound by the kernel's work inside connect(), which spreads over cores; a
+ * second loop per CPU keeps the core busy while the other is preempted. A rate-limited
+ * scan keeps one loop so the rate stays one budget. */
 static int loops_wanted(const struct ps_probe_opts *o, uint32_t conc)
 {
 	cpu_set_t set;
