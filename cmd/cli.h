@@ -57,6 +57,8 @@ int ps_cli_finish(int rc);
 void ps_cli_stdout_buffer(void);
 
 int cmd_list(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 #endif

@@ -27,10 +27,12 @@ struct probe_result {
 	enum ps_probe_state state;
 	double rtt_ms;				/* < 0: none */
 	const char *reason;			/* "syn-ack", "reset", "timeout", ... (static) */
-	char error[128];			/* "" when none */
+	char error[256];			/* "" when none */
 	char banner[PS_BANNER_MAX];		/* raw bytes, escaped only by report/ */
 	size_t banner_len;
 	int has_banner;
+	int expect_ok;				/* -1 no --expect, 0 not matched, 1 matched */
+	uint32_t tag;				/* the job's tag, echoed for the caller */
 };
 
 /* Called by an engine with each finished result; r is valid only during the call. */

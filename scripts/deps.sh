@@ -16,6 +16,8 @@ command -v ss >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || need="$need ip
 command -v nft >/dev/null 2>&1 || need="$need nftables"
 [ -f /etc/services ] || need="$need netbase"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+[ -x /usr/bin/time ] || need="$need time"
+# Optional packages by request, e.g. PORTSCOPE_EXTRA_DEPS="nmap time" for tests/bench/scan.sh.
 for extra in ${PORTSCOPE_EXTRA_DEPS:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
 done

@@ -50,12 +50,17 @@ int t_run(const char *const *argv, const char *input, char **out, char **err)
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		const char *bin = argv[0] ? argv[0] : t_binary();
+		const char *args[64];
+		size_t n = 0;
 
+		args[0] = argv[0] ? argv[0] : t_binary();
+		for (n = 1; argv[n] && n < 63; n++)
+			args[n] = argv[n];
+		args[n] = NULL;
 		dup2(pin[0], 0);
 		dup2(pout[1], 1);
 		dup2(perr[1], 2);
-		execv(bin, (char *const *)argv);
+		execv(args[0], (char *const *)args);
 		_exit(127);
 	}
 	close(pin[0]);

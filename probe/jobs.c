@@ -1,0 +1,105 @@
+/* The job source shared by the probe engines, and the result skeleton they fill. */
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "probe/jobs.h"
+
+int ps_jobsrc_next(void *src, struct ps_probe_job *job)
+{
+	struct ps_jobsrc *s = src;
+
+	while (s->cur < s->neps) {
+		const struct ps_endpoint *ep = &s->eps[s->cur];
+		int port;
+
+		if (ep->port) {
+			if (s->next_port != 0) {
+				s->cur++;
+				s->next_port = 0;
+				continue;
+			}
+			port = ep->port;
+			s->next_port = 1;
+		} else {
+			/* Port 0 cannot be probed: start at 1 whatever the set holds. */
+			port = s->ports ? ps_portset_next(s->ports, s->next_port ? (unsigned)s->next_port
+									    : 1u)
+					: -1;
+			if (port <= 0 || port > 65535) {
+				s->cur++;
+				s->next_port = 0;
+				continue;
+			}
+			s->next_port = port + 1;
+		}
+		job->addr = ep->addr;
+		ps_sockaddr_set_port(&job->addr, (uint16_t)port);
+		job->target = ep->target;
+		job->address = ep->address;
+		job->tag = ep->tag;
+		return 1;
+	}
+	return 0;
+}
+
+size_t ps_jobsrc_count(const struct ps_jobsrc *s)
+{
+	size_t n = 0, per_set = 0;
+
+	if (s->ports)
+		per_set = s->ports->count - ps_portset_has(s->ports, 0);
+	for (size_t i = 0; i < s->neps; i++)
+		n += s->eps[i].port ? 1 : per_set;
+	return n;
+}
+
+void ps_result_from_job(struct probe_result *r, const struct ps_probe_job *job, uint8_t proto)
+{
+	size_t n = strlen(job->target);
+
+	if (n >= sizeof(r->target))
+		n = sizeof(r->target) - 1;
+	memcpy(r->target, job->target, n);
+	r->target[n] = '\0';
+	n = strlen(job->address);
+	if (n >= sizeof(r->address))
+		n = sizeof(r->address) - 1;
+	memcpy(r->address, job->address, n);
+	r->address[n] = '\0';
+	r->family = job->addr.sa.sa_family;
+	r->proto = proto;
+	r->port = ntohs(job->addr.sa.sa_family == AF_INET6 ? job->addr.v6.sin6_port
+							   : job->addr.v4.sin_port);
+	r->state = PS_PROBE_ERROR;
+	r->rtt_ms = -1;
+	r->reason = NULL;
+	r->error[0] = '\0';
+	r->banner_len = 0;
+	r->has_banner = 0;
+	r->expect_ok = -1;
+	r->tag = job->tag;
+}
+
+/* Descriptors kept back for stdio, the epoll fd, the resolver, a log file... */
+#define FD_RESERVE 16
+
+int ps_probe_fd_budget(void)
+{
+	struct rlimit rl;
+	long n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 64;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	n = rl.rlim_cur == RLIM_INFINITY ? 1L << 20 : (long)rl.rlim_cur;
+	n -= FD_RESERVE;
+	if (n < 1)
+		n = 1;
+	return n > (1L << 20) ? 1 << 20 : (int)n;
+}

@@ -1,0 +1,79 @@
+/* What a probe engine (probe/tcp.c, probe/udp.c) is given: a stream of jobs (one address
+ * and port each), the options every engine shares, and a job source that walks a list
+ * of endpoints times a port set without holding one record per port. */
+#ifndef PS_JOBS_H
+#define PS_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/err.h"
+#include "probe/ports.h"
+#include "probe/result.h"
+#include "probe/targets.h"
+
+/* One probe to run: the address (port filled in) and what to echo into the result. */
+struct ps_probe_job {
+	union ps_sockaddr addr;
+	const char *target;	/* the user's text; must outlive the engine call */
+	const char *address;	/* numeric address text; must outlive the engine call */
+	uint32_t tag;		/* caller's ordering key, echoed in probe_result.tag */
+};
+
+/* Fill *job with the next job. Returns 1, or 0 when there are no more. */
+typedef int (*ps_job_next_fn)(void *src, struct ps_probe_job *job);
+
+#define PS_PAYLOAD_MAX 1024	/* --send and --expect, after unescaping */
+
+struct ps_probe_opts {
+	int timeout_ms;		/* per attempt, from the start of the attempt to its verdict */
+	int retries;		/* further attempts after a timeout */
+	int concurrency;	/* probes in flight at most; 0: as the fd limit allows */
+	double rate;		/* attempts started per second at most; 0: no limit */
+	const char *send;	/* bytes to send once connected, or NULL */
+	size_t send_len;
+	const char *expect;	/* bytes to wait for in the answer, or NULL */
+	size_t expect_len;
+	bool banner;		/* capture what the service sends first (PS_BANNER_MAX bytes) */
+};
+
+/* Every engine has this signature: run every job from next(src), call cb with each result
+ * as soon as it is decided (in any order), return 0 when all jobs were reported, or -1
+ * with err when the engine could not run at all (no epoll, no descriptors at all). */
+typedef int (*ps_probe_many_fn)(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
+				ps_result_cb cb, void *ctx, ps_err *err);
+
+/* An endpoint: one resolved address of one target. port 0 takes every port of the set. */
+struct ps_endpoint {
+	const char *target;
+	const char *address;
+	union ps_sockaddr addr;
+	uint16_t port;
+	uint32_t tag;
+};
+
+/* A job source over endpoints (in order), each with its own port or every port of ports
+ * in ascending order. Zero it, set the three inputs, pass ps_jobsrc_next. */
+struct ps_jobsrc {
+	const struct ps_endpoint *eps;
+	size_t neps;
+	const struct ps_portset *ports;	/* for endpoints whose port is 0 */
+	size_t cur;			/* state: endpoint index */
+	int next_port;			/* state: next port to try in ports, 0 at start */
+};
+
+int ps_jobsrc_next(void *src, struct ps_probe_job *job);
+
+/* Number of jobs a source will yield. */
+size_t ps_jobsrc_count(const struct ps_jobsrc *s);
+
+/* Fill r with what every result of job starts with (target, address, family, port, tag),
+ * no verdict yet: state error, rtt none, no reason. */
+void ps_result_from_job(struct probe_result *r, const struct ps_probe_job *job, uint8_t proto);
+
+/* Raise the soft RLIMIT_NOFILE to the hard limit (where permitted) and return how many
+ * probes may be in flight, keeping a reserve of descriptors for everything else. */
+int ps_probe_fd_budget(void);
+
+#endif

@@ -1,0 +1,212 @@
+/* Target parsing and name resolution for check and scan. A target names its protocol
+ * (tcp:// or udp://, else the caller's default), so cmd/ can hand each one to the right
+ * engine; a name is resolved to every address so each is probed and reported. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "probe/ports.h"
+#include "probe/targets.h"
+
+static int parse_port(const char *s, const char *text, uint8_t proto, uint16_t *port,
+		      ps_err *err)
+{
+	char *end;
+	long v;
+	int svc;
+
+	if (!*s)
+		return ps_err_set(err, "missing port in '%s'", text);
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || *end || v < 1 || v > 65535)
+			return ps_err_set(err, "invalid port '%s' in '%s' (1-65535)", s, text);
+		*port = (uint16_t)v;
+		return 0;
+	}
+	svc = ps_ports_service_port(s, proto == IPPROTO_UDP ? "udp" : "tcp");
+	if (svc <= 0)
+		return ps_err_set(err, "invalid port '%s' in '%s' (a number or a service name)", s,
+				  text);
+	*port = (uint16_t)svc;
+	return 0;
+}
+
+static int set_host(struct ps_target *t, const char *s, size_t len, const char *text, ps_err *err)
+{
+	if (len == 0)
+		return ps_err_set(err, "missing host in '%s'", text);
+	if (len >= sizeof(t->host))
+		return ps_err_set(err, "host name too long in '%.40s...'", text);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == 0x7f || c == '/' || c == '[' || c == ']')
+			return ps_err_set(err, "invalid host in '%s'", text);
+	}
+	memcpy(t->host, s, len);
+	t->host[len] = '\0';
+	return 0;
+}
+
+int ps_targets_parse(const char *text, bool need_port, uint8_t default_proto,
+		     struct ps_target *t, ps_err *err)
+{
+	const char *s = text, *sep, *colon;
+	size_t tlen = strlen(text);
+
+	memset(t, 0, sizeof(*t));
+	if (tlen == 0)
+		return ps_err_set(err, "empty target");
+	if (tlen >= sizeof(t->text))
+		return ps_err_set(err, "target too long: '%.40s...'", text);
+	memcpy(t->text, text, tlen + 1);
+	t->proto = default_proto;
+	if ((sep = strstr(s, "://")) != NULL) {
+		size_t slen = (size_t)(sep - s);
+
+		if (slen == 3 && strncasecmp(s, "tcp", 3) == 0)
+			t->proto = IPPROTO_TCP;
+		else if (slen == 3 && strncasecmp(s, "udp", 3) == 0)
+			t->proto = IPPROTO_UDP;
+		else
+			return ps_err_set(err, "unknown scheme '%.*s' in '%s' (tcp:// or udp://)",
+					  (int)(slen > 20 ? 20 : slen), s, text);
+		t->proto_given = true;
+		s = sep + 3;
+	}
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close)
+			return ps_err_set(err, "missing ']' in '%s'", text);
+		if (set_host(t, s + 1, (size_t)(close - s - 1), text, err) < 0)
+			return -1;
+		if (!strchr(t->host, ':'))
+			return ps_err_set(err, "brackets are for IPv6 addresses in '%s'", text);
+		s = close + 1;
+		if (*s == '\0') {
+			if (need_port)
+				return ps_err_set(err, "missing port in '%s'", text);
+			return 0;
+		}
+		if (*s != ':')
+			return ps_err_set(err, "unexpected '%s' after ']' in '%s'", s, text);
+		if (!need_port)
+			return ps_err_set(err, "unexpected port in '%s' (scan takes ports from -p)",
+					  text);
+		return parse_port(s + 1, text, t->proto, &t->port, err);
+	}
+	colon = strrchr(s, ':');
+	if (!need_port) {
+		/* A bare IPv6 literal has several colons; one colon is host:port. */
+		if (colon && strchr(s, ':') == colon)
+			return ps_err_set(err, "unexpected port in '%s' (scan takes ports from -p)",
+					  text);
+		return set_host(t, s, strlen(s), text, err);
+	}
+	if (!colon)
+		return ps_err_set(err, "missing port in '%s' (host:port)", text);
+	if (memchr(s, ':', (size_t)(colon - s)))
+		return ps_err_set(err, "IPv6 address needs brackets in '%s' ([addr]:port)", text);
+	if (set_host(t, s, (size_t)(colon - s), text, err) < 0)
+		return -1;
+	return parse_port(colon + 1, text, t->proto, &t->port, err);
+}
+
+void ps_sockaddr_set_port(union ps_sockaddr *sa, uint16_t port)
+{
+	if (sa->sa.sa_family == AF_INET6)
+		sa->v6.sin6_port = htons(port);
+	else
+		sa->v4.sin_port = htons(port);
+}
+
+socklen_t ps_sockaddr_len(const union ps_sockaddr *sa)
+{
+	return sa->sa.sa_family == AF_INET6 ? sizeof(sa->v6) : sizeof(sa->v4);
+}
+
+bool ps_sockaddr_is_loopback(const union ps_sockaddr *sa)
+{
+	if (sa->sa.sa_family == AF_INET)
+		return (ntohl(sa->v4.sin_addr.s_addr) >> 24) == 127;
+	if (IN6_IS_ADDR_LOOPBACK(&sa->v6.sin6_addr))
+		return true;
+	return IN6_IS_ADDR_V4MAPPED(&sa->v6.sin6_addr) && sa->v6.sin6_addr.s6_addr[12] == 127;
+}
+
+static bool same_addr(const union ps_sockaddr *a, const union ps_sockaddr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	return memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0 &&
+	       a->v6.sin6_scope_id == b->v6.sin6_scope_id;
+}
+
+int ps_targets_resolve(const char *host, int family, struct ps_addrlist *out, ps_err *err)
+{
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	size_t n = 0;
+	int rc;
+
+	out->v = NULL;
+	out->len = 0;
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		if (rc == EAI_SYSTEM)
+			return ps_err_set(err, "cannot resolve '%s': %s", host, strerror(errno));
+		if ((rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) &&
+		    family != AF_UNSPEC)
+			return ps_err_set(err, "'%s' has no %s address", host,
+					  family == AF_INET ? "IPv4" : "IPv6");
+		return ps_err_set(err, "cannot resolve '%s': %s", host, gai_strerror(rc));
+	}
+	for (ai = res; ai; ai = ai->ai_next)
+		n++;
+	out->v = calloc(n ? n : 1, sizeof(*out->v));
+	if (!out->v) {
+		freeaddrinfo(res);
+		return ps_err_set(err, "out of memory");
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		struct ps_addr *a = &out->v[out->len];
+		bool dup = false;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(a->sa))
+			continue;
+		memcpy(&a->sa, ai->ai_addr, ai->ai_addrlen);
+		for (size_t i = 0; i < out->len && !dup; i++)
+			dup = same_addr(&out->v[i].sa, &a->sa);
+		if (dup)
+			continue;
+		if (!inet_ntop(ai->ai_family,
+			       ai->ai_family == AF_INET ? (const void *)&a->sa.v4.sin_addr
+							: (const void *)&a->sa.v6.sin6_addr,
+			       a->text, sizeof(a->text)))
+			continue;
+		out->len++;
+	}
+	freeaddrinfo(res);
+	if (out->len == 0) {
+		ps_addrlist_free(out);
+		return ps_err_set(err, "'%s' has no IPv4 or IPv6 address", host);
+	}
+	return 0;
+}
+
+void ps_addrlist_free(struct ps_addrlist *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->len = 0;
+}

@@ -1,0 +1,20 @@
+/* The TCP connect engine: one epoll loop of non-blocking connects (no threads, no
+ * blocking calls), memory bounded by the concurrency, never by the number of jobs. */
+#ifndef PS_TCP_H
+#define PS_TCP_H
+
+#include "probe/jobs.h"
+
+/* Default in-flight cap when --concurrency is not given (the fd budget may lower it). */
+#define PS_TCP_AUTO_CONCURRENCY 16384
+
+/* Probe every job from next(src) over TCP and call cb with each verdict as it is decided:
+ * open (syn-ack), closed (reset), filtered (timeout, ICMP admin-prohibited or port
+ * unreachable), unreachable (ICMP host/net unreachable), error (the probe could not run:
+ * no route, local failure). Running out of descriptors slows the engine down and never
+ * changes a verdict. Returns 0 when every job was reported, or -1 with err when the
+ * engine could not run at all. */
+int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
+		      ps_result_cb cb, void *ctx, ps_err *err);
+
+#endif

@@ -1,0 +1,56 @@
+/* Rendering probe results (check, scan, broadcast): a table, a JSON document
+ * {"schema": "portscope.<command>/1", ..., "results": [...], "summary": {...}}, or NDJSON
+ * lines. Results for the table and document are kept compactly in a ps_resultset (about
+ * 48 bytes each, text only when a result has an error or banner), so a full-range scan
+ * with --all-states stays small; NDJSON needs no set at all. */
+#ifndef PS_REPORT_RESULTS_H
+#define PS_REPORT_RESULTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "probe/result.h"
+#include "report/format.h"
+#include "report/json.h"
+
+#define PS_NSTATES (PS_PROBE_ERROR + 1)
+
+struct ps_result_view {
+	bool numeric;		/* no service names */
+	unsigned table_flags;	/* PS_TABLE_COLOR */
+};
+
+/* The fields of one probe record (DESIGN.md) into the object j has open. */
+void ps_report_result_fields(struct ps_json *j, const struct probe_result *r,
+			     const struct ps_result_view *v);
+
+/* One result as an NDJSON line. */
+void ps_report_result_line(FILE *f, const struct probe_result *r, const struct ps_result_view *v);
+
+struct ps_result_row;
+struct ps_result_ep;
+
+/* Results kept for the table and the document, plus counts of every result seen. */
+struct ps_resultset {
+	struct ps_result_row *rows;
+	size_t len, cap;
+	struct ps_result_ep *eps;	/* indexed by probe_result.tag (small, dense tags) */
+	size_t neps;
+	size_t counts[PS_NSTATES];
+	size_t total;
+};
+
+/* Count r, and keep it for rendering when keep is true. Returns 0, or -1 when out of
+ * memory. */
+int ps_resultset_add(struct ps_resultset *s, const struct probe_result *r, bool keep);
+
+void ps_resultset_free(struct ps_resultset *s);
+
+/* Render the kept results, ordered by tag then port, as a table followed by a summary
+ * line, or as a JSON document for command ("check", "scan"), with counts per state and
+ * elapsed_ms in its summary. note (or NULL) is added to the table's summary line.
+ * Returns 0, or -1 when out of memory. */
+int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct ps_resultset *s,
+		      double elapsed_ms, const char *note, const struct ps_result_view *v);
+
+#endif

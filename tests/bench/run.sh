@@ -1,0 +1,11 @@
+#!/bin/sh
+# Run every benchmark script in tests/bench (make bench).
+set -u
+dir=$(dirname "$0")
+rc=0
+for b in "$dir"/*.sh; do
+	[ "$(basename "$b")" = run.sh ] && continue
+	echo "== $(basename "$b")"
+	sh "$b" || rc=1
+done
+exit $rc
