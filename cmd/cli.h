@@ -60,5 +60,6 @@ int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_broadcast(int argc, char **argv);
 
 #endif
