@@ -11,10 +11,11 @@
  *   silently, so it is drained after every batch of sends and the buffer is enlarged.
  * - ICMP errors are rate limited per peer (net.ipv4.icmp_ratelimit, 1 s with a burst of 6
  *   by default) and globally (icmp_msgs_per_sec), except towards loopback. A dropped
- *   error looks exactly like a silent port, so when a host answers a retry with an ICMP
- *   error that the first attempt did not get, the host is marked rate limited: its sends
- *   are paced to the rate its errors actually arrive at, and its silent probes get up to
- *   PS_UDP_RATELIMIT_ATTEMPTS attempts before being called open|filtered.
+ *   error looks exactly like a silent port, so a host that sends errors for some ports
+ *   and is silent on others (or answers a retry with an error the first attempt did not
+ *   get) is probed carefully: its sends are paced, the pace following how often its
+ *   errors come, and its silent ports get up to PS_UDP_RATELIMIT_ATTEMPTS attempts before
+ *   being called open|filtered.
  *
  * Our own socket holds one port; probing that port on a local address would reach
  * ourselves, so such jobs are held back and probed at the end from a fresh socket after
@@ -43,9 +44,9 @@ struct dest {
 	double pace_ms;		/* paced hosts: interval between sends, 0 unpaced */
 	double first_icmp, last_icmp;
 	unsigned icmps;
-	double lim_start;	/* rate limited since, and errors counted since then */
-	unsigned lim_count;
-	bool limited;
+	bool limited;		/* its ICMP errors may be rate limited: careful mode */
+	bool confirmed;		/* a retry drew out an error the first attempt did not */
+	double limited_since;
 	bool loopback;
 };
 
@@ -246,14 +247,6 @@ static void rtt_sample(struct dest *d, double rtt)
 	d->srtt = 0.875 * d->srtt + 0.125 * rtt;
 }
 
-static int max_attempts(const struct engine *e, const struct dest *d)
-{
-	/* retries < 0: the engine's default, one retry (as nmap's first pass) */
-	int n = 1 + (e->o->retries >= 0 ? e->o->retries : PS_UDP_DEFAULT_RETRIES);
-
-	return d->limited && n < PS_UDP_RATELIMIT_ATTEMPTS ? PS_UDP_RATELIMIT_ATTEMPTS : n;
-}
-
 static int hash_find(const struct engine *e, const union ps_sockaddr *sa)
 {
 	for (int i = e->heads[hash_endpoint(sa) & e->hmask]; i >= 0; i = e->slots[i].next)
@@ -303,6 +296,34 @@ static void report(struct engine *e, const struct ps_probe_job *job, enum ps_pro
 	e->cb(&r, e->ctx);
 }
 
+/* Careful mode for a host whose ICMP errors may be rate limited (Linux: a burst of 6,
+ * then one per net.ipv4.icmp_ratelimit ms, 1000 by default): sends are paced, the pace
+ * following the errors (faster while paced retries draw them out, slower while they stay
+ * silent), and silent ports get PS_UDP_RATELIMIT_ATTEMPTS attempts. */
+static void limit(struct dest *d, double t)
+{
+	d->limited = true;
+	d->limited_since = t;
+	d->pace_ms = 100;
+}
+
+/* Linux refills a host's ICMP budget once a second by default: silence in careful mode
+ * is believed only after watching the host for longer than that. */
+#define CAREFUL_WATCH_MS 1500
+
+/* True when slot s has had all the attempts it gets, at time t. */
+static bool attempts_done(const struct engine *e, const struct slot *s, double t)
+{
+	const struct dest *d = s->dest;
+	int n = 1 + (e->o->retries >= 0 ? e->o->retries : PS_UDP_DEFAULT_RETRIES);
+
+	if (s->attempts < n)
+		return false;
+	if (!d->limited || s->attempts >= PS_UDP_RATELIMIT_ATTEMPTS)
+		return true;
+	return !d->confirmed && t - d->limited_since >= CAREFUL_WATCH_MS;
+}
+
 /* Evidence for endpoint sa: every probe in flight to it gets the verdict. */
 static void decide(struct engine *e, const union ps_sockaddr *sa, enum ps_probe_state st,
 		   const char *reason, double t, const uint8_t *data, size_t len)
@@ -328,18 +349,12 @@ static void decide(struct engine *e, const union ps_sockaddr *sa, enum ps_probe_
 				d->first_icmp = t;
 			d->last_icmp = t;
 			/* An error that only a retry drew out: the first one was dropped. */
-			if (s->attempts > 1 && !d->limited && !d->loopback) {
-				d->limited = true;
-				d->lim_start = t;
-				d->lim_count = 0;
-				d->pace_ms = 1e3;	/* the kernel's default per-peer rate */
-			} else if (d->limited && ++d->lim_count >= 4) {
-				/* Follow the rate the errors really arrive at. */
-				d->pace_ms = (t - d->lim_start) / d->lim_count;
-				if (d->pace_ms < 1)
-					d->pace_ms = 1;
-				if (d->pace_ms > 1e3)
-					d->pace_ms = 1e3;
+			if (s->attempts > 1 && !d->loopback) {
+				if (!d->limited)
+					limit(d, t);
+				else	/* the budget allows a little faster */
+					d->pace_ms = d->pace_ms * 0.8 < 1 ? 1 : d->pace_ms * 0.8;
+				d->confirmed = true;
 			}
 		}
 		report(e, &s->job, st, reason, rtt, NULL, data, len);
@@ -576,7 +591,16 @@ static void expire(struct engine *e, double t)
 				s->deadline = dl;
 		}
 		if (s->deadline <= t) {
-			if (s->attempts < max_attempts(e, s->dest)) {
+			struct dest *d = s->dest;
+
+			/* Silence from a host that does send errors may be an error the host
+			 * was not allowed to send: treat it as rate limited. */
+			if (s->attempts >= 1 && d->icmps > 0 && !d->limited && !d->loopback)
+				limit(d, t);
+			/* A paced retry that stayed silent: the budget is lower than the pace. */
+			else if (s->attempts > 1 && d->limited)
+				d->pace_ms = d->pace_ms * 1.5 > 1e3 ? 1e3 : d->pace_ms * 1.5;
+			if (!attempts_done(e, s, t)) {
 				if (s->dest->pace_ms > 0 && t < s->dest->next_send) {
 					s->deadline = s->dest->next_send;
 				} else if (transmit(e, i, t) != 0) {
