@@ -57,5 +57,7 @@ int ps_cli_finish(int rc);
 void ps_cli_stdout_buffer(void);
 
 int cmd_list(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

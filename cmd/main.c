@@ -13,6 +13,8 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "local listening sockets and their owners (-a: every socket)" },
+	{ "audit", cmd_audit, "compare the listening sockets against a policy (--init: make one)" },
+	{ "watch", cmd_watch, "stream events as listeners open and close" },
 };
 
 static void usage(FILE *f)
