@@ -16,6 +16,9 @@ command -v ss >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || need="$need ip
 command -v nft >/dev/null 2>&1 || need="$need nftables"
 [ -f /etc/services ] || need="$need netbase"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+command -v promtool >/dev/null 2>&1 || need="$need prometheus"
+command -v prometheus-node-exporter >/dev/null 2>&1 || need="$need prometheus-node-exporter"
+command -v curl >/dev/null 2>&1 || need="$need curl"
 for extra in ${PORTSCOPE_EXTRA_DEPS:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
 done
