@@ -127,11 +127,11 @@ int cmd_audit(int argc, char **argv)
 	}
 	ps_cli_stdout_buffer();
 	if (o.init) {
-		ps_report_policy_init(stdout, inv.sv.v, inv.sv.len);
+		ps_report_policy_init(stdout, inv.sorted, inv.sv.len);
 		rc = PS_EXIT_OK;
 		goto end;
 	}
-	if (ps_policy_audit(&pol, inv.sv.v, inv.sv.len, &fnd, &err) < 0) {
+	if (ps_policy_audit(&pol, inv.sorted, inv.sv.len, &fnd, &err) < 0) {
 		rc = ps_fail("%s", err.msg);
 		goto end;
 	}

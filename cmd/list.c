@@ -137,9 +137,9 @@ int cmd_list(int argc, char **argv)
 	view.table_flags = ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
 	ps_cli_stdout_buffer();
 	if (o.co.fmt == PS_FMT_PROM)
-		rc = ps_prom_listening(stdout, inv.sv.v, inv.sv.len, &view);
+		rc = ps_prom_listening(stdout, inv.sorted, inv.sv.len, &view);
 	else
-		rc = ps_report_sockets(stdout, o.co.fmt, inv.sv.v, inv.sv.len, &view);
+		rc = ps_report_sockets(stdout, o.co.fmt, inv.sorted, inv.sv.len, &view);
 	rc = rc < 0 ? ps_fail("out of memory") : PS_EXIT_OK;
 	ps_inventory_free(&inv);
 	return rc;

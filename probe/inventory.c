@@ -25,23 +25,26 @@ bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r
 	return true;
 }
 
-int ps_inventory_cmp(const void *a, const void *b)
+/* A counting sort of pointers by (protocol, port): linear, stable (so the kernel's order
+ * stays within a port), and it moves no records. Returns NULL on out of memory. */
+static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 {
-	const struct sock_rec *x = a, *y = b;
-	int c;
+	uint32_t *count = calloc(2 * 65536 + 1, sizeof(*count));
+	const struct sock_rec **out = malloc((sv->len ? sv->len : 1) * sizeof(*out));
 
-	if (x->proto != y->proto)
-		return x->proto - y->proto;
-	if (x->local_port != y->local_port)
-		return x->local_port - y->local_port;
-	if (x->family != y->family)
-		return x->family - y->family;
-	c = memcmp(&x->local, &y->local, sizeof(x->local));
-	if (c)
-		return c;
-	if (x->remote_port != y->remote_port)
-		return x->remote_port - y->remote_port;
-	return memcmp(&x->remote, &y->remote, sizeof(x->remote));
+	if (!count || !out) {
+		free(count);
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < sv->len; i++)
+		count[(sv->v[i].proto == IPPROTO_UDP) * 65536 + sv->v[i].local_port + 1]++;
+	for (size_t k = 1; k <= 2 * 65536; k++)
+		count[k] += count[k - 1];
+	for (size_t i = 0; i < sv->len; i++)
+		out[count[(sv->v[i].proto == IPPROTO_UDP) * 65536 + sv->v[i].local_port]++] = &sv->v[i];
+	free(count);
+	return out;
 }
 
 int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps_err *err)
@@ -54,15 +57,19 @@ int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps
 		if (ps_inventory_wanted(&q->filter, &inv->sv.v[i]))
 			inv->sv.v[kept++] = inv->sv.v[i];
 	inv->sv.len = kept;
-	qsort(inv->sv.v, inv->sv.len, sizeof(*inv->sv.v), ps_inventory_cmp);
 	if (q->processes &&
 	    ps_owners_attach(&inv->sv, q->proc_root ? q->proc_root : "/proc", &inv->owners, err) < 0)
 		return -1;
+	inv->sorted = sort_records(&inv->sv);
+	if (!inv->sorted)
+		return ps_err_set(err, "out of memory");
 	return 0;
 }
 
 void ps_inventory_free(struct ps_inventory *inv)
 {
+	free(inv->sorted);
+	inv->sorted = NULL;
 	ps_owners_free(&inv->owners);
 	ps_sockvec_free(&inv->sv);
 }

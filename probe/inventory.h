@@ -1,5 +1,5 @@
 /* The inventory that list, audit and watch share: one sock_diag dump, filtered by port,
- * class and exposure, sorted, with the owning processes attached. */
+ * class and exposure, with the owning processes attached and a display order. */
 #ifndef PS_INVENTORY_H
 #define PS_INVENTORY_H
 
@@ -25,10 +25,12 @@ struct ps_inv_query {
 	const char *proc_root;	/* NULL: "/proc" */
 };
 
-/* Records and the owner table their procs point into. */
+/* Records, the owner table their procs point into, and the records in display order:
+ * by protocol, then local port, and within a port the kernel's order (IPv4 first). */
 struct ps_inventory {
 	struct ps_sockvec sv;
 	struct ps_owners owners;
+	const struct sock_rec **sorted;	/* sv.len pointers into sv.v */
 };
 
 /* Set diag to the listening sockets of protos and families (PS_Q_* flags): TCP in LISTEN
@@ -38,10 +40,7 @@ void ps_inventory_listening(struct ps_sockdiag_query *diag, unsigned protos, uns
 /* True when r passes f. */
 bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r);
 
-/* qsort order: proto, port, family, local address, peer. */
-int ps_inventory_cmp(const void *a, const void *b);
-
-/* Dump, filter, sort and (if asked) attach owners into inv, which the caller frees with
+/* Dump, filter, attach owners (if asked) and order into inv, which the caller frees with
  * ps_inventory_free even on failure. Returns 0, or -1 with err. */
 int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps_err *err);
 void ps_inventory_free(struct ps_inventory *inv);

@@ -717,22 +717,22 @@ static int push(struct ps_findings *out, enum ps_finding_kind kind, const struct
 	return 0;
 }
 
-int ps_policy_audit(const struct ps_policy *p, const struct sock_rec *recs, size_t n,
+int ps_policy_audit(const struct ps_policy *p, const struct sock_rec *const *recs, size_t n,
 		    struct ps_findings *out, ps_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		bool allowed = false;
 
 		for (size_t k = 0; k < p->nallow && !allowed; k++)
-			allowed = ps_policy_match(&p->allow[k], &recs[i]);
-		if (!allowed && push(out, PS_FINDING_UNEXPECTED, NULL, &recs[i], err) < 0)
+			allowed = ps_policy_match(&p->allow[k], recs[i]);
+		if (!allowed && push(out, PS_FINDING_UNEXPECTED, NULL, recs[i], err) < 0)
 			return -1;
 	}
 	for (size_t k = 0; k < p->nrequire; k++) {
 		bool found = false;
 
 		for (size_t i = 0; i < n && !found; i++)
-			found = ps_policy_match(&p->require[k], &recs[i]);
+			found = ps_policy_match(&p->require[k], recs[i]);
 		if (!found && push(out, PS_FINDING_MISSING, &p->require[k], NULL, err) < 0)
 			return -1;
 	}

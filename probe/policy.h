@@ -82,10 +82,10 @@ struct ps_findings {
 	size_t len, cap;
 };
 
-/* Compare n listening sockets against p: every socket no allow rule matches is
+/* Compare n listening sockets (pointers) against p: every socket no allow rule matches is
  * unexpected (in socket order), then every require rule no socket matches is missing
  * (in rule order). Appends to out. Returns 0, or -1 with err when out of memory. */
-int ps_policy_audit(const struct ps_policy *p, const struct sock_rec *recs, size_t n,
+int ps_policy_audit(const struct ps_policy *p, const struct sock_rec *const *recs, size_t n,
 		    struct ps_findings *out, ps_err *err);
 void ps_findings_free(struct ps_findings *f);
 

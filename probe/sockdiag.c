@@ -80,14 +80,37 @@ static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockve
 	return 0;
 }
 
+/* mnl_nlmsg_ok() casts nlmsg_len to int, so a length above INT_MAX passes it; the kernel
+ * never sends one, but a parser of recorded bytes must not trust that. */
+static bool nlmsg_fits(const struct nlmsghdr *nlh, size_t left)
+{
+	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= left;
+}
+
+static const struct nlmsghdr *next_msg(const struct nlmsghdr *nlh, size_t *left)
+{
+	size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	if (step > *left)
+		step = *left;	/* the last message's padding may be missing */
+	*left -= step;
+	return (const struct nlmsghdr *)((const char *)nlh + step);
+}
+
+/* An errno from the kernel's message, or EPROTO for a value no kernel sends. */
+static int msg_errno(int e)
+{
+	return e < 0 && e > -4096 ? -e : EPROTO;
+}
+
 int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sockvec *out,
 		      ps_err *err)
 {
 	const struct nlmsghdr *nlh = buf;
-	int left = (int)len;
+	size_t left = len;
 	bool intr = false;
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+	for (; nlmsg_fits(nlh, left); nlh = next_msg(nlh, &left)) {
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			intr = true;
 		switch (nlh->nlmsg_type) {
@@ -97,7 +120,8 @@ int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sock
 				int e = *(const int *)mnl_nlmsg_get_payload(nlh);
 
 				if (e < 0)
-					return ps_err_set(err, "netlink: dump failed: %s", strerror(-e));
+					return ps_err_set(err, "netlink: dump failed: %s",
+							  strerror(msg_errno(e)));
 			}
 			return intr ? -2 : 1;
 		case NLMSG_ERROR: {
@@ -110,7 +134,7 @@ int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sock
 			if (e->error == -ENOENT)
 				return ps_err_set(err, "netlink: sock_diag for %s is not available in this kernel",
 						  proto == IPPROTO_TCP ? "tcp" : "udp");
-			return ps_err_set(err, "netlink: %s", strerror(-e->error));
+			return ps_err_set(err, "netlink: %s", strerror(msg_errno(e->error)));
 		}
 		case NLMSG_NOOP:
 		case NLMSG_OVERRUN:

@@ -242,7 +242,7 @@ static bool same_command(const struct sock_rec *a, const struct sock_rec *b)
 	return ca && cb ? strcmp(ca, cb) == 0 : ca == cb;
 }
 
-void ps_report_policy_init(FILE *f, const struct sock_rec *recs, size_t n)
+void ps_report_policy_init(FILE *f, const struct sock_rec *const *recs, size_t n)
 {
 	struct ps_json j;
 	char addr[INET6_ADDRSTRLEN];
@@ -251,20 +251,22 @@ void ps_report_policy_init(FILE *f, const struct sock_rec *recs, size_t n)
 	ps_json_object(&j, NULL);
 	ps_json_array(&j, "allow");
 	for (size_t i = 0; i < n; i++) {
-		const char *cmd = sole_command(&recs[i]);
+		const struct sock_rec *r = recs[i];
+		const char *cmd = sole_command(r);
 		bool dup = false;
 
 		/* SO_REUSEPORT groups and the like: one rule covers them all. Records come
-		 * sorted by place, so the candidates sit just before this one. */
-		for (size_t k = i; k-- > 0 && same_place(&recs[k], &recs[i]) && !dup;)
-			dup = same_command(&recs[k], &recs[i]);
+		 * ordered by protocol and port, so the candidates sit just before this one. */
+		for (size_t k = i; k-- > 0 && recs[k]->proto == r->proto &&
+				   recs[k]->local_port == r->local_port && !dup;)
+			dup = same_place(recs[k], r) && same_command(recs[k], r);
 		if (dup)
 			continue;
 		ps_json_object(&j, NULL);
-		ps_json_str(&j, "proto", recs[i].proto == IPPROTO_TCP ? "tcp" : "udp");
-		ps_json_str(&j, "family", recs[i].family == AF_INET ? "ipv4" : "ipv6");
-		ps_json_str(&j, "address", ps_report_addr(&recs[i], true, addr, sizeof(addr)));
-		ps_json_int(&j, "port", recs[i].local_port);
+		ps_json_str(&j, "proto", r->proto == IPPROTO_TCP ? "tcp" : "udp");
+		ps_json_str(&j, "family", r->family == AF_INET ? "ipv4" : "ipv6");
+		ps_json_str(&j, "address", ps_report_addr(r, true, addr, sizeof(addr)));
+		ps_json_int(&j, "port", r->local_port);
 		/* The JSON writer escapes the name exactly as rules compare it. */
 		if (cmd)
 			ps_json_str(&j, "command", cmd);

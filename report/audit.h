@@ -28,9 +28,9 @@ void ps_report_rule_fields(struct ps_json *j, const struct ps_rule *r);
 /* A rule on one line: "require[0] proto=tcp port=22". Returns the length written. */
 size_t ps_report_rule_text(const struct ps_rule *r, char *buf, size_t len);
 
-/* A policy that allows exactly the n listening sockets in recs, sorted as the inventory
- * sorts them (one rule per distinct proto, family, address, port and command), with an
- * empty "require". */
-void ps_report_policy_init(FILE *f, const struct sock_rec *recs, size_t n);
+/* A policy that allows exactly the n listening sockets in recs, ordered by protocol and
+ * port as the inventory orders them (one rule per distinct proto, family, address, port
+ * and command), with an empty "require". */
+void ps_report_policy_init(FILE *f, const struct sock_rec *const *recs, size_t n);
 
 #endif

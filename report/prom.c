@@ -92,7 +92,7 @@ static char *listening_labels(const struct sock_rec *r, const struct ps_sock_vie
 	return out;
 }
 
-int ps_prom_listening(FILE *f, const struct sock_rec *recs, size_t n,
+int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_sock_view *view)
 {
 	size_t counts[2][3] = { { 0 } };
@@ -102,8 +102,8 @@ int ps_prom_listening(FILE *f, const struct sock_rec *recs, size_t n,
 	if (!lines)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		counts[recs[i].proto == IPPROTO_UDP][ps_sock_exposure(&recs[i])]++;
-		if (!(lines[i] = listening_labels(&recs[i], view))) {
+		counts[recs[i]->proto == IPPROTO_UDP][ps_sock_exposure(recs[i])]++;
+		if (!(lines[i] = listening_labels(recs[i], view))) {
 			rc = -1;
 			goto end;
 		}

@@ -16,7 +16,7 @@ void ps_prom_label(FILE *f, const char *s);
 /* portscope_listening{proto,family,address,port,service,exposure,command} (sockets
  * sharing one label set are counted in one sample) and
  * portscope_listening_sockets{proto,exposure}. Returns 0, or -1 on out of memory. */
-int ps_prom_listening(FILE *f, const struct sock_rec *recs, size_t n,
+int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_sock_view *view);
 
 /* portscope_audit_findings{kind}, portscope_audit_sockets and portscope_audit_rules{section}. */

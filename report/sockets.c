@@ -11,8 +11,27 @@
 
 const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len)
 {
-	inet_ntop(r->family, local ? (const void *)&r->local : (const void *)&r->remote, buf,
-		  (socklen_t)len);
+	const struct in6_addr *a = local ? &r->local : &r->remote;
+
+	/* glibc formats IPv4 through sprintf; this is the hot path of a large listing. */
+	if (r->family == AF_INET && len >= INET_ADDRSTRLEN) {
+		size_t o = 0;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->s6_addr[i];
+
+			if (i)
+				buf[o++] = '.';
+			if (v >= 100)
+				buf[o++] = (char)('0' + v / 100);
+			if (v >= 10)
+				buf[o++] = (char)('0' + v / 10 % 10);
+			buf[o++] = (char)('0' + v % 10);
+		}
+		buf[o] = '\0';
+		return buf;
+	}
+	inet_ntop(r->family, a, buf, (socklen_t)len);
 	return buf;
 }
 
@@ -35,41 +54,47 @@ static size_t fmt_endpoint(const struct sock_rec *r, bool local, char *buf, size
 {
 	char addr[INET6_ADDRSTRLEN];
 	const char *ifname = local ? ps_sock_ifname(r->ifindex) : NULL;
-	int n;
+	size_t o = 0;
 
 	if (!local && !has_peer(r))
-		return (size_t)snprintf(buf, len, "*");
+		return ps_cell_str(buf, len, 0, "*");
 	ps_report_addr(r, local, addr, sizeof(addr));
-	n = snprintf(buf, len, r->family == AF_INET6 ? "[%s%s%s]:%u" : "%s%s%s:%u", addr,
-		     ifname ? "%" : "", ifname ? ifname : "", local ? r->local_port : r->remote_port);
-	return n < 0 ? 0 : (size_t)n;
+	if (r->family == AF_INET6)
+		o = ps_cell_str(buf, len, o, "[");
+	o = ps_cell_str(buf, len, o, addr);
+	if (ifname) {
+		o = ps_cell_str(buf, len, o, "%");
+		o = ps_cell_str(buf, len, o, ifname);
+	}
+	o = ps_cell_str(buf, len, o, r->family == AF_INET6 ? "]:" : ":");
+	return ps_cell_uint(buf, len, o, local ? r->local_port : r->remote_port);
 }
 
 static size_t f_proto(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	const struct sock_rec *r = rec;
+	static const char *const names[2][2] = { { "tcp", "tcp6" }, { "udp", "udp6" } };
 
 	(void)ctx;
-	return (size_t)snprintf(buf, len, "%s%s", r->proto == IPPROTO_TCP ? "tcp" : "udp",
-				r->family == AF_INET6 ? "6" : "");
+	return ps_cell_str(buf, len, 0, names[r->proto == IPPROTO_UDP][r->family == AF_INET6]);
 }
 
 static size_t f_state(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	(void)ctx;
-	return (size_t)snprintf(buf, len, "%s", ps_sock_state_name(rec));
+	return ps_cell_str(buf, len, 0, ps_sock_state_name(rec));
 }
 
 static size_t f_recvq(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	(void)ctx;
-	return (size_t)snprintf(buf, len, "%u", ((const struct sock_rec *)rec)->recv_q);
+	return ps_cell_uint(buf, len, 0, ((const struct sock_rec *)rec)->recv_q);
 }
 
 static size_t f_sendq(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	(void)ctx;
-	return (size_t)snprintf(buf, len, "%u", ((const struct sock_rec *)rec)->send_q);
+	return ps_cell_uint(buf, len, 0, ((const struct sock_rec *)rec)->send_q);
 }
 
 static size_t f_local(const void *rec, const void *ctx, char *buf, size_t len)
@@ -88,7 +113,7 @@ static size_t f_service(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	const char *s = ps_report_service(rec, ctx);
 
-	return (size_t)snprintf(buf, len, "%s", s ? s : "-");
+	return ps_cell_str(buf, len, 0, s ? s : "-");
 }
 
 static size_t f_exposure(const void *rec, const void *ctx, char *buf, size_t len)
@@ -99,8 +124,8 @@ static size_t f_exposure(const void *rec, const void *ctx, char *buf, size_t len
 	(void)ctx;
 	/* A dual-stack wildcard takes IPv4 too: say so where the table has no v6only column. */
 	if (e == PS_EXPOSE_ALL && r->family == AF_INET6 && r->v6only == 0)
-		return (size_t)snprintf(buf, len, "all+v4");
-	return (size_t)snprintf(buf, len, "%s", ps_exposure_name(e));
+		return ps_cell_str(buf, len, 0, "all+v4");
+	return ps_cell_str(buf, len, 0, ps_exposure_name(e));
 }
 
 static size_t f_user(const void *rec, const void *ctx, char *buf, size_t len)
@@ -111,7 +136,7 @@ static size_t f_user(const void *rec, const void *ctx, char *buf, size_t len)
 	(void)ctx;
 	if (u)
 		return ps_escape(u, strlen(u), buf, len);
-	return (size_t)snprintf(buf, len, "%u", r->uid);
+	return ps_cell_uint(buf, len, 0, r->uid);
 }
 
 static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
@@ -121,7 +146,7 @@ static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
 
 	(void)ctx;
 	if (r->nprocs == 0)
-		return (size_t)snprintf(buf, len, "-");
+		return ps_cell_str(buf, len, 0, "-");
 	for (uint32_t i = 0; i < r->nprocs && o + 8 < len; i++) {
 		const struct ps_proc *p = &r->procs[i];
 		int n;
@@ -204,15 +229,15 @@ void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 	ps_json_end(j);
 }
 
-static void write_summary(struct ps_json *j, const struct sock_rec *recs, size_t n)
+static void write_summary(struct ps_json *j, const struct sock_rec *const *recs, size_t n)
 {
 	size_t proto[2] = { 0 }, cls[3] = { 0 }, exp[3] = { 0 }, fam[2] = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		proto[recs[i].proto == IPPROTO_UDP]++;
-		fam[recs[i].family == AF_INET6]++;
-		cls[ps_ports_class(recs[i].local_port)]++;
-		exp[ps_sock_exposure(&recs[i])]++;
+		proto[recs[i]->proto == IPPROTO_UDP]++;
+		fam[recs[i]->family == AF_INET6]++;
+		cls[ps_ports_class(recs[i]->local_port)]++;
+		exp[ps_sock_exposure(recs[i])]++;
 	}
 	ps_json_object(j, "summary");
 	ps_json_int(j, "total", (long long)n);
@@ -235,7 +260,7 @@ static void write_summary(struct ps_json *j, const struct sock_rec *recs, size_t
 	ps_json_end(j);
 }
 
-int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *recs, size_t n,
+int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_sock_view *view)
 {
 	struct ps_json j;
@@ -247,7 +272,7 @@ int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *recs, 
 		ps_json_array(&j, "sockets");
 		for (size_t i = 0; i < n; i++) {
 			ps_json_object(&j, NULL);
-			ps_report_sock_fields(&j, &recs[i], view);
+			ps_report_sock_fields(&j, recs[i], view);
 			ps_json_end(&j);
 		}
 		ps_json_end(&j);
@@ -258,13 +283,14 @@ int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *recs, 
 		for (size_t i = 0; i < n; i++) {
 			ps_json_init(&j, f, 0);
 			ps_json_object(&j, NULL);
-			ps_report_sock_fields(&j, &recs[i], view);
+			ps_report_sock_fields(&j, recs[i], view);
 			ps_json_end(&j);
 			putc_unlocked('\n', f);
 		}
 		return 0;
 	default:
-		return ps_table_render(f, sock_columns, sizeof(sock_columns) / sizeof(sock_columns[0]),
-				       recs, sizeof(*recs), n, view, view->table_flags);
+		return ps_table_render_ptrs(f, sock_columns,
+					    sizeof(sock_columns) / sizeof(sock_columns[0]),
+					    (const void *const *)recs, n, view, view->table_flags);
 	}
 }

@@ -14,8 +14,9 @@ struct ps_sock_view {
 	unsigned table_flags;	/* PS_TABLE_COLOR */
 };
 
-/* Write the records in fmt (table, json or ndjson). Returns 0, or -1 on out of memory. */
-int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *recs, size_t n,
+/* Write the records (in the order given) in fmt: table, json or ndjson. Returns 0, or -1
+ * on out of memory. */
+int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_sock_view *view);
 
 /* The fields of one socket record (DESIGN.md), into the object j has open. */

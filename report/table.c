@@ -69,17 +69,20 @@ static int render(FILE *f, const struct ps_column *cols, size_t ncols, const voi
 		  unsigned flags)
 {
 	struct arena a = { 0 };
-	size_t *off = NULL, *width = NULL;
+	size_t *width = NULL;
 	uint16_t *lens = NULL;
 	const char **cell = NULL;
 	char buf[CELL_MAX];
 	int ret = -1;
 
-	off = malloc((nrecs * ncols + 1) * sizeof(*off));
+	/* Cells are stored back to back, each NUL-terminated, and read back in the same
+	 * order: their lengths are all the index we need. */
+	a.cap = nrecs * ncols * 8 + 64;
+	a.buf = malloc(a.cap);
 	lens = calloc(nrecs * ncols + ncols + 1, sizeof(*lens));
 	width = calloc(ncols, sizeof(*width));
 	cell = calloc(ncols + 1, sizeof(*cell));
-	if (!off || !lens || !width || !cell)
+	if (!a.buf || !lens || !width || !cell)
 		goto end;
 	for (size_t c = 0; c < ncols; c++)
 		width[c] = strlen(cols[c].header);
@@ -91,7 +94,6 @@ static int render(FILE *f, const struct ps_column *cols, size_t ncols, const voi
 
 			if (n >= sizeof(buf))
 				n = sizeof(buf) - 1;
-			off[r * ncols + c] = a.len;
 			lens[r * ncols + c] = (uint16_t)n;
 			if (arena_add(&a, buf, n) < 0)
 				goto end;
@@ -109,15 +111,16 @@ static int render(FILE *f, const struct ps_column *cols, size_t ncols, const voi
 	write_row(f, cols, ncols, width, cell, &lens[nrecs * ncols]);
 	if (flags & PS_TABLE_COLOR)
 		fputs_unlocked("\033[0m", f);
-	for (size_t r = 0; r < nrecs; r++) {
-		for (size_t c = 0; c < ncols; c++)
-			cell[c] = a.buf + off[r * ncols + c];
+	for (size_t r = 0, pos = 0; r < nrecs; r++) {
+		for (size_t c = 0; c < ncols; c++) {
+			cell[c] = a.buf + pos;
+			pos += lens[r * ncols + c] + 1u;
+		}
 		write_row(f, cols, ncols, width, cell, &lens[r * ncols]);
 	}
 	ret = 0;
 end:
 	free(a.buf);
-	free(off);
 	free(lens);
 	free(width);
 	free(cell);
@@ -141,4 +144,25 @@ bool ps_table_want_color(FILE *f)
 	const char *nc = getenv("NO_COLOR");
 
 	return isatty(fileno(f)) && !(nc && *nc);
+}
+
+size_t ps_cell_str(char *buf, size_t len, size_t o, const char *s)
+{
+	while (*s && o + 1 < len)
+		buf[o++] = *s++;
+	if (o < len)
+		buf[o] = '\0';
+	return o;
+}
+
+size_t ps_cell_uint(char *buf, size_t len, size_t o, unsigned long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp) - 1;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return ps_cell_str(buf, len, o, p);
 }

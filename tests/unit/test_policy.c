@@ -157,11 +157,12 @@ Test(policy, findings)
 {
 	struct sock_rec recs[2] = { sock(IPPROTO_TCP, "0.0.0.0", 22),
 				    sock(IPPROTO_TCP, "0.0.0.0", 8080) };
+	const struct sock_rec *ptrs[2] = { &recs[0], &recs[1] };
 	struct ps_findings f = { 0 };
 
 	cr_assert_eq(parse("{\"allow\": [{\"port\": 22}],"
 			   " \"require\": [{\"port\": 22}, {\"proto\": \"udp\"}]}"), 0);
-	cr_assert_eq(ps_policy_audit(&pol, recs, 2, &f, &err), 0);
+	cr_assert_eq(ps_policy_audit(&pol, ptrs, 2, &f, &err), 0);
 	cr_assert_eq(f.len, 2);
 	cr_assert_eq(f.v[0].kind, PS_FINDING_UNEXPECTED);
 	cr_assert_eq(f.v[0].sock, &recs[1]);

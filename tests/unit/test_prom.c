@@ -50,11 +50,12 @@ Test(prom, listening_samples)
 	struct ps_proc procs[3] = { { 1, "sshd" }, { 2, "x\"y" }, { 3, "sshd" } };
 	struct sock_rec r[3] = { rec(IPPROTO_TCP, "0.0.0.0", 22), rec(IPPROTO_UDP, "::1", 5353),
 				 rec(IPPROTO_UDP, "::1", 5353) };
+	const struct sock_rec *ptrs[3] = { &r[0], &r[1], &r[2] };
 	struct ps_sock_view view = { .numeric = true };
 
 	r[0].procs = procs;
 	r[0].nprocs = 3;
-	cr_assert_eq(ps_prom_listening(mem, r, 3, &view), 0);
+	cr_assert_eq(ps_prom_listening(mem, ptrs, 3, &view), 0);
 	fclose(mem);
 	cr_assert(strstr(buf, "# HELP portscope_listening "), "%s", buf);
 	cr_assert(strstr(buf, "# TYPE portscope_listening gauge\n"), "%s", buf);

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Benchmark: portscope list against ss on 20,000 listening TCP sockets on 127.0.0.1.
+# Runs the two tools alternately (RUNS times each), prints median wall times and ratios,
+# and the peak memory of the JSON run beside ss's. Usage: tests/bench/list.sh [RUNS] [N]
+set -eu
+cd "$(dirname "$0")/../.."
+runs=${1:-21}
+n=${2:-20000}
+ps=build/portscope
+hold=build/bench/hold
+[ -x "$ps" ] || { echo "build first: make" >&2; exit 2; }
+command -v ss >/dev/null || { echo "ss (iproute2) is needed" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package 'time') is needed" >&2; exit 2; }
+mkdir -p build/bench
+${CC:-cc} -O2 -Wall -Wextra -o "$hold" tests/bench/hold.c
+
+# The descriptor limit may stop one process short of N sockets: use holders of 10,000.
+fifo_dir=$(mktemp -d)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$fifo_dir"
+}
+trap cleanup EXIT INT TERM
+left=$n
+i=0
+while [ "$left" -gt 0 ]; do
+	c=$((left > 10000 ? 10000 : left))
+	"$hold" "$c" >"$fifo_dir/out$i" &
+	pids="$pids $!"
+	left=$((left - c))
+	i=$((i + 1))
+done
+for j in $(seq 0 $((i - 1))); do
+	t=0
+	until grep -q ready "$fifo_dir/out$j" 2>/dev/null; do
+		sleep 0.2; t=$((t + 1))
+		[ "$t" -lt 300 ] || { echo "holder $j did not start" >&2; cat "$fifo_dir/out$j" >&2; exit 1; }
+	done
+done
+echo "listening TCP sockets on 127.0.0.1: $(ss -Hltn4 | wc -l)"
+
+now() { date +%s%N; }
+# time_ms CMD...: wall time of one run in microseconds, output discarded.
+time_us() {
+	a=$(now); "$@" >/dev/null 2>&1; b=$(now)
+	echo $(((b - a) / 1000))
+}
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+compare() {	# label, ratio goal, then the two commands separated by --
+	label=$1; goal=$2; shift 2
+	mine=""; peer=""
+	while [ "$1" != "--" ]; do mine="$mine $1"; shift; done
+	shift
+	peer="$*"
+	: >"$fifo_dir/a"; : >"$fifo_dir/b"
+	# shellcheck disable=SC2086
+	for _ in $(seq "$runs"); do
+		time_us $mine >>"$fifo_dir/a"
+		time_us $peer >>"$fifo_dir/b"
+	done
+	ma=$(median <"$fifo_dir/a"); mb=$(median <"$fifo_dir/b")
+	awk -v l="$label" -v a="$ma" -v b="$mb" -v g="$goal" -v m="$mine" -v p="$peer" 'BEGIN {
+		r = a / b
+		printf "%-34s %8.1f ms  vs %8.1f ms  ratio %.2fx (goal <= %sx) %s\n    portscope:%s\n    peer:      %s\n",
+			l, a / 1000, b / 1000, r, g, (r <= g ? "ok" : "MISSED"), m, p }'
+}
+
+echo "median of $runs alternating runs each"
+compare "table, no owners (like ss)" 1.0 $ps list -t -4 -n -P -- ss -ltn4
+compare "table, owners on (the default)" 1.0 $ps list -t -4 -n -- ss -ltn4
+compare "json, no owners (like ss)" 1.5 $ps list -t -4 -n -P -o json -- ss -ltn4
+compare "json, owners on (the default)" 1.5 $ps list -t -4 -n -o json -- ss -ltn4
+compare "table with owners vs ss -p" 0.6 $ps list -t -4 -- ss -ltnp4
+
+mem() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+echo "peak memory (max RSS): portscope list -t -4 -n -o json $(mem $ps list -t -4 -n -o json) KB," \
+	"with -P $(mem $ps list -t -4 -n -P -o json) KB; ss -ltn4 $(mem ss -ltn4) KB;" \
+	"ss -ltnp4 $(mem ss -ltnp4) KB"
