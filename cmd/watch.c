@@ -136,6 +136,12 @@ static int key_cmp(const void *a, const void *b)
 	return x->inode < y->inode ? -1 : x->inode > y->inode;
 }
 
+/* True when v (n records, sorted by key_cmp) holds r's key. */
+static bool holds(const struct sock_rec *v, size_t n, const struct sock_rec *r)
+{
+	return n > 0 && bsearch(r, v, n, sizeof(*v), key_cmp) != NULL;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -220,7 +226,8 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 		rc = ps_fail("%s", err.msg);
 		goto end;
 	}
-	qsort(inv.sv.v, inv.sv.len, sizeof(*inv.sv.v), key_cmp);
+	if (inv.sv.len)
+		qsort(inv.sv.v, inv.sv.len, sizeof(*inv.sv.v), key_cmp);
 	cap = inv.sv.len ? inv.sv.len : 1;
 	fresh.v = malloc(cap * sizeof(*fresh.v));
 	next = malloc(cap * sizeof(*next));
@@ -230,7 +237,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 	}
 	fresh.cap = cap;
 	for (size_t a = 0; a < inv.sv.len; a++)
-		if (!bsearch(&inv.sv.v[a], st->v, st->len, sizeof(*st->v), key_cmp))
+		if (!holds(st->v, st->len, &inv.sv.v[a]))
 			fresh.v[fresh.len++] = inv.sv.v[a];
 	/* Only new listeners need owners: one /proc scan for them all, none when idle. */
 	if (pc->o->so.processes && fresh.len &&
@@ -245,7 +252,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 		}
 	n = ncopied;
 	for (size_t i = 0; i < st->len; i++) {
-		if (bsearch(&st->v[i], inv.sv.v, inv.sv.len, sizeof(*inv.sv.v), key_cmp))
+		if (holds(inv.sv.v, inv.sv.len, &st->v[i]))
 			next[n++] = st->v[i];
 		else if (report && !done)
 			done = emit(st, pc, false, &st->v[i]);
@@ -255,7 +262,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 			done = emit(st, pc, true, &next[k]);
 	/* The old set's closed listeners go; the survivors' owner copies moved to next. */
 	for (size_t i = 0; i < st->len; i++)
-		if (!bsearch(&st->v[i], inv.sv.v, inv.sv.len, sizeof(*inv.sv.v), key_cmp))
+		if (!holds(inv.sv.v, inv.sv.len, &st->v[i]))
 			free((void *)st->v[i].procs);
 	free(st->v);
 	qsort(next, n, sizeof(*next), key_cmp);
