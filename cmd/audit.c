@@ -142,8 +142,9 @@ int cmd_audit(int argc, char **argv)
 	sum.nrequire = pol.nrequire;
 	sum.policy = o.policy;
 	if (o.co.fmt == PS_FMT_PROM) {
-		ps_prom_audit(stdout, fnd.v, fnd.len, inv.sv.len, pol.nallow, pol.nrequire);
-		rc = 0;
+		struct ps_prom_audit_counts counts = { inv.sv.len, pol.nallow, pol.nrequire };
+
+		rc = ps_prom_audit(stdout, fnd.v, fnd.len, &counts, &view);
 	} else {
 		rc = ps_report_audit(stdout, o.co.fmt, fnd.v, fnd.len, &sum, &view);
 	}

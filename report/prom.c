@@ -7,6 +7,7 @@
 
 #include "probe/ports.h"
 #include "report/escape.h"
+#include "report/audit.h"
 #include "report/prom.h"
 
 #define LINE_MAX_LEN 1024
@@ -92,39 +93,30 @@ static char *listening_labels(const struct sock_rec *r, const struct ps_sock_vie
 	return out;
 }
 
-int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
-		      const struct ps_sock_view *view)
+/* Samples of name for the n records, one per distinct label set, valued by its count. */
+static int labelled_samples(FILE *f, const char *name, const struct sock_rec *const *recs,
+			    size_t n, const struct ps_sock_view *view)
 {
-	size_t counts[2][3] = { { 0 } };
 	char **lines = calloc(n ? n : 1, sizeof(*lines));
 	int rc = 0;
 
 	if (!lines)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		counts[recs[i]->proto == IPPROTO_UDP][ps_sock_exposure(recs[i])]++;
 		if (!(lines[i] = listening_labels(recs[i], view))) {
 			rc = -1;
 			goto end;
 		}
 	}
 	qsort(lines, n, sizeof(*lines), str_cmp);
-	header(f, "portscope_listening", "gauge",
-	       "Listening sockets by protocol, address, port and owner (normally 1).");
 	for (size_t i = 0; i < n;) {
 		size_t k = i + 1;
 
 		while (k < n && strcmp(lines[k], lines[i]) == 0)
 			k++;
-		fprintf(f, "portscope_listening{%s} %zu\n", lines[i], k - i);
+		fprintf(f, "%s{%s} %zu\n", name, lines[i], k - i);
 		i = k;
 	}
-	header(f, "portscope_listening_sockets", "gauge",
-	       "Number of listening sockets by protocol and exposure.");
-	for (int p = 0; p < 2; p++)
-		for (int e = 0; e < 3; e++)
-			fprintf(f, "portscope_listening_sockets{proto=\"%s\",exposure=\"%s\"} %zu\n",
-				p ? "udp" : "tcp", ps_exposure_name((enum ps_exposure)e), counts[p][e]);
 end:
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
@@ -132,21 +124,65 @@ end:
 	return rc;
 }
 
-void ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n, size_t sockets,
-		   size_t nallow, size_t nrequire)
+int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
+		      const struct ps_sock_view *view)
 {
-	size_t kinds[2] = { 0 };
+	size_t counts[2][3] = { { 0 } };
 
 	for (size_t i = 0; i < n; i++)
+		counts[recs[i]->proto == IPPROTO_UDP][ps_sock_exposure(recs[i])]++;
+	header(f, "portscope_listening", "gauge",
+	       "Listening sockets by protocol, address, port and owner (normally 1).");
+	if (labelled_samples(f, "portscope_listening", recs, n, view) < 0)
+		return -1;
+	header(f, "portscope_listening_sockets", "gauge",
+	       "Number of listening sockets by protocol and exposure.");
+	for (int p = 0; p < 2; p++)
+		for (int e = 0; e < 3; e++)
+			fprintf(f, "portscope_listening_sockets{proto=\"%s\",exposure=\"%s\"} %zu\n",
+				p ? "udp" : "tcp", ps_exposure_name((enum ps_exposure)e), counts[p][e]);
+	return 0;
+}
+
+int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
+		  const struct ps_prom_audit_counts *c, const struct ps_sock_view *view)
+{
+	const struct sock_rec **unexpected = calloc(n ? n : 1, sizeof(*unexpected));
+	size_t kinds[2] = { 0 }, nu = 0;
+	char rule[512];
+	int rc;
+
+	if (!unexpected)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
 		kinds[v[i].kind]++;
+		if (v[i].kind == PS_FINDING_UNEXPECTED)
+			unexpected[nu++] = v[i].sock;
+	}
 	header(f, "portscope_audit_findings", "gauge",
 	       "Audit findings by kind: unexpected listeners, missing required listeners.");
 	for (int k = 0; k < 2; k++)
 		fprintf(f, "portscope_audit_findings{kind=\"%s\"} %zu\n",
 			ps_finding_kind_name((enum ps_finding_kind)k), kinds[k]);
+	header(f, "portscope_audit_unexpected", "gauge",
+	       "Listening sockets no allow rule matches, labelled as portscope_listening.");
+	rc = labelled_samples(f, "portscope_audit_unexpected", unexpected, nu, view);
+	free(unexpected);
+	if (rc < 0)
+		return -1;
+	header(f, "portscope_audit_missing", "gauge", "Require rules no listening socket matches.");
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].kind != PS_FINDING_MISSING)
+			continue;
+		ps_report_rule_text(v[i].rule, rule, sizeof(rule));
+		fputs("portscope_audit_missing{rule=\"", f);
+		put_escaped(f, rule);	/* ps_report_rule_text escapes what came from the file */
+		fputs("\"} 1\n", f);
+	}
 	header(f, "portscope_audit_sockets", "gauge", "Listening sockets checked by the audit.");
-	fprintf(f, "portscope_audit_sockets %zu\n", sockets);
+	fprintf(f, "portscope_audit_sockets %zu\n", c->sockets);
 	header(f, "portscope_audit_rules", "gauge", "Rules in the audit policy by section.");
-	fprintf(f, "portscope_audit_rules{section=\"allow\"} %zu\n", nallow);
-	fprintf(f, "portscope_audit_rules{section=\"require\"} %zu\n", nrequire);
+	fprintf(f, "portscope_audit_rules{section=\"allow\"} %zu\n", c->nallow);
+	fprintf(f, "portscope_audit_rules{section=\"require\"} %zu\n", c->nrequire);
+	return 0;
 }

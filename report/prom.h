@@ -19,8 +19,15 @@ void ps_prom_label(FILE *f, const char *s);
 int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_sock_view *view);
 
-/* portscope_audit_findings{kind}, portscope_audit_sockets and portscope_audit_rules{section}. */
-void ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n, size_t sockets,
-		   size_t nallow, size_t nrequire);
+struct ps_prom_audit_counts {
+	size_t sockets;		/* listening sockets checked */
+	size_t nallow, nrequire;
+};
+
+/* portscope_audit_findings{kind}, portscope_audit_unexpected{labels of
+ * portscope_listening}, portscope_audit_missing{rule}, portscope_audit_sockets and
+ * portscope_audit_rules{section}. Returns 0, or -1 on out of memory. */
+int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
+		  const struct ps_prom_audit_counts *c, const struct ps_sock_view *view);
 
 #endif

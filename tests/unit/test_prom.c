@@ -74,12 +74,22 @@ Test(prom, listening_samples)
 
 Test(prom, audit_counts)
 {
-	struct ps_finding f[3] = { { PS_FINDING_UNEXPECTED, NULL, NULL },
-				   { PS_FINDING_UNEXPECTED, NULL, NULL },
-				   { PS_FINDING_MISSING, NULL, NULL } };
+	struct sock_rec r[2] = { rec(IPPROTO_TCP, "0.0.0.0", 22), rec(IPPROTO_TCP, "0.0.0.0", 22) };
+	struct ps_rule rule = { .has = PS_RULE_COMMAND, .section = PS_SECTION_REQUIRE,
+				.index = 2, .command = "a\"b" };
+	struct ps_finding f[3] = { { PS_FINDING_UNEXPECTED, NULL, &r[0] },
+				   { PS_FINDING_UNEXPECTED, NULL, &r[1] },
+				   { PS_FINDING_MISSING, &rule, NULL } };
+	struct ps_prom_audit_counts counts = { 7, 2, 1 };
+	struct ps_sock_view view = { .numeric = true };
 
-	ps_prom_audit(mem, f, 3, 7, 2, 1);
+	cr_assert_eq(ps_prom_audit(mem, f, 3, &counts, &view), 0);
 	fclose(mem);
+	cr_assert(strstr(buf, "portscope_audit_unexpected{proto=\"tcp\",family=\"ipv4\","
+			      "address=\"0.0.0.0\",port=\"22\",service=\"\",exposure=\"all\","
+			      "command=\"\"} 2\n"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_audit_missing{rule=\"require[2] command=a\\\"b\"} 1\n"),
+		  "%s", buf);
 	cr_assert(strstr(buf, "# TYPE portscope_audit_findings gauge\n"), "%s", buf);
 	cr_assert(strstr(buf, "portscope_audit_findings{kind=\"unexpected\"} 2\n"), "%s", buf);
 	cr_assert(strstr(buf, "portscope_audit_findings{kind=\"missing\"} 1\n"), "%s", buf);
