@@ -186,3 +186,55 @@ int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
 	fprintf(f, "portscope_audit_rules{section=\"require\"} %zu\n", c->nrequire);
 	return 0;
 }
+
+static void probe_labels(FILE *f, const struct probe_result *r)
+{
+	fprintf(f, "{proto=\"%s\",target=\"", r->proto == IPPROTO_UDP ? "udp" : "tcp");
+	ps_prom_label(f, r->target);
+	fputs("\",address=\"", f);
+	ps_prom_label(f, r->address);
+	fprintf(f, "\",port=\"%u\"}", r->port);
+}
+
+int ps_prom_probes_begin(struct ps_prom_probes *p, FILE *f)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->rtt = open_memstream(&p->rtt_buf, &p->rtt_len);
+	if (!p->rtt)
+		return -1;
+	header(f, "portscope_probe_success", "gauge",
+	       "1 when the probe found the port open (reachable), else 0.");
+	return 0;
+}
+
+void ps_prom_probes_add(struct ps_prom_probes *p, const struct probe_result *r)
+{
+	fputs("portscope_probe_success", p->f);
+	probe_labels(p->f, r);
+	fprintf(p->f, " %d\n", r->state == PS_PROBE_OPEN);
+	if (r->rtt_ms >= 0) {
+		fputs("portscope_probe_rtt_seconds", p->rtt);
+		probe_labels(p->rtt, r);
+		fprintf(p->rtt, " %.6f\n", r->rtt_ms / 1000.0);
+	}
+	p->n++;
+}
+
+int ps_prom_probes_end(struct ps_prom_probes *p, double elapsed_ms)
+{
+	int rc = 0;
+
+	if (fclose(p->rtt) != 0)
+		rc = -1;
+	header(p->f, "portscope_probe_rtt_seconds", "gauge",
+	       "Time the probe took to get its answer (connect or reply), in seconds.");
+	if (rc == 0 && p->rtt_len)
+		fwrite(p->rtt_buf, 1, p->rtt_len, p->f);
+	free(p->rtt_buf);
+	p->rtt_buf = NULL;
+	header(p->f, "portscope_probe_duration_seconds", "gauge",
+	       "Wall time of the whole run, in seconds.");
+	fprintf(p->f, "portscope_probe_duration_seconds %.6f\n", elapsed_ms / 1000.0);
+	return rc;
+}

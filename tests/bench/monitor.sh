@@ -89,4 +89,4 @@ done
 wa=$(median <"$tmp/wa"); wb=$(median <"$tmp/wb")
 awk -v a="$wa" -v b="$wb" -v p="$polls" 'BEGIN {
 	printf "%-36s %8.2f ms  vs %8.2f ms  ratio %.2fx\n    portscope: watch -t -4 -P --interval 50\n    peer:      ss -Hltn4 | sort; comm -3 old new\n",
-		"watch, CPU per poll", a * 1000 / (p + 1), b * 1000 / p, (b > 0 ? a / b : 0) }'
+		"watch, CPU per poll", a * 1000 / (p + 1), b * 1000 / p, (b > 0 ? (a / (p + 1)) / (b / p) : 0) }'

@@ -95,3 +95,47 @@ Test(prom, audit_counts)
 	cr_assert(strstr(buf, "portscope_audit_findings{kind=\"missing\"} 1\n"), "%s", buf);
 	cr_assert(strstr(buf, "portscope_audit_sockets 7\n"), "%s", buf);
 }
+
+static struct probe_result result(const char *target, const char *addr, uint16_t port,
+				  enum ps_probe_state st, double rtt_ms)
+{
+	struct probe_result r = { 0 };
+
+	snprintf(r.target, sizeof(r.target), "%s", target);
+	snprintf(r.address, sizeof(r.address), "%s", addr);
+	r.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	r.proto = IPPROTO_TCP;
+	r.port = port;
+	r.state = st;
+	r.rtt_ms = rtt_ms;
+	return r;
+}
+
+Test(prom, probe_results)
+{
+	struct ps_prom_probes p;
+	struct probe_result a = result("localhost:22", "127.0.0.1", 22, PS_PROBE_OPEN, 0.412);
+	struct probe_result b = result("x\"y:1", "::1", 1, PS_PROBE_CLOSED, 0.05);
+	struct probe_result c = result("198.18.0.9:80", "198.18.0.9", 80, PS_PROBE_FILTERED, -1);
+
+	cr_assert_eq(ps_prom_probes_begin(&p, mem), 0);
+	ps_prom_probes_add(&p, &a);
+	ps_prom_probes_add(&p, &b);
+	ps_prom_probes_add(&p, &c);
+	cr_assert_eq(ps_prom_probes_end(&p, 1500), 0);
+	fclose(mem);
+	cr_assert(strstr(buf, "# TYPE portscope_probe_success gauge\n"
+			      "portscope_probe_success{proto=\"tcp\",target=\"localhost:22\","
+			      "address=\"127.0.0.1\",port=\"22\"} 1\n"
+			      "portscope_probe_success{proto=\"tcp\",target=\"x\\\"y:1\",address=\"::1\","
+			      "port=\"1\"} 0\n"
+			      "portscope_probe_success{proto=\"tcp\",target=\"198.18.0.9:80\","
+			      "address=\"198.18.0.9\",port=\"80\"} 0\n"
+			      "# HELP portscope_probe_rtt_seconds "), "%s", buf);
+	cr_assert(strstr(buf, "# TYPE portscope_probe_rtt_seconds gauge\n"
+			      "portscope_probe_rtt_seconds{proto=\"tcp\",target=\"localhost:22\","
+			      "address=\"127.0.0.1\",port=\"22\"} 0.000412\n"
+			      "portscope_probe_rtt_seconds{proto=\"tcp\",target=\"x\\\"y:1\",address=\"::1\","
+			      "port=\"1\"} 0.000050\n# HELP"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_probe_duration_seconds 1.500000\n"), "%s", buf);
+}
