@@ -31,6 +31,13 @@ struct scan {
 	int line, col;		/* of s[i], both from 1; columns count characters */
 };
 
+struct ctx {
+	const char *text;
+	size_t len;
+	const char *name;
+	ps_err *err;
+};
+
 static void sc_adv(struct scan *sc)
 {
 	if (sc->i >= sc->len)
@@ -257,14 +264,58 @@ static int sc_find(struct scan *sc, const struct step *path, size_t n, bool want
 	}
 }
 
-/* ---- parsing ---- */
+/* Place the scanner on the value path names (keys only). Returns 0, or -1 when absent. */
+static int sc_enter(struct scan *sc, const char *key)
+{
+	int c;
 
-struct ctx {
-	const char *text;
-	size_t len;
-	const char *name;
-	ps_err *err;
-};
+	sc_ws(sc);
+	if (sc_peek(sc) != '{')
+		return -1;
+	sc_adv(sc);
+	for (;;) {
+		char k[256];
+
+		sc_ws(sc);
+		if (sc_peek(sc) != '"')
+			return -1;
+		sc_string(sc, k, sizeof(k));
+		sc_ws(sc);
+		sc_adv(sc);	/* ':' */
+		sc_ws(sc);
+		if (strcmp(k, key) == 0)
+			return 0;
+		sc_skip(sc);
+		sc_ws(sc);
+		if ((c = sc_peek(sc)) != ',')
+			return -1;
+		sc_adv(sc);
+	}
+}
+
+/* Set line and column of each of the n rules of section from one walk over its array
+ * (a search per rule would make a large policy quadratic). */
+static void locate_rules(const struct ctx *cx, const char *section, struct ps_rule *rules,
+			 size_t n)
+{
+	struct scan sc = { (const unsigned char *)cx->text, cx->len, 0, 1, 1 };
+
+	if (n == 0 || sc_enter(&sc, section) < 0 || sc_peek(&sc) != '[')
+		return;
+	sc_adv(&sc);
+	for (size_t i = 0; i < n; i++) {
+		sc_ws(&sc);
+		rules[i].line = sc.line;
+		rules[i].column = sc.col;
+		sc_skip(&sc);
+		sc_ws(&sc);
+		if (sc_peek(&sc) != ',')
+			return;
+		sc_adv(&sc);
+	}
+}
+
+/* ---- parsing ---- */
 
 __attribute__((format(printf, 5, 6)))
 static int fail_at(const struct ctx *cx, const struct step *path, size_t n, bool want_key,
@@ -336,16 +387,13 @@ static int parse_port(const struct ctx *cx, struct step *path, const json_t *v,
 	char buf[64];
 	ps_err perr;
 
-	r->ports = calloc(1, sizeof(*r->ports));
-	if (!r->ports)
-		return OOM;
 	if (json_is_integer(v)) {
 		json_int_t n = json_integer_value(v);
 
 		if (n < 1 || n > 65535)
 			return fail_at(cx, path, 3, false, "port %lld out of range (1-65535)",
 				       (long long)n);
-		ps_portset_add_range(r->ports, (unsigned)n, (unsigned)n);
+		r->port = (uint16_t)n;
 		r->port_is_number = true;
 		r->port_text = malloc(8);
 		if (!r->port_text)
@@ -359,6 +407,10 @@ static int parse_port(const struct ctx *cx, struct step *path, const json_t *v,
 			       show(v, buf, sizeof(buf)));
 	if (want_string(cx, path, "port", v) < 0)
 		return -1;
+	/* A bitmap only for a SPEC: --init policies have thousands of single ports. */
+	r->ports = calloc(1, sizeof(*r->ports));
+	if (!r->ports)
+		return OOM;
 	if (ps_ports_parse_spec(json_string_value(v),
 				(r->has & PS_RULE_PROTO) ? (r->proto == IPPROTO_TCP ? "tcp" : "udp")
 							 : NULL,
@@ -499,12 +551,6 @@ static int parse_rule(const struct ctx *cx, struct step *path, const json_t *obj
 		return fail_at(cx, path, 3, false, "address '%s' is not %s", r->address_text,
 			       r->family == AF_INET ? "ipv4" : "ipv6");
 	}
-	{
-		struct scan sc = { (const unsigned char *)cx->text, cx->len, 0, 1, 1 };
-
-		if (sc_find(&sc, path, 2, false, &r->line, &r->column) < 0)
-			r->line = r->column = 0;
-	}
 	return 0;
 }
 
@@ -537,6 +583,7 @@ static int parse_section(const struct ctx *cx, const char *key, const json_t *ar
 		if (rc != 0)
 			return rc;
 	}
+	locate_rules(cx, key, *out, n);
 	return 0;
 }
 
@@ -684,7 +731,8 @@ bool ps_policy_match(const struct ps_rule *r, const struct sock_rec *s)
 		return false;
 	if ((r->has & PS_RULE_FAMILY) && s->family != r->family)
 		return false;
-	if ((r->has & PS_RULE_PORT) && !ps_portset_has(r->ports, s->local_port))
+	if ((r->has & PS_RULE_PORT) &&
+	    !(r->ports ? ps_portset_has(r->ports, s->local_port) : s->local_port == r->port))
 		return false;
 	if (r->has & PS_RULE_ADDRESS) {
 		if (s->family != r->addr_family)
@@ -717,26 +765,111 @@ static int push(struct ps_findings *out, enum ps_finding_kind kind, const struct
 	return 0;
 }
 
+/* Rules of one section by port number: a rule with a numeric port is looked at only for
+ * sockets on that port, the others (no port, or a SPEC) for every socket. This keeps an
+ * --init policy of thousands of rules against thousands of sockets near linear. */
+struct rule_index {
+	uint32_t *start;	/* 65537 offsets into by_port */
+	const struct ps_rule **by_port;
+	const struct ps_rule **general;
+	size_t ngeneral;
+};
+
+static void index_free(struct rule_index *ix)
+{
+	free(ix->start);
+	free(ix->by_port);
+	free(ix->general);
+}
+
+static int index_build(struct rule_index *ix, const struct ps_rule *rules, size_t n)
+{
+	memset(ix, 0, sizeof(*ix));
+	ix->start = calloc(65537, sizeof(*ix->start));
+	ix->by_port = malloc((n ? n : 1) * sizeof(*ix->by_port));
+	ix->general = malloc((n ? n : 1) * sizeof(*ix->general));
+	if (!ix->start || !ix->by_port || !ix->general)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].port_is_number)
+			ix->start[rules[i].port + 1]++;
+	for (size_t p = 1; p <= 65536; p++)
+		ix->start[p] += ix->start[p - 1];
+	for (size_t i = 0; i < n; i++) {
+		if (rules[i].port_is_number)
+			ix->by_port[ix->start[rules[i].port]++] = &rules[i];
+		else
+			ix->general[ix->ngeneral++] = &rules[i];
+	}
+	/* The fill advanced each start to the next port's: shift back. */
+	for (size_t p = 65536; p > 0; p--)
+		ix->start[p] = ix->start[p - 1];
+	ix->start[0] = 0;
+	return 0;
+}
+
+/* Call fn for every rule of ix that matches s, until fn returns true. Returns whether
+ * some call did. */
+static bool index_each(const struct rule_index *ix, const struct sock_rec *s,
+		       bool (*fn)(const struct ps_rule *r, void *ctx), void *ctx)
+{
+	for (uint32_t k = ix->start[s->local_port]; k < ix->start[s->local_port + 1]; k++)
+		if (ps_policy_match(ix->by_port[k], s) && fn(ix->by_port[k], ctx))
+			return true;
+	for (size_t k = 0; k < ix->ngeneral; k++)
+		if (ps_policy_match(ix->general[k], s) && fn(ix->general[k], ctx))
+			return true;
+	return false;
+}
+
+static bool stop_at_first(const struct ps_rule *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return true;
+}
+
+struct require_marks {
+	const struct ps_rule *base;
+	bool *found;
+};
+
+static bool mark_found(const struct ps_rule *r, void *ctx)
+{
+	struct require_marks *m = ctx;
+
+	m->found[r - m->base] = true;
+	return false;	/* every require rule this socket satisfies */
+}
+
 int ps_policy_audit(const struct ps_policy *p, const struct sock_rec *const *recs, size_t n,
 		    struct ps_findings *out, ps_err *err)
 {
+	struct rule_index allow = { 0 }, require = { 0 };
+	struct require_marks marks = { p->require, NULL };
+	int rc = -1;
+
+	if (index_build(&allow, p->allow, p->nallow) < 0 ||
+	    index_build(&require, p->require, p->nrequire) < 0 ||
+	    !(marks.found = calloc(p->nrequire ? p->nrequire : 1, sizeof(*marks.found)))) {
+		ps_err_set(err, "out of memory");
+		goto end;
+	}
 	for (size_t i = 0; i < n; i++) {
-		bool allowed = false;
-
-		for (size_t k = 0; k < p->nallow && !allowed; k++)
-			allowed = ps_policy_match(&p->allow[k], recs[i]);
-		if (!allowed && push(out, PS_FINDING_UNEXPECTED, NULL, recs[i], err) < 0)
-			return -1;
+		if (!index_each(&allow, recs[i], stop_at_first, NULL) &&
+		    push(out, PS_FINDING_UNEXPECTED, NULL, recs[i], err) < 0)
+			goto end;
+		index_each(&require, recs[i], mark_found, &marks);
 	}
-	for (size_t k = 0; k < p->nrequire; k++) {
-		bool found = false;
-
-		for (size_t i = 0; i < n && !found; i++)
-			found = ps_policy_match(&p->require[k], recs[i]);
-		if (!found && push(out, PS_FINDING_MISSING, &p->require[k], NULL, err) < 0)
-			return -1;
-	}
-	return 0;
+	for (size_t k = 0; k < p->nrequire; k++)
+		if (!marks.found[k] && push(out, PS_FINDING_MISSING, &p->require[k], NULL, err) < 0)
+			goto end;
+	rc = 0;
+end:
+	free(marks.found);
+	index_free(&allow);
+	index_free(&require);
+	return rc;
 }
 
 void ps_findings_free(struct ps_findings *f)

@@ -33,7 +33,8 @@ struct ps_rule {
 	int line, column;		/* where the rule's object starts in the file */
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t family;			/* AF_INET or AF_INET6 */
-	struct ps_portset *ports;	/* PS_RULE_PORT */
+	struct ps_portset *ports;	/* PS_RULE_PORT given as a SPEC string */
+	uint16_t port;			/* PS_RULE_PORT given as a JSON number (ports NULL) */
 	char *port_text;		/* the port as written: "22", "8000-8100", "ssh" */
 	bool port_is_number;		/* written as a JSON number */
 	uint8_t addr_family;		/* of address */

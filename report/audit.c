@@ -19,7 +19,7 @@ void ps_report_rule_fields(struct ps_json *j, const struct ps_rule *r)
 	if (r->has & PS_RULE_FAMILY)
 		ps_json_str(j, "family", r->family == AF_INET ? "ipv4" : "ipv6");
 	if ((r->has & PS_RULE_PORT) && r->port_is_number)
-		ps_json_int(j, "port", ps_portset_next(r->ports, 0));
+		ps_json_int(j, "port", r->port);
 	else if (r->has & PS_RULE_PORT)
 		ps_json_str(j, "port", r->port_text);
 	if (r->has & PS_RULE_ADDRESS)

@@ -1,6 +1,8 @@
 /* Policies: parsing, positions of errors, rule matching and findings. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/policy.h"
@@ -172,4 +174,45 @@ Test(policy, findings)
 	cr_assert_null(f.v[1].sock);
 	cr_assert_str_eq(ps_finding_kind_name(f.v[1].kind), "missing");
 	ps_findings_free(&f);
+}
+
+/* A large --init style policy: rules looked up by port must give the same answers as a
+ * scan of every rule. */
+Test(policy, many_rules_indexed)
+{
+	enum { N = 5000 };
+	size_t cap = N * 64 + 256, o = 0;
+	char *text = malloc(cap);
+	struct sock_rec *recs = calloc(N + 3, sizeof(*recs));
+	const struct sock_rec **ptrs = calloc(N + 3, sizeof(*ptrs));
+	struct ps_findings f = { 0 };
+
+	cr_assert(text && recs && ptrs);
+	o += (size_t)snprintf(text + o, cap - o, "{\"allow\": [");
+	for (int p = 1; p <= N; p++)
+		o += (size_t)snprintf(text + o, cap - o, "{\"proto\":\"tcp\",\"port\":%d},", p);
+	o += (size_t)snprintf(text + o, cap - o,
+			      "{\"port\": \"6000-6010\"}, {\"proto\": \"tcp\", \"port\": 22, \"command\": \"x\"}],"
+			      " \"require\": [{\"port\": 100}, {\"port\": 7000}, {\"port\": \"6005\"}]}");
+	cr_assert_eq(parse(text), 0, "%s", err.msg);
+	cr_assert_eq(pol.nallow, N + 2);
+	cr_assert_eq(pol.allow[N].line, 1);
+	for (int p = 1; p <= N; p++)
+		recs[p - 1] = sock(IPPROTO_TCP, "127.0.0.1", (uint16_t)p);
+	recs[N] = sock(IPPROTO_TCP, "127.0.0.1", 6005);
+	recs[N + 1] = sock(IPPROTO_TCP, "127.0.0.1", 7001);
+	recs[N + 2] = sock(IPPROTO_UDP, "127.0.0.1", 4000);	/* the rule for 4000 is tcp */
+	for (int i = 0; i < N + 3; i++)
+		ptrs[i] = &recs[i];
+	cr_assert_eq(ps_policy_audit(&pol, ptrs, N + 3, &f, &err), 0);
+	cr_assert_eq(f.len, 3);
+	cr_assert_eq(f.v[0].kind, PS_FINDING_UNEXPECTED);
+	cr_assert_eq(f.v[0].sock->local_port, 7001);
+	cr_assert_eq(f.v[1].sock->local_port, 4000);
+	cr_assert_eq(f.v[2].kind, PS_FINDING_MISSING);
+	cr_assert_eq(f.v[2].rule->port, 7000);
+	ps_findings_free(&f);
+	free(text);
+	free(recs);
+	free(ptrs);
 }
