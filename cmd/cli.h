@@ -59,5 +59,7 @@ void ps_cli_stdout_buffer(void);
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

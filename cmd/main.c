@@ -15,6 +15,8 @@ static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "local listening sockets and their owners (-a: every socket)" },
 	{ "check", cmd_check, "is each host:port reachable over TCP (exit 0: all are)" },
 	{ "scan", cmd_scan, "probe every port of a spec on one or more hosts" },
+	{ "audit", cmd_audit, "compare the listening sockets against a policy (--init: make one)" },
+	{ "watch", cmd_watch, "stream events as listeners open and close" },
 };
 
 static void usage(FILE *f)

@@ -18,6 +18,9 @@ command -v nft >/dev/null 2>&1 || need="$need nftables"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 [ -x /usr/bin/time ] || need="$need time"
 # Optional packages by request, e.g. PORTSCOPE_EXTRA_DEPS="nmap time" for tests/bench/scan.sh.
+command -v promtool >/dev/null 2>&1 || need="$need prometheus"
+command -v prometheus-node-exporter >/dev/null 2>&1 || need="$need prometheus-node-exporter"
+command -v curl >/dev/null 2>&1 || need="$need curl"
 for extra in ${PORTSCOPE_EXTRA_DEPS:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
 done
