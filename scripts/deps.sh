@@ -15,6 +15,7 @@ have_pc jansson || need="$need libjansson-dev"
 [ -f /etc/services ] || need="$need netbase"
 if [ "$what" = test ]; then
 command -v clang >/dev/null 2>&1 || need="$need clang"
+command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
 have_pc criterion || need="$need libcriterion-dev"
 command -v ss >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || need="$need nftables"
