@@ -6,7 +6,6 @@
 #include <stdio.h>
 
 #include "probe/policy.h"
-#include "probe/result.h"
 #include "probe/sockdiag.h"
 #include "report/sockets.h"
 
@@ -30,26 +29,5 @@ struct ps_prom_audit_counts {
  * portscope_audit_rules{section}. Returns 0, or -1 on out of memory. */
 int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
 		  const struct ps_prom_audit_counts *c, const struct ps_sock_view *view);
-
-/* Probe results (check, scan) as they stream: portscope_probe_success{proto,target,
- * address,port} 1 or 0 is written at once; portscope_probe_rtt_seconds{...} (for results
- * with a time) is kept in memory and written by ps_prom_probes_end, since a metric's
- * samples must stay together. */
-struct ps_prom_probes {
-	FILE *f;
-	FILE *rtt;		/* memory stream of the rtt samples */
-	char *rtt_buf;
-	size_t rtt_len;
-	size_t n;
-	int failed;
-};
-
-/* Start on f. Returns 0, or -1 on out of memory. */
-int ps_prom_probes_begin(struct ps_prom_probes *p, FILE *f);
-/* One result (success is state open). */
-void ps_prom_probes_add(struct ps_prom_probes *p, const struct probe_result *r);
-/* Write the rtt samples and portscope_probe_duration_seconds (elapsed_ms); frees p.
- * Returns 0, or -1 when memory ran out on the way. */
-int ps_prom_probes_end(struct ps_prom_probes *p, double elapsed_ms);
 
 #endif

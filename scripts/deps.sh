@@ -25,6 +25,7 @@ command -v python3 >/dev/null 2>&1 || need="$need python3"
 command -v promtool >/dev/null 2>&1 || need="$need prometheus"
 command -v prometheus-node-exporter >/dev/null 2>&1 || need="$need prometheus-node-exporter"
 command -v curl >/dev/null 2>&1 || need="$need curl"
+[ -x /usr/lib/nagios/plugins/check_tcp ] || need="$need monitoring-plugins-basic"
 fi
 for extra in ${PORTSCOPE_EXTRA_DEPS:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"

@@ -1,6 +1,6 @@
 #!/bin/sh
-# promtool accepts every -o prom output: list, audit, and a label value that needs
-# escaping (a process named with a quote and a backslash, made here by python3).
+# promtool accepts every -o prom output: list, audit, check and scan, and a label value
+# that needs escaping (a process named with a quote and a backslash, made here by python3).
 set -u
 P=${PORTSCOPE:-build/portscope}
 command -v promtool >/dev/null 2>&1 || { echo "skip: no promtool (Debian package prometheus)"; exit 77; }
@@ -48,4 +48,20 @@ rc=$?
 promtool check metrics <"$TMP/audit.prom" || fail "promtool rejects audit -o prom"
 grep -q '^portscope_audit_findings{kind="unexpected"} 1$' "$TMP/audit.prom" || fail "unexpected count"
 grep -q '^portscope_audit_findings{kind="missing"} 1$' "$TMP/audit.prom" || fail "missing count"
+
+# check and scan: the open port and a closed one (port 1 on loopback: nothing listens
+# there unless root started it; either way the output must be valid).
+"$P" check -o prom "127.0.0.1:$PORT" 127.0.0.1:1 >"$TMP/check.prom"
+rc=$?
+[ $rc -le 1 ] || fail "check -o prom exit $rc"
+promtool check metrics <"$TMP/check.prom" || fail "promtool rejects check -o prom"
+grep -q "^portscope_probe_success{proto=\"tcp\",target=\"127.0.0.1:$PORT\",address=\"127.0.0.1\",port=\"$PORT\"} 1$" \
+	"$TMP/check.prom" || fail "check success sample: $(cat "$TMP/check.prom")"
+grep -q "^portscope_probe_rtt_seconds{proto=\"tcp\",target=\"127.0.0.1:$PORT\",address=\"127.0.0.1\",port=\"$PORT\"} 0\.[0-9]*$" \
+	"$TMP/check.prom" || fail "check rtt sample"
+"$P" scan 127.0.0.1 -p "1,$PORT" --all-states -o prom >"$TMP/scan.prom" || fail "scan -o prom exit $?"
+promtool check metrics <"$TMP/scan.prom" || fail "promtool rejects scan -o prom"
+grep -q "^portscope_probe_success{proto=\"tcp\",target=\"127.0.0.1\",address=\"127.0.0.1\",port=\"$PORT\"} 1$" \
+	"$TMP/scan.prom" || fail "scan success sample: $(cat "$TMP/scan.prom")"
+grep -q '^portscope_probe_duration_seconds [0-9.]*$' "$TMP/scan.prom" || fail "scan duration"
 exit 0
