@@ -1,5 +1,6 @@
 /* portscope check: one verdict per target (host:port, [v6]:port, tcp://, udp://), every
  * address of a name probed, exit 0 only when every target is reachable. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "cmd/probeplan.h"
 #include "probe/targets.h"
 #include "report/escape.h"
+#include "report/nagios.h"
 
 static const char check_usage_head[] =
 	"usage: portscope check [OPTIONS] TARGET...\n"
@@ -17,93 +19,95 @@ static const char check_usage_head[] =
 	"its addresses; a target is reachable when one of them is open (and matches --expect).\n"
 	"\n";
 static const char check_usage_tail[] =
-	"  -o, --output FORMAT    table (default), json, ndjson, prom, nagios\n"
+	"  -o, --output FORMAT    table (default), json, ndjson, prom, nagios (one\n"
+	"                         monitoring-plugin line, as check_tcp)\n"
+	"  -w, --warning MS       with -o nagios: WARNING when a response takes longer\n"
+	"  -c, --critical MS      with -o nagios: CRITICAL when a response takes longer\n"
 	"  -j, --json             same as -o json\n"
 	"      --ndjson           same as -o ndjson\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 every target reachable, 1 some target not reachable or not matching\n"
-	"--expect, 2 bad usage, 3 system failure. With -o nagios: 0 OK, 1 WARNING (reply did\n"
-	"not match --expect), 2 CRITICAL (not reachable), 3 UNKNOWN.\n";
+	"--expect, 2 bad usage, 3 system failure. With -o nagios: 0 OK, 1 WARNING (slower\n"
+	"than -w, or the reply did not match --expect), 2 CRITICAL (not reachable, or slower\n"
+	"than -c), 3 UNKNOWN (bad usage, system failure).\n";
 
 struct check_state {
 	struct ps_probe_sink sink;
 	struct ps_probe_plan *plan;
 	unsigned char *reachable;	/* per target: 0 no, 1 open but --expect failed, 2 yes */
-	struct probe_result first_bad;	/* for the nagios line */
-	struct probe_result first_ok;
-	bool have_bad, have_ok;
+	struct ps_nagios_target *verdict;	/* per target, for the nagios line */
 };
 
 static void on_result(const struct probe_result *r, void *ctx)
 {
 	struct check_state *c = ctx;
 	uint32_t t = c->plan->ep_target[r->tag];
-	unsigned char v = 0;
+	struct ps_nagios_target *v = &c->verdict[t];
+	unsigned char level = 0;
 
 	ps_probe_sink_result(r, &c->sink);
 	if (r->state == PS_PROBE_OPEN)
-		v = r->expect_ok == 0 ? 1 : 2;
-	if (v > c->reachable[t])
-		c->reachable[t] = v;
-	if (v == 2 && !c->have_ok) {
-		c->first_ok = *r;
-		c->have_ok = true;
+		level = r->expect_ok == 0 ? 1 : 2;
+	/* A target's verdict is its best address; among equals, the fastest. */
+	if (level > c->reachable[t] ||
+	    (level == c->reachable[t] && level > 0 && r->rtt_ms >= 0 &&
+	     (v->rtt_ms < 0 || r->rtt_ms < v->rtt_ms))) {
+		v->reachable = level > 0;
+		v->mismatch = level == 1;
+		v->rtt_ms = r->rtt_ms;
 	}
-	if (v < 2 && !c->have_bad) {
-		c->first_bad = *r;
-		c->have_bad = true;
+	if (level > c->reachable[t])
+		c->reachable[t] = level;
+	if (level == 0 && !v->state) {
+		v->state = ps_probe_state_name(r->state);
+		v->reason = r->reason;
 	}
 }
 
-/* One monitoring-plugin line (check_tcp style) with perfdata; returns the plugin code. */
-static int nagios(const struct check_state *c, size_t ntargets, double elapsed_ms)
+/* True when the arguments ask for -o nagios: then even bad usage must be reported as a
+ * plugin (UNKNOWN on stdout, exit 3), before the options are parsed. */
+static bool wants_nagios(int argc, char **argv)
 {
-	size_t ok = 0, warn = 0;
-	const struct probe_result *r;
-	const char *label;
-	int code;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
 
-	for (size_t i = 0; i < ntargets; i++) {
-		ok += c->reachable[i] == 2;
-		warn += c->reachable[i] == 1;
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "-onagios") == 0 || strcmp(a, "--output=nagios") == 0)
+			return true;
+		if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc &&
+		    strcmp(argv[i + 1], "nagios") == 0)
+			return true;
 	}
-	if (ok == ntargets) {
-		code = 0;
-		label = "OK";
-	} else if (ok + warn == ntargets) {
-		code = 1;
-		label = "WARNING";
-	} else {
-		code = 2;
-		label = "CRITICAL";
-	}
-	printf("PORTSCOPE %s - %zu of %zu target%s reachable", label, ok, ntargets,
-	       ntargets == 1 ? "" : "s");
-	r = code == 0 ? (c->have_ok ? &c->first_ok : NULL) : (c->have_bad ? &c->first_bad : NULL);
-	if (r) {
-		char target[PS_TARGET_MAX * 4];
-
-		ps_escape(r->target, strlen(r->target), target, sizeof(target));
-		printf(": %s %s", target, r->state == PS_PROBE_OPEN && r->expect_ok == 0
-						  ? "reply did not match --expect"
-						  : ps_probe_state_name(r->state));
-		if (r->reason)
-			printf(" (%s)", r->reason);
-		if (r->rtt_ms >= 0)
-			printf(" in %.3f ms", r->rtt_ms);
-	}
-	printf("|time=%.6fs;;;0.000000 reachable=%zu;;;0;%zu\n", elapsed_ms / 1000.0, ok, ntargets);
-	return code;
+	return false;
 }
 
-int cmd_check(int argc, char **argv)
+/* A response-time threshold in milliseconds (a decimal >= 0). */
+static int parse_ms(const char *s, const char *opt, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 1e9)
+		return ps_usage("invalid value '%s' for %s (milliseconds, 0 or more)", s, opt);
+	*out = v;
+	return 0;
+}
+
+/* check itself; *verdict is set once a -o nagios line has been written. */
+static int check_main(int argc, char **argv, bool *verdict)
 {
 	static const struct option longopts[] = {
+		{ "warning", required_argument, NULL, 'w' },
+		{ "critical", required_argument, NULL, 'c' },
 		PS_PROBE_LONGOPTS,
 		PS_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ps_nagios_limits lim = { -1, -1 };
 	struct ps_common co = { 0 };
 	struct ps_probe_cli pc;
 	struct ps_probe_plan plan = { 0 };
@@ -116,8 +120,8 @@ int cmd_check(int argc, char **argv)
 	ps_probe_cli_init(&pc);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":" PS_PROBE_SHORTOPTS PS_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:c:" PS_PROBE_SHORTOPTS PS_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
 		if ((rc = ps_cli_common(c, &co, true)) < 0)
 			return PS_EXIT_USAGE;
 		if (rc > 0)
@@ -126,6 +130,12 @@ int cmd_check(int argc, char **argv)
 			return PS_EXIT_USAGE;
 		if (rc > 0)
 			continue;
+		if (c == 'w' || c == 'c') {
+			if (parse_ms(optarg, c == 'w' ? "-w" : "-c",
+				     c == 'w' ? &lim.warn_ms : &lim.crit_ms) != 0)
+				return PS_EXIT_USAGE;
+			continue;
+		}
 		return ps_cli_bad_option(c, argv);
 	}
 	if (co.help) {
@@ -136,6 +146,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if ((rc = ps_probe_cli_finish(&pc)) != 0)
 		return rc;
+	if ((lim.warn_ms >= 0 || lim.crit_ms >= 0) && co.fmt != PS_FMT_NAGIOS)
+		return ps_usage("-w and -c are response-time thresholds for -o nagios");
 	if (optind >= argc)
 		return ps_usage("missing TARGET (host:port)");
 	ntargets = (size_t)(argc - optind);
@@ -157,9 +169,16 @@ int cmd_check(int argc, char **argv)
 	}
 	memset(&cs, 0, sizeof(cs));
 	cs.reachable = calloc(ntargets, 1);
-	if (!cs.reachable) {
+	cs.verdict = calloc(ntargets, sizeof(*cs.verdict));
+	if (!cs.reachable || !cs.verdict) {
+		free(cs.reachable);
+		free(cs.verdict);
 		free(targets);
 		return ps_fail("out of memory");
+	}
+	for (size_t i = 0; i < ntargets; i++) {
+		cs.verdict[i].target = argv[optind + (int)i];
+		cs.verdict[i].rtt_ms = -1;
 	}
 	ps_probe_sink_init(&cs.sink, co.fmt == PS_FMT_NAGIOS ? PS_FMT_JSON : co.fmt, "check", true,
 			   0);
@@ -174,7 +193,8 @@ int cmd_check(int argc, char **argv)
 		rc = ps_fail("out of memory");
 	if (rc == PS_EXIT_OK) {
 		if (co.fmt == PS_FMT_NAGIOS) {
-			rc = nagios(&cs, ntargets, elapsed);
+			rc = ps_nagios_line(stdout, cs.verdict, ntargets, &lim);
+			*verdict = true;
 		} else {
 			if (ps_report_results(stdout, co.fmt, "check", &cs.sink.set, elapsed, NULL,
 					      &cs.sink.view) < 0)
@@ -187,6 +207,18 @@ int cmd_check(int argc, char **argv)
 	ps_resultset_free(&cs.sink.set);
 	ps_probe_plan_free(&plan);
 	free(cs.reachable);
+	free(cs.verdict);
 	free(targets);
+	return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	bool plugin = wants_nagios(argc, argv), verdict = false;
+	int rc = check_main(argc, argv, &verdict);
+
+	/* A monitoring plugin says UNKNOWN for anything that is not a verdict. */
+	if (plugin && !verdict && rc != PS_EXIT_OK)
+		return ps_nagios_unknown(stdout, ps_cli_last_message());
 	return rc;
 }

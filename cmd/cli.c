@@ -7,12 +7,18 @@
 
 #include "cmd/cli.h"
 
+static char last_message[512];
+
 __attribute__((format(printf, 1, 0)))
 static void vsay(const char *fmt, va_list ap)
 {
-	fputs("portscope: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	fprintf(stderr, "portscope: %s\n", last_message);
+}
+
+const char *ps_cli_last_message(void)
+{
+	return last_message;
 }
 
 int ps_usage(const char *fmt, ...)

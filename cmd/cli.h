@@ -42,6 +42,10 @@ int ps_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "portscope: <message>" on stderr. Returns PS_EXIT_SYSTEM. */
 int ps_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The text of the last ps_usage/ps_fail message ("" when none), for a monitoring-plugin
+ * line that must repeat it on stdout. */
+const char *ps_cli_last_message(void);
+
 /* Report getopt's '?' or ':' for argv as one line naming the option; returns PS_EXIT_USAGE. */
 int ps_cli_bad_option(int c, char **argv);
 
@@ -61,5 +65,7 @@ int cmd_check(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_broadcast(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const struct cmd_struct commands[] = {
 	{ "scan", cmd_scan, "probe every port of a spec on one or more hosts" },
 	{ "serve", cmd_serve, "a responder: greets TCP connections, answers UDP datagrams" },
 	{ "broadcast", cmd_broadcast, "UDP broadcast discovery: list every responder on the LAN" },
+	{ "audit", cmd_audit, "compare the listening sockets against a policy (--init: make one)" },
+	{ "watch", cmd_watch, "stream events as listeners open and close" },
 };
 
 static void usage(FILE *f)

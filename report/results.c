@@ -8,6 +8,7 @@
 #include "probe/ports.h"
 #include "probe/targets.h"
 #include "report/escape.h"
+#include "report/prom.h"
 #include "report/results.h"
 #include "report/table.h"
 
@@ -324,70 +325,50 @@ static void write_summary(struct ps_json *j, const struct ps_resultset *s, doubl
 	ps_json_end(j);
 }
 
-/* A Prometheus label value: escaped text with '"' escaped too (ps_escape already writes
- * a backslash as "\\" and a newline as "\n", as the exposition format wants). */
-static void prom_label(FILE *f, const char *name, const char *v, bool first)
-{
-	char buf[PS_TARGET_MAX * 4];
-	size_t n = ps_escape(v, strlen(v), buf, sizeof(buf));
-
-	fprintf(f, "%s%s=\"", first ? "" : ",", name);
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] == '"')
-			putc_unlocked('\\', f);
-		putc_unlocked(buf[i], f);
-	}
-	putc_unlocked('"', f);
-}
-
 static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_result_row *row)
 {
 	const struct ps_result_ep *ep = &s->eps[row->tag];
-	char port[8];
 
-	snprintf(port, sizeof(port), "%u", row->port);
-	putc_unlocked('{', f);
-	prom_label(f, "target", ep->target, true);
-	prom_label(f, "address", ep->address, false);
-	prom_label(f, "proto", proto_name(row->proto), false);
-	prom_label(f, "port", port, false);
-	putc_unlocked('}', f);
+	fprintf(f, "{proto=\"%s\",target=\"", proto_name(row->proto));
+	ps_prom_label(f, ep->target);
+	fputs("\",address=\"", f);
+	ps_prom_label(f, ep->address);
+	fprintf(f, "\",port=\"%u\"}", row->port);
 }
 
-/* Prometheus text exposition: per kept result whether it is up (open, and matching
- * --expect) and its rtt; counts per state; the duration. */
-static void write_prom(FILE *f, const char *command, const struct ps_resultset *s,
-		       double elapsed_ms)
+/* Prometheus text exposition (the same names for check and scan): per kept result
+ * whether it succeeded (open, and matching --expect) and its rtt; counts per state;
+ * the duration. */
+static void write_prom(FILE *f, const struct ps_resultset *s, double elapsed_ms)
 {
-	fprintf(f, "# HELP portscope_%s_up 1 when the port is open (and the reply matched --expect)\n"
-		   "# TYPE portscope_%s_up gauge\n", command, command);
+	fputs("# HELP portscope_probe_success 1 when the port is open (and the reply matched "
+	      "--expect), else 0.\n# TYPE portscope_probe_success gauge\n", f);
 	for (size_t i = 0; i < s->len; i++) {
 		const struct ps_result_row *row = &s->rows[i];
 
-		fprintf(f, "portscope_%s_up", command);
+		fputs("portscope_probe_success", f);
 		prom_labels(f, s, row);
 		fprintf(f, " %d\n", row->state == PS_PROBE_OPEN && row->expect_ok != 0);
 	}
-	fprintf(f, "# HELP portscope_%s_rtt_seconds connect start to verdict\n"
-		   "# TYPE portscope_%s_rtt_seconds gauge\n", command, command);
+	fputs("# HELP portscope_probe_rtt_seconds Connect start (or datagram sent) to verdict.\n"
+	      "# TYPE portscope_probe_rtt_seconds gauge\n", f);
 	for (size_t i = 0; i < s->len; i++) {
 		const struct ps_result_row *row = &s->rows[i];
 
 		if (row->rtt_ms < 0)
 			continue;
-		fprintf(f, "portscope_%s_rtt_seconds", command);
+		fputs("portscope_probe_rtt_seconds", f);
 		prom_labels(f, s, row);
 		fprintf(f, " %.6f\n", row->rtt_ms / 1000.0);
 	}
-	fprintf(f, "# HELP portscope_%s_results probe results by state (shown or not)\n"
-		   "# TYPE portscope_%s_results gauge\n", command, command);
+	fputs("# HELP portscope_probe_results Probe results by state (shown or not).\n"
+	      "# TYPE portscope_probe_results gauge\n", f);
 	for (int st = 0; st < PS_NSTATES; st++)
-		fprintf(f, "portscope_%s_results{state=\"%s\"} %zu\n", command,
+		fprintf(f, "portscope_probe_results{state=\"%s\"} %zu\n",
 			ps_probe_state_name((enum ps_probe_state)st), s->counts[st]);
-	fprintf(f, "# HELP portscope_%s_duration_seconds time the whole run took\n"
-		   "# TYPE portscope_%s_duration_seconds gauge\n"
-		   "portscope_%s_duration_seconds %.6f\n", command, command, command,
-		elapsed_ms / 1000.0);
+	fprintf(f, "# HELP portscope_probe_duration_seconds Time the whole run took.\n"
+		   "# TYPE portscope_probe_duration_seconds gauge\n"
+		   "portscope_probe_duration_seconds %.6f\n", elapsed_ms / 1000.0);
 }
 
 int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct ps_resultset *s,
@@ -419,7 +400,7 @@ int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct p
 	case PS_FMT_NDJSON:
 		return 0;	/* streamed by the caller as results came */
 	case PS_FMT_PROM:
-		write_prom(f, command, s, elapsed_ms);
+		write_prom(f, s, elapsed_ms);
 		return 0;
 	default:
 		for (size_t i = 0; i < s->len && !detail; i++)

@@ -176,6 +176,17 @@ static const struct ps_column sock_columns[] = {
 	{ "PROCESS", f_process, false },
 };
 
+size_t ps_report_sock_cell(const char *header, const struct sock_rec *r,
+			   const struct ps_sock_view *view, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(sock_columns) / sizeof(sock_columns[0]); i++)
+		if (strcmp(sock_columns[i].header, header) == 0)
+			return sock_columns[i].field(r, view, buf, len);
+	if (len > 0)
+		buf[0] = '\0';
+	return 0;
+}
+
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 			   const struct ps_sock_view *view)
 {

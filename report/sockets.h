@@ -23,6 +23,12 @@ int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const 
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 			   const struct ps_sock_view *view);
 
+/* One table cell of r for the socket column named header ("PROTO", "LOCAL", "EXPOSURE",
+ * "USER", "PROCESS", ...), as list's table shows it. Returns its length (0 and "" for
+ * an unknown header). */
+size_t ps_report_sock_cell(const char *header, const struct sock_rec *r,
+			   const struct ps_sock_view *view, char *buf, size_t len);
+
 /* "127.0.0.1", "::1": the address of a record side into buf; returns buf. */
 const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len);
 /* The service name a view shows for r, or NULL. */

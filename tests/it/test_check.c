@@ -253,22 +253,51 @@ Test(check, nagios_line_and_codes)
 {
 	uint16_t op = 0, cp = 0;
 	int lfd = t_tcp_listen("127.0.0.1", &op, -1), cfd = closed_port("127.0.0.1", &cp);
-	char t1[64], t2[64], *out = NULL;
+	char t1[64], t2[64], want[128], *out = NULL;
 	int status;
 
 	snprintf(t1, sizeof(t1), "127.0.0.1:%u", op);
 	snprintf(t2, sizeof(t2), "127.0.0.1:%u", cp);
 	status = t_run((const char *[]){ t_binary(), "check", t1, "-o", "nagios", NULL }, NULL, &out, NULL);
 	cr_assert_eq(status, 0);
-	cr_assert(strncmp(out, "PORTSCOPE OK - 1 of 1 target reachable", 38) == 0, "%s", out);
-	cr_assert(strstr(out, "|time="), "%s", out);
+	cr_assert(strncmp(out, "PORTSCOPE OK - 1/1 reachable, worst ", 36) == 0, "%s", out);
+	snprintf(want, sizeof(want), " | '%s'=0.", t1);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out, "s;;;0;\n"), "%s", out);
 	free(out);
 	status = t_run((const char *[]){ t_binary(), "check", t1, t2, "-o", "nagios", NULL }, NULL, &out,
 		       NULL);
 	cr_assert_eq(status, 2);
-	cr_assert(strstr(out, "PORTSCOPE CRITICAL - 1 of 2 targets reachable"), "%s", out);
-	cr_assert(strstr(out, "closed"), "%s", out);
+	cr_assert(strstr(out, "PORTSCOPE CRITICAL - 1/2 reachable"), "%s", out);
+	snprintf(want, sizeof(want), ": %s closed (reset) |", t2);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof(want), " '%s'=U;;;0;\n", t2);
+	cr_assert(strstr(out, want), "%s", out);
 	free(out);
+	/* Thresholds: a loopback connect takes longer than a microsecond. */
+	status = t_run((const char *[]){ t_binary(), "check", t1, "-o", "nagios", "-w", "0.001", NULL },
+		       NULL, &out, NULL);
+	cr_assert_eq(status, 1, "%s", out);
+	cr_assert(strncmp(out, "PORTSCOPE WARNING - 1/1 reachable", 33) == 0, "%s", out);
+	cr_assert(strstr(out, "s;0.000001;;0;\n"), "%s", out);
+	free(out);
+	status = t_run((const char *[]){ t_binary(), "check", t1, "-o", "nagios", "-w", "0.001", "-c",
+					 "0.002", NULL }, NULL, &out, NULL);
+	cr_assert_eq(status, 2, "%s", out);
+	free(out);
+	status = t_run((const char *[]){ t_binary(), "check", t1, "-o", "nagios", "-w", "60000", "-c",
+					 "60000", NULL }, NULL, &out, NULL);
+	cr_assert_eq(status, 0, "%s", out);
+	cr_assert(strstr(out, "s;60.000000;60.000000;0;\n"), "%s", out);
+	free(out);
+	/* Bad usage is UNKNOWN, on stdout as a plugin line. */
+	status = t_run((const char *[]){ t_binary(), "check", "-o", "nagios", "--bogus", t1, NULL }, NULL,
+		       &out, NULL);
+	cr_assert_eq(status, 3);
+	cr_assert_str_eq(out, "PORTSCOPE UNKNOWN - unknown option '--bogus'\n");
+	free(out);
+	status = t_run((const char *[]){ t_binary(), "check", "-w", "5", t1, NULL }, NULL, NULL, NULL);
+	cr_assert_eq(status, 2, "-w without -o nagios is a usage error");
 	close(lfd);
 	close(cfd);
 }

@@ -141,15 +141,17 @@ Test(results, prometheus_exposition)
 	cr_assert_eq(ps_resultset_add(&s, &b, true), 0);
 	cr_assert_eq(ps_resultset_add(&s, &c, true), 0);
 	out = render(&s, PS_FMT_PROM);
-	cr_assert(strstr(out, "# TYPE portscope_scan_up gauge\n"), "%s", out);
-	cr_assert(strstr(out, "portscope_scan_up{target=\"we\\\"ird\\\\name:80\",address=\"127.0.0.1\","
-			      "proto=\"tcp\",port=\"80\"} 1\n"), "%s", out);
-	cr_assert(strstr(out, "portscope_scan_up{target=\"h:81\",address=\"127.0.0.1\",proto=\"tcp\","
+	cr_assert(strstr(out, "# TYPE portscope_probe_success gauge\n"), "%s", out);
+	/* The target is shown escaped (a backslash as \\), then escaped for the format. */
+	cr_assert(strstr(out, "portscope_probe_success{proto=\"tcp\",target=\"we\\\"ird\\\\\\\\name:80\","
+			      "address=\"127.0.0.1\",port=\"80\"} 1\n"), "%s", out);
+	cr_assert(strstr(out, "portscope_probe_success{proto=\"tcp\",target=\"h:81\",address=\"127.0.0.1\","
 			      "port=\"81\"} 0\n"), "%s", out);
-	cr_assert(strstr(out, "portscope_scan_rtt_seconds{target=\"h:81\""), "%s", out);
-	cr_assert_null(strstr(out, "portscope_scan_rtt_seconds{target=\"h:82\""), "%s", out);
-	cr_assert(strstr(out, "portscope_scan_results{state=\"filtered\"} 1\n"), "%s", out);
-	cr_assert(strstr(out, "portscope_scan_duration_seconds 1.234500\n"), "%s", out);
+	cr_assert(strstr(out, "portscope_probe_rtt_seconds{proto=\"tcp\",target=\"h:81\""), "%s", out);
+	cr_assert_null(strstr(out, "portscope_probe_rtt_seconds{proto=\"tcp\",target=\"h:82\""), "%s",
+		       out);
+	cr_assert(strstr(out, "portscope_probe_results{state=\"filtered\"} 1\n"), "%s", out);
+	cr_assert(strstr(out, "portscope_probe_duration_seconds 1.234500\n"), "%s", out);
 	free(out);
 	ps_resultset_free(&s);
 }

@@ -1,0 +1,358 @@
+/* portscope watch: poll the listening sockets and stream an event each time one opens or
+ * closes. A socket is known by proto, family, address, port and inode, so a listener
+ * closed and bound again between two polls is one closed and one opened event, and a
+ * listener seen by two polls in a row is never missed nor reported twice. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cli.h"
+#include "cmd/sockopts.h"
+#include "probe/inventory.h"
+#include "report/events.h"
+#include "report/table.h"
+
+static const char watch_usage[] =
+	"usage: portscope watch [OPTIONS]\n"
+	"\n"
+	"Poll the listening sockets (TCP in LISTEN, bound unconnected UDP) and print an event\n"
+	"each time one opens or closes, until SIGINT or SIGTERM (or a bound below). A listener\n"
+	"that exists across two polls is always reported; one that opens and closes between two\n"
+	"polls is not seen. NDJSON events: {\"event\": \"opened\"|\"closed\", \"time\", ...the\n"
+	"socket fields of list}.\n"
+	"\n"
+	"      --interval MS      time between polls (default 1000, 10-3600000)\n"
+	"      --initial          first report every current listener as 'opened'\n"
+	"      --count N          stop after N events\n"
+	"      --duration MS      stop after MS milliseconds (one last poll at the end)\n"
+	PS_SOCK_HELP
+	"  -n, --numeric          no service names\n"
+	"  -P, --no-processes     skip the /proc scan for owners of new listeners\n"
+	"  -o, --output FORMAT    table (default: fixed-width lines), ndjson; json is the\n"
+	"                         same as ndjson (a stream has no enclosing document)\n"
+	"      --ndjson           same as -o ndjson\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Exit status: 0 stopped by a signal, --count or --duration; 2 bad usage; 3 netlink or\n"
+	"system failure.\n";
+
+enum { OPT_INTERVAL = 1000, OPT_INITIAL, OPT_COUNT, OPT_DURATION };
+
+struct watch_opts {
+	struct ps_common co;
+	struct ps_sockopts so;
+	long interval_ms, count, duration_ms;	/* count, duration: 0 = unbounded */
+	bool initial;
+};
+
+/* The listeners we know about. Each keeps its own copy of its owners: the owner table of
+ * the poll that found it is gone by the time it closes. */
+struct state {
+	struct sock_rec *v;	/* sorted by key_cmp; procs owned (malloc'd) */
+	size_t len;
+	long events;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int parse_args(int argc, char **argv, struct watch_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "initial", no_argument, NULL, OPT_INITIAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		PS_SOCK_LONGOPTS,
+		PS_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc;
+
+	ps_sockopts_init(&o->so);
+	o->interval_ms = 1000;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":" PS_SOCK_SHORTOPTS PS_COMMON_SHORTOPTS, longopts,
+				NULL)) != -1) {
+		rc = ps_cli_common(c, &o->co, false);
+		if (rc == 0)
+			rc = ps_sockopts_handle(c, &o->so);
+		if (rc < 0)
+			return PS_EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		switch (c) {
+		case OPT_INTERVAL:
+			if (ps_cli_number(optarg, "--interval", 10, 3600000, &o->interval_ms) < 0)
+				return PS_EXIT_USAGE;
+			break;
+		case OPT_INITIAL: o->initial = true; break;
+		case OPT_COUNT:
+			if (ps_cli_number(optarg, "--count", 1, 1000000000, &o->count) < 0)
+				return PS_EXIT_USAGE;
+			break;
+		case OPT_DURATION:
+			if (ps_cli_number(optarg, "--duration", 1, 1000000000, &o->duration_ms) < 0)
+				return PS_EXIT_USAGE;
+			break;
+		default:
+			return ps_cli_bad_option(c, argv);
+		}
+	}
+	if (optind < argc)
+		return ps_usage("unexpected argument '%s'", argv[optind]);
+	if (o->co.fmt == PS_FMT_PROM)
+		return ps_usage("watch streams events: -o prom is for list and audit");
+	if (o->co.fmt == PS_FMT_JSON)
+		o->co.fmt = PS_FMT_NDJSON;
+	ps_sockopts_finish(&o->so);
+	return 0;
+}
+
+/* The identity of a listener: proto, family, address, port, then inode. */
+static int key_cmp(const void *a, const void *b)
+{
+	const struct sock_rec *x = a, *y = b;
+	int c;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->family != y->family)
+		return x->family - y->family;
+	c = memcmp(&x->local, &y->local, sizeof(x->local));
+	if (c)
+		return c;
+	if (x->local_port != y->local_port)
+		return x->local_port - y->local_port;
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+/* True when v (n records, sorted by key_cmp) holds r's key. */
+static bool holds(const struct sock_rec *v, size_t n, const struct sock_rec *r)
+{
+	return n > 0 && bsearch(r, v, n, sizeof(*v), key_cmp) != NULL;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* RFC 3339 UTC with milliseconds: events can be closer than a second apart. */
+static void event_time(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
+}
+
+static void state_free(struct state *st)
+{
+	for (size_t i = 0; i < st->len; i++)
+		free((void *)st->v[i].procs);
+	free(st->v);
+	st->v = NULL;
+	st->len = 0;
+}
+
+/* Copy r with its own owner list. Returns 0, or -1 on out of memory. */
+static int keep(struct sock_rec *dst, const struct sock_rec *r)
+{
+	struct ps_proc *p = NULL;
+
+	*dst = *r;
+	if (r->nprocs) {
+		p = malloc(r->nprocs * sizeof(*p));
+		if (!p)
+			return -1;
+		memcpy(p, r->procs, r->nprocs * sizeof(*p));
+	}
+	dst->procs = p;
+	return 0;
+}
+
+struct poll_ctx {
+	const struct watch_opts *o;
+	struct ps_inv_query q;
+	struct ps_sock_view view;
+};
+
+/* Emit one event unless --count is used up; returns true when the watch should stop. */
+static bool emit(struct state *st, const struct poll_ctx *pc, bool opened,
+		 const struct sock_rec *r)
+{
+	char t[40];
+
+	if (pc->o->count && st->events >= pc->o->count)
+		return true;
+	event_time(t, sizeof(t));
+	ps_report_event(stdout, pc->o->co.fmt, opened, t, r, &pc->view);
+	st->events++;
+	return pc->o->count && st->events >= pc->o->count;
+}
+
+/* One poll: dump, compare with the known set, emit events, replace the set. report is
+ * false for the silent first poll. Returns 0, 1 when --count is reached, or an exit code
+ * (> 1) after printing the reason. */
+static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
+{
+	struct ps_inventory inv = { 0 };
+	struct ps_sockvec fresh = { 0 };
+	struct ps_owners owners = { 0 };
+	struct sock_rec *next = NULL;
+	size_t n = 0, ncopied = 0, cap;
+	bool done = false;
+	ps_err err;
+	int rc = 0;
+
+	if (ps_inventory_load(&pc->q, &inv, &err) < 0) {
+		rc = ps_fail("%s", err.msg);
+		goto end;
+	}
+	if (inv.sv.len)
+		qsort(inv.sv.v, inv.sv.len, sizeof(*inv.sv.v), key_cmp);
+	cap = inv.sv.len ? inv.sv.len : 1;
+	fresh.v = malloc(cap * sizeof(*fresh.v));
+	next = malloc(cap * sizeof(*next));
+	if (!fresh.v || !next) {
+		rc = ps_fail("out of memory");
+		goto end;
+	}
+	fresh.cap = cap;
+	for (size_t a = 0; a < inv.sv.len; a++)
+		if (!holds(st->v, st->len, &inv.sv.v[a]))
+			fresh.v[fresh.len++] = inv.sv.v[a];
+	/* Only new listeners need owners: one /proc scan for them all, none when idle. */
+	if (pc->o->so.processes && fresh.len &&
+	    ps_owners_attach(&fresh, "/proc", &owners, &err) < 0) {
+		rc = ps_fail("%s", err.msg);
+		goto end;
+	}
+	for (; ncopied < fresh.len; ncopied++)
+		if (keep(&next[ncopied], &fresh.v[ncopied]) < 0) {
+			rc = ps_fail("out of memory");
+			goto end;
+		}
+	n = ncopied;
+	for (size_t i = 0; i < st->len; i++) {
+		if (holds(inv.sv.v, inv.sv.len, &st->v[i]))
+			next[n++] = st->v[i];
+		else if (report && !done)
+			done = emit(st, pc, false, &st->v[i]);
+	}
+	for (size_t k = 0; k < fresh.len; k++)
+		if (report && !done)
+			done = emit(st, pc, true, &next[k]);
+	/* The old set's closed listeners go; the survivors' owner copies moved to next. */
+	for (size_t i = 0; i < st->len; i++)
+		if (!holds(inv.sv.v, inv.sv.len, &st->v[i]))
+			free((void *)st->v[i].procs);
+	free(st->v);
+	qsort(next, n, sizeof(*next), key_cmp);
+	st->v = next;
+	st->len = n;
+	next = NULL;
+	rc = done ? 1 : 0;
+end:
+	if (next) {
+		for (size_t k = 0; k < ncopied; k++)
+			free((void *)next[k].procs);
+		free(next);
+	}
+	free(fresh.v);
+	ps_owners_free(&owners);
+	ps_inventory_free(&inv);
+	return rc;
+}
+
+/* Sleep until the monotonic time until_ms or a signal. The signals are blocked except
+ * inside ppoll, so one that arrives between two polls is not lost. */
+static void sleep_until(long long until_ms, const sigset_t *unblocked)
+{
+	long long left = until_ms - now_ms();
+	struct timespec ts;
+
+	if (left <= 0 || stop_signal)
+		return;
+	ts.tv_sec = left / 1000;
+	ts.tv_nsec = (left % 1000) * 1000000;
+	if (ppoll(NULL, 0, &ts, unblocked) < 0 && errno != EINTR)
+		return;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch_opts o = { 0 };
+	struct poll_ctx pc = { 0 };
+	struct state st = { 0 };
+	struct sigaction sa = { 0 };
+	sigset_t block, unblocked;
+	long long start, tick, deadline = 0;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o)) != 0)
+		return rc;
+	if (o.co.help) {
+		fputs(watch_usage, stdout);
+		return PS_EXIT_OK;
+	}
+	if ((rc = ps_sockopts_enter_netns(&o.so)) != 0)
+		return rc;
+	pc.o = &o;
+	ps_sockopts_listening(&o.so, &pc.q);
+	pc.q.processes = false;	/* owners are looked up for new listeners only */
+	pc.view.numeric = o.so.numeric;
+	pc.view.table_flags = ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &unblocked) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0)
+		return ps_fail("cannot set up signal handling: %s", strerror(errno));
+	sigdelset(&unblocked, SIGINT);
+	sigdelset(&unblocked, SIGTERM);
+
+	ps_report_event_header(stdout, o.co.fmt, &pc.view);
+	start = tick = now_ms();
+	if (o.duration_ms)
+		deadline = start + o.duration_ms;
+	rc = poll_once(&st, &pc, o.initial);
+	for (;;) {
+		bool last;
+
+		if (fflush(stdout) != 0 || ferror(stdout))
+			break;	/* ps_cli_finish reports the write error */
+		if (rc != 0 || stop_signal)
+			break;
+		tick += o.interval_ms;
+		last = deadline && tick >= deadline;
+		sleep_until(last ? deadline : tick, &unblocked);
+		if (stop_signal)
+			break;
+		rc = poll_once(&st, &pc, true);
+		if (last)
+			break;
+	}
+	state_free(&st);
+	return rc == 1 ? PS_EXIT_OK : rc;
+}

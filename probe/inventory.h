@@ -1,0 +1,48 @@
+/* The inventory that list, audit and watch share: one sock_diag dump, filtered by port,
+ * class and exposure, with the owning processes attached and a display order. */
+#ifndef PS_INVENTORY_H
+#define PS_INVENTORY_H
+
+#include <stdbool.h>
+
+#include "probe/err.h"
+#include "probe/owners.h"
+#include "probe/ports.h"
+#include "probe/sockdiag.h"
+
+/* Filters applied after the dump (the kernel filters protocol, family and state). */
+struct ps_inv_filter {
+	bool have_port, have_class, have_exposure;
+	struct ps_portset ports;
+	enum ps_port_class cls;
+	enum ps_exposure exposure;
+};
+
+struct ps_inv_query {
+	struct ps_sockdiag_query diag;
+	struct ps_inv_filter filter;
+	bool processes;		/* attach owners from proc_root */
+	const char *proc_root;	/* NULL: "/proc" */
+};
+
+/* Records, the owner table their procs point into, and the records in display order:
+ * by protocol, then local port, and within a port the kernel's order (IPv4 first). */
+struct ps_inventory {
+	struct ps_sockvec sv;
+	struct ps_owners owners;
+	const struct sock_rec **sorted;	/* sv.len pointers into sv.v */
+};
+
+/* Set diag to the listening sockets of protos and families (PS_Q_* flags): TCP in LISTEN
+ * and bound, unconnected UDP. */
+void ps_inventory_listening(struct ps_sockdiag_query *diag, unsigned protos, unsigned families);
+
+/* True when r passes f. */
+bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r);
+
+/* Dump, filter, attach owners (if asked) and order into inv, which the caller frees with
+ * ps_inventory_free even on failure. Returns 0, or -1 with err. */
+int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps_err *err);
+void ps_inventory_free(struct ps_inventory *inv);
+
+#endif

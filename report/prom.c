@@ -1,0 +1,189 @@
+/* Prometheus text exposition. A scrape (or node_exporter's textfile collector) rejects a
+ * document with two samples of one name and label set, so records that would render
+ * identically are folded into one sample whose value counts them. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/ports.h"
+#include "report/escape.h"
+#include "report/audit.h"
+#include "report/prom.h"
+
+#define LINE_MAX_LEN 1024
+
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			putc(*s, f);
+	}
+}
+
+void ps_prom_label(FILE *f, const char *s)
+{
+	char buf[LINE_MAX_LEN];
+
+	ps_escape(s, strlen(s), buf, sizeof(buf));
+	put_escaped(f, buf);
+}
+
+static void header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct commands of r, escaped, sorted and joined with ','. */
+static void commands(const struct sock_rec *r, char *buf, size_t len)
+{
+	const char *names[64];
+	size_t n = 0, o = 0;
+
+	for (uint32_t i = 0; i < r->nprocs && n < 64; i++) {
+		bool seen = false;
+
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(names[k], r->procs[i].command) == 0;
+		if (!seen)
+			names[n++] = r->procs[i].command;
+	}
+	qsort(names, n, sizeof(names[0]), str_cmp);
+	buf[0] = '\0';
+	for (size_t k = 0; k < n && o + 1 < len; k++) {
+		if (k > 0)
+			buf[o++] = ',';
+		o += ps_escape(names[k], strlen(names[k]), buf + o, len - o);
+	}
+}
+
+/* The label set of r's portscope_listening sample, written into a memory stream. */
+static char *listening_labels(const struct sock_rec *r, const struct ps_sock_view *view)
+{
+	char addr[INET6_ADDRSTRLEN], cmd[512];
+	const char *svc = ps_report_service(r, view);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+
+	if (!m)
+		return NULL;
+	commands(r, cmd, sizeof(cmd));
+	fprintf(m, "proto=\"%s\",family=\"%s\",address=\"%s\",port=\"%u\",service=\"",
+		r->proto == IPPROTO_TCP ? "tcp" : "udp", r->family == AF_INET ? "ipv4" : "ipv6",
+		ps_report_addr(r, true, addr, sizeof(addr)), r->local_port);
+	put_escaped(m, svc ? svc : "");
+	fprintf(m, "\",exposure=\"%s\",command=\"", ps_exposure_name(ps_sock_exposure(r)));
+	put_escaped(m, cmd);	/* already passed through ps_escape */
+	fputc('"', m);
+	if (fclose(m) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Samples of name for the n records, one per distinct label set, valued by its count. */
+static int labelled_samples(FILE *f, const char *name, const struct sock_rec *const *recs,
+			    size_t n, const struct ps_sock_view *view)
+{
+	char **lines = calloc(n ? n : 1, sizeof(*lines));
+	int rc = 0;
+
+	if (!lines)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!(lines[i] = listening_labels(recs[i], view))) {
+			rc = -1;
+			goto end;
+		}
+	}
+	qsort(lines, n, sizeof(*lines), str_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t k = i + 1;
+
+		while (k < n && strcmp(lines[k], lines[i]) == 0)
+			k++;
+		fprintf(f, "%s{%s} %zu\n", name, lines[i], k - i);
+		i = k;
+	}
+end:
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return rc;
+}
+
+int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
+		      const struct ps_sock_view *view)
+{
+	size_t counts[2][3] = { { 0 } };
+
+	for (size_t i = 0; i < n; i++)
+		counts[recs[i]->proto == IPPROTO_UDP][ps_sock_exposure(recs[i])]++;
+	header(f, "portscope_listening", "gauge",
+	       "Listening sockets by protocol, address, port and owner (normally 1).");
+	if (labelled_samples(f, "portscope_listening", recs, n, view) < 0)
+		return -1;
+	header(f, "portscope_listening_sockets", "gauge",
+	       "Number of listening sockets by protocol and exposure.");
+	for (int p = 0; p < 2; p++)
+		for (int e = 0; e < 3; e++)
+			fprintf(f, "portscope_listening_sockets{proto=\"%s\",exposure=\"%s\"} %zu\n",
+				p ? "udp" : "tcp", ps_exposure_name((enum ps_exposure)e), counts[p][e]);
+	return 0;
+}
+
+int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
+		  const struct ps_prom_audit_counts *c, const struct ps_sock_view *view)
+{
+	const struct sock_rec **unexpected = calloc(n ? n : 1, sizeof(*unexpected));
+	size_t kinds[2] = { 0 }, nu = 0;
+	char rule[512];
+	int rc;
+
+	if (!unexpected)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		kinds[v[i].kind]++;
+		if (v[i].kind == PS_FINDING_UNEXPECTED)
+			unexpected[nu++] = v[i].sock;
+	}
+	header(f, "portscope_audit_findings", "gauge",
+	       "Audit findings by kind: unexpected listeners, missing required listeners.");
+	for (int k = 0; k < 2; k++)
+		fprintf(f, "portscope_audit_findings{kind=\"%s\"} %zu\n",
+			ps_finding_kind_name((enum ps_finding_kind)k), kinds[k]);
+	header(f, "portscope_audit_unexpected", "gauge",
+	       "Listening sockets no allow rule matches, labelled as portscope_listening.");
+	rc = labelled_samples(f, "portscope_audit_unexpected", unexpected, nu, view);
+	free(unexpected);
+	if (rc < 0)
+		return -1;
+	header(f, "portscope_audit_missing", "gauge", "Require rules no listening socket matches.");
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].kind != PS_FINDING_MISSING)
+			continue;
+		ps_report_rule_text(v[i].rule, rule, sizeof(rule));
+		fputs("portscope_audit_missing{rule=\"", f);
+		put_escaped(f, rule);	/* ps_report_rule_text escapes what came from the file */
+		fputs("\"} 1\n", f);
+	}
+	header(f, "portscope_audit_sockets", "gauge", "Listening sockets checked by the audit.");
+	fprintf(f, "portscope_audit_sockets %zu\n", c->sockets);
+	header(f, "portscope_audit_rules", "gauge", "Rules in the audit policy by section.");
+	fprintf(f, "portscope_audit_rules{section=\"allow\"} %zu\n", c->nallow);
+	fprintf(f, "portscope_audit_rules{section=\"require\"} %zu\n", c->nrequire);
+	return 0;
+}
+

@@ -1,0 +1,33 @@
+/* Prometheus text exposition (format 0.0.4): HELP and TYPE lines, then samples whose
+ * label values are escaped as the format requires. Metric names start "portscope_". */
+#ifndef PS_PROM_H
+#define PS_PROM_H
+
+#include <stdio.h>
+
+#include "probe/policy.h"
+#include "probe/sockdiag.h"
+#include "report/sockets.h"
+
+/* Write s as a label value between its quotes: backslash, double quote and newline as
+ * \\ \" \n, text from outside first passed through ps_escape. */
+void ps_prom_label(FILE *f, const char *s);
+
+/* portscope_listening{proto,family,address,port,service,exposure,command} (sockets
+ * sharing one label set are counted in one sample) and
+ * portscope_listening_sockets{proto,exposure}. Returns 0, or -1 on out of memory. */
+int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
+		      const struct ps_sock_view *view);
+
+struct ps_prom_audit_counts {
+	size_t sockets;		/* listening sockets checked */
+	size_t nallow, nrequire;
+};
+
+/* portscope_audit_findings{kind}, portscope_audit_unexpected{labels of
+ * portscope_listening}, portscope_audit_missing{rule}, portscope_audit_sockets and
+ * portscope_audit_rules{section}. Returns 0, or -1 on out of memory. */
+int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
+		  const struct ps_prom_audit_counts *c, const struct ps_sock_view *view);
+
+#endif

@@ -1,0 +1,98 @@
+/* Prometheus exposition: escaping, HELP/TYPE lines, folding of equal label sets. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/prom.h"
+
+static char *buf;
+static size_t len;
+static FILE *mem;
+
+static void setup(void)
+{
+	mem = open_memstream(&buf, &len);
+	cr_assert(mem);
+}
+
+static void teardown(void)
+{
+	free(buf);
+}
+
+TestSuite(prom, .init = setup, .fini = teardown);
+
+static struct sock_rec rec(uint8_t proto, const char *addr, uint16_t port)
+{
+	struct sock_rec r = { 0 };
+
+	r.proto = proto;
+	r.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	r.state = PS_SS_LISTEN;
+	r.local_port = port;
+	cr_assert(inet_pton(r.family, addr, &r.local) == 1);
+	return r;
+}
+
+Test(prom, label_escaping)
+{
+	/* A control byte is first made printable by ps_escape ("\x01", "\n" as text), then
+	 * backslashes and quotes are escaped for the exposition format. */
+	ps_prom_label(mem, "a\"b\\c\nd\x01");
+	fclose(mem);
+	cr_assert_str_eq(buf, "a\\\"b\\\\\\\\c\\\\nd\\\\x01");
+}
+
+Test(prom, listening_samples)
+{
+	struct ps_proc procs[3] = { { 1, "sshd" }, { 2, "x\"y" }, { 3, "sshd" } };
+	struct sock_rec r[3] = { rec(IPPROTO_TCP, "0.0.0.0", 22), rec(IPPROTO_UDP, "::1", 5353),
+				 rec(IPPROTO_UDP, "::1", 5353) };
+	const struct sock_rec *ptrs[3] = { &r[0], &r[1], &r[2] };
+	struct ps_sock_view view = { .numeric = true };
+
+	r[0].procs = procs;
+	r[0].nprocs = 3;
+	cr_assert_eq(ps_prom_listening(mem, ptrs, 3, &view), 0);
+	fclose(mem);
+	cr_assert(strstr(buf, "# HELP portscope_listening "), "%s", buf);
+	cr_assert(strstr(buf, "# TYPE portscope_listening gauge\n"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_listening{proto=\"tcp\",family=\"ipv4\",address=\"0.0.0.0\","
+			      "port=\"22\",service=\"\",exposure=\"all\",command=\"sshd,x\\\"y\"} 1\n"),
+		  "%s", buf);
+	/* Two sockets with one label set are one sample counting both. */
+	cr_assert(strstr(buf, "portscope_listening{proto=\"udp\",family=\"ipv6\",address=\"::1\","
+			      "port=\"5353\",service=\"\",exposure=\"loopback\",command=\"\"} 2\n"),
+		  "%s", buf);
+	cr_assert(strstr(buf, "# TYPE portscope_listening_sockets gauge\n"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_listening_sockets{proto=\"udp\",exposure=\"loopback\"} 2\n"));
+	cr_assert(strstr(buf, "portscope_listening_sockets{proto=\"tcp\",exposure=\"all\"} 1\n"));
+	cr_assert(strstr(buf, "portscope_listening_sockets{proto=\"tcp\",exposure=\"specific\"} 0\n"));
+}
+
+Test(prom, audit_counts)
+{
+	struct sock_rec r[2] = { rec(IPPROTO_TCP, "0.0.0.0", 22), rec(IPPROTO_TCP, "0.0.0.0", 22) };
+	struct ps_rule rule = { .has = PS_RULE_COMMAND, .section = PS_SECTION_REQUIRE,
+				.index = 2, .command = "a\"b" };
+	struct ps_finding f[3] = { { PS_FINDING_UNEXPECTED, NULL, &r[0] },
+				   { PS_FINDING_UNEXPECTED, NULL, &r[1] },
+				   { PS_FINDING_MISSING, &rule, NULL } };
+	struct ps_prom_audit_counts counts = { 7, 2, 1 };
+	struct ps_sock_view view = { .numeric = true };
+
+	cr_assert_eq(ps_prom_audit(mem, f, 3, &counts, &view), 0);
+	fclose(mem);
+	cr_assert(strstr(buf, "portscope_audit_unexpected{proto=\"tcp\",family=\"ipv4\","
+			      "address=\"0.0.0.0\",port=\"22\",service=\"\",exposure=\"all\","
+			      "command=\"\"} 2\n"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_audit_missing{rule=\"require[2] command=a\\\"b\"} 1\n"),
+		  "%s", buf);
+	cr_assert(strstr(buf, "# TYPE portscope_audit_findings gauge\n"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_audit_findings{kind=\"unexpected\"} 2\n"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_audit_findings{kind=\"missing\"} 1\n"), "%s", buf);
+	cr_assert(strstr(buf, "portscope_audit_sockets 7\n"), "%s", buf);
+}
+
