@@ -43,7 +43,7 @@ struct dest {
 	double next_send;	/* paced hosts: earliest next send (ms) */
 	double pace_ms;		/* paced hosts: interval between sends, 0 unpaced */
 	double last_icmp;
-	double last_slowdown;	/* when the pace was last slowed (ms) */
+	double err_gap;		/* smoothed time between its ICMP errors (ms), < 0 none yet */
 	unsigned icmps;
 	bool limited;		/* its ICMP errors may be rate limited: careful mode */
 	bool confirmed;		/* a retry drew out an error the first attempt did not */
@@ -55,7 +55,6 @@ struct slot {
 	struct ps_probe_job job;
 	struct dest *dest;
 	double sent;		/* time of the last attempt (ms) */
-	double prev_sent;	/* time of the attempt before it */
 	double deadline;	/* when the last attempt counts as unanswered */
 	int attempts;
 	int next;		/* hash chain, -1 ends */
@@ -213,6 +212,7 @@ static struct dest *dest_for(struct engine *e, const union ps_sockaddr *addr)
 	d->addr = *addr;
 	ps_sockaddr_set_port(&d->addr, 0);
 	d->srtt = -1;
+	d->err_gap = -1;
 	d->loopback = ps_sockaddr_is_loopback(addr);
 	return d;
 }
@@ -299,17 +299,16 @@ static void report(struct engine *e, const struct ps_probe_job *job, enum ps_pro
 }
 
 /* Careful mode for a host whose ICMP errors may be rate limited (Linux: a burst of 6,
- * then one per net.ipv4.icmp_ratelimit ms, 1000 by default): its retries are paced (first
- * attempts are not: most of them meet a closed port's budget or no budget at all); at each
- * drop seen (a retry drew out an error the first attempt did not get) the pace halves its
- * rate (at most once per pace period), and each error a first attempt draws speeds it up
- * a little (x0.9); silence changes nothing, since a port may really be silent. Once a
- * drop is seen, silent ports get PS_UDP_RATELIMIT_ATTEMPTS attempts. */
+ * then one per net.ipv4.icmp_ratelimit ms, 1000 by default): sends are paced; at each
+ * drop seen (a retry drew out an error the first attempt did not get) the pace slows to
+ * the interval the host's errors actually arrive at, and each error a first attempt draws
+ * speeds it up a little (x0.95); silence changes nothing, since a port may really be
+ * silent. Once a drop is seen, silent ports get PS_UDP_RATELIMIT_ATTEMPTS attempts. */
 static void limit(struct dest *d, double t)
 {
 	d->limited = true;
 	d->limited_since = t;
-	d->pace_ms = 10;
+	d->pace_ms = 100;
 }
 
 /* Linux refills a host's ICMP budget once a second by default: silence in careful mode
@@ -350,7 +349,11 @@ static void decide(struct engine *e, const union ps_sockaddr *sa, enum ps_probe_
 		if (st == PS_PROBE_CLOSED || st == PS_PROBE_FILTERED) {
 			struct dest *d = s->dest;
 
-			d->icmps++;
+			if (d->icmps++) {
+				double gap = t - d->last_icmp;
+
+				d->err_gap = d->err_gap < 0 ? gap : 0.7 * d->err_gap + 0.3 * gap;
+			}
 			d->last_icmp = t;
 			/* An error that only a retry drew out: the first one was dropped. */
 			if (s->attempts > 1 && !d->loopback) {
@@ -358,22 +361,16 @@ static void decide(struct engine *e, const union ps_sockaddr *sa, enum ps_probe_
 				if (!d->limited)
 					limit(d, t);
 				d->confirmed = true;
-				/* A paced retry went unanswered before this one: the pace is above
-				 * the budget. Twice slower, once per pace period (the retries that
-				 * reveal one burst of drops arrive together and are one signal). A
-				 * drop of an unpaced first attempt is old news: this paced retry got
-				 * through, so the pace may quicken. */
-				if (s->attempts <= 2 || s->prev_sent < d->limited_since) {
-					d->pace_ms = d->pace_ms * 0.9 < 0.1 ? 0.1 : d->pace_ms * 0.9;
-				} else if (t - d->last_slowdown >= d->pace_ms) {
-					d->pace_ms = d->pace_ms * 2 > 1e3 ? 1e3 : d->pace_ms * 2;
-					if (d->pace_ms < 10)
-						d->pace_ms = 10;
-					d->last_slowdown = t;
-				}
+				/* Saturated, the errors come at the budget's own rate. */
+				if (d->pace_ms < 1.1 * d->err_gap)
+					d->pace_ms = 1.1 * d->err_gap;
+				if (d->pace_ms < 10)
+					d->pace_ms = 10;
+				if (d->pace_ms > 1e3)
+					d->pace_ms = 1e3;
 			} else if (d->limited) {
 				/* Answered at the first try: the budget allows a little faster. */
-				d->pace_ms = d->pace_ms * 0.9 < 0.1 ? 0.1 : d->pace_ms * 0.9;
+				d->pace_ms = d->pace_ms * 0.95 < 0.1 ? 0.1 : d->pace_ms * 0.95;
 			}
 		}
 		report(e, &s->job, st, reason, rtt, NULL, data, len);
@@ -411,12 +408,11 @@ static void payload_of(const struct engine *e, const struct slot *s, const void 
 static void mark_sent(struct engine *e, struct slot *s, double t)
 {
 	s->attempts++;
-	s->prev_sent = s->sent;
 	s->sent = t;
 	s->deadline = t + wait_ms(e, s->dest, s->attempts);
 	if (s->deadline < e->min_deadline)
 		e->min_deadline = s->deadline;
-	if (s->dest->pace_ms > 0 && s->attempts > 1)
+	if (s->dest->pace_ms > 0)
 		s->dest->next_send = t + s->dest->pace_ms;
 }
 
@@ -692,6 +688,8 @@ static int run(struct engine *e, ps_job_next_fn next, void *src, bool hold_own, 
 			if (e->o->rate > 0 && t < e->next_send)
 				break;
 			d = dest_for(e, &job.addr);
+			if (d->pace_ms > 0 && t < d->next_send)
+				break;
 			/* The same endpoint twice at once would share one verdict: fine, the
 			 * hash chain finds both. */
 			i = e->free_list[--e->nfree];
@@ -702,6 +700,8 @@ static int run(struct engine *e, ps_job_next_fn next, void *src, bool hold_own, 
 			have_job = false;
 			batch[sent++] = i;
 			batch_fi = fi;
+			if (d->pace_ms > 0)
+				d->next_send = t + d->pace_ms;
 			if (e->o->rate > 0)
 				e->next_send = (e->next_send > t - 1e3 / e->o->rate ? e->next_send : t) +
 					       1e3 / e->o->rate;
@@ -720,6 +720,12 @@ static int run(struct engine *e, ps_job_next_fn next, void *src, bool hold_own, 
 
 			if (e->o->rate > 0 && e->next_send > ns)
 				ns = e->next_send;
+			if (have_job) {
+				struct dest *d = dest_for(e, &job.addr);
+
+				if (d->pace_ms > 0 && d->next_send > ns)
+					ns = d->next_send;
+			}
 			if (ns < wake)
 				wake = ns;
 		}
