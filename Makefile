@@ -27,7 +27,7 @@ TEST_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
-.PHONY: all run test deps check unit it sanitize clean install bench
+.PHONY: all run test deps deps-build check unit it sanitize clean install bench
 
 all: $(BUILD)/portscope
 
@@ -51,9 +51,12 @@ $(BUILD)/tests/test_%: tests/it/test_%.c $(LIB_OBJ) $(BUILD)/tests/helpers.o
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(TEST_LIBS)
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh test
 
-run: deps
+deps-build:
+	@sh scripts/deps.sh build
+
+run: deps-build
 	@$(MAKE) --no-print-directory all
 	./$(BUILD)/portscope list
 

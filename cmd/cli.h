@@ -63,6 +63,8 @@ void ps_cli_stdout_buffer(void);
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_broadcast(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 

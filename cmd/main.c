@@ -13,8 +13,10 @@ struct cmd_struct {
 
 static const struct cmd_struct commands[] = {
 	{ "list", cmd_list, "local listening sockets and their owners (-a: every socket)" },
-	{ "check", cmd_check, "is each host:port reachable over TCP (exit 0: all are)" },
+	{ "check", cmd_check, "is each host:port reachable over TCP or UDP (exit 0: all are)" },
 	{ "scan", cmd_scan, "probe every port of a spec on one or more hosts" },
+	{ "serve", cmd_serve, "a responder: greets TCP connections, answers UDP datagrams" },
+	{ "broadcast", cmd_broadcast, "UDP broadcast discovery: list every responder on the LAN" },
 	{ "audit", cmd_audit, "compare the listening sockets against a policy (--init: make one)" },
 	{ "watch", cmd_watch, "stream events as listeners open and close" },
 };

@@ -5,6 +5,7 @@
 #include "cmd/cli.h"
 #include "cmd/probeopts.h"
 #include "probe/tcp.h"
+#include "probe/udp.h"
 #include "report/escape.h"
 
 static const struct {
@@ -12,16 +13,20 @@ static const struct {
 	ps_probe_many_fn fn;
 } engines[] = {
 	{ IPPROTO_TCP, ps_tcp_probe_many },
+	{ IPPROTO_UDP, ps_udp_probe_many },
 };
 
 const char ps_probe_opts_help[] =
 	"      --timeout MS       per attempt, connect to verdict (default 1000)\n"
-	"      --retries N        more attempts after a timeout (TCP default 0)\n"
+	"      --retries N        more attempts after a timeout (TCP default 0, UDP 1)\n"
 	"      --concurrency N    probes in flight (default: as the descriptor limit allows)\n"
 	"      --rate N           attempts started per second at most (default: no limit)\n"
 	"      --send STR         send STR once connected (escapes \\r \\n \\t \\\\ \\xHH)\n"
 	"      --expect STR       wait for STR in the reply (same escapes); no match: exit 1\n"
 	"      --banner           capture up to 256 bytes the service sends first\n"
+	"      --payload STR      UDP datagram to send (escapes as --send; default: a DNS,\n"
+	"                         NTP or SNMP request on 53, 123, 161, else empty)\n"
+	"      --payload-hex HEX  UDP datagram as hex digits\n"
 	"  -4, --ipv4             IPv4 addresses only\n"
 	"  -6, --ipv6             IPv6 addresses only\n";
 
@@ -87,6 +92,24 @@ int ps_probe_cli_option(int c, struct ps_probe_cli *p)
 	case PS_OPT_BANNER:
 		p->o.banner = true;
 		return 1;
+	case PS_OPT_PAYLOAD:
+	case PS_OPT_PAYLOAD_HEX: {
+		const char *opt = c == PS_OPT_PAYLOAD ? "--payload" : "--payload-hex";
+		ps_err err;
+
+		if (p->o.udp_payload) {
+			ps_usage("give one of --payload and --payload-hex, once");
+			return -1;
+		}
+		if ((c == PS_OPT_PAYLOAD ? ps_payload_parse_text(optarg, &p->udp_payload, &err)
+					 : ps_payload_parse_hex(optarg, &p->udp_payload, &err)) < 0) {
+			ps_usage("%s in %s", err.msg, opt);
+			return -1;
+		}
+		p->o.udp_payload = p->udp_payload.data;
+		p->o.udp_payload_len = p->udp_payload.len;
+		return 1;
+	}
 	case '4':
 		p->v4 = true;
 		return 1;

@@ -9,10 +9,11 @@
 #include <sys/socket.h>
 
 #include "probe/jobs.h"
+#include "probe/payloads.h"
 
 enum {
 	PS_OPT_TIMEOUT = 1100, PS_OPT_RETRIES, PS_OPT_CONCURRENCY, PS_OPT_RATE, PS_OPT_SEND,
-	PS_OPT_EXPECT, PS_OPT_BANNER,
+	PS_OPT_EXPECT, PS_OPT_BANNER, PS_OPT_PAYLOAD, PS_OPT_PAYLOAD_HEX,
 };
 
 #define PS_PROBE_LONGOPTS \
@@ -23,6 +24,8 @@ enum {
 	{ "send", required_argument, NULL, PS_OPT_SEND }, \
 	{ "expect", required_argument, NULL, PS_OPT_EXPECT }, \
 	{ "banner", no_argument, NULL, PS_OPT_BANNER }, \
+	{ "payload", required_argument, NULL, PS_OPT_PAYLOAD }, \
+	{ "payload-hex", required_argument, NULL, PS_OPT_PAYLOAD_HEX }, \
 	{ "ipv4", no_argument, NULL, '4' }, \
 	{ "ipv6", no_argument, NULL, '6' }
 #define PS_PROBE_SHORTOPTS "46"
@@ -35,6 +38,7 @@ struct ps_probe_cli {
 	int family;			/* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
 	bool v4, v6;
 	char send[PS_PAYLOAD_MAX], expect[PS_PAYLOAD_MAX];
+	struct ps_payload udp_payload;	/* --payload / --payload-hex */
 };
 
 /* Defaults: --timeout 1000, retries -1 (the engine's default), concurrency 0 (auto). */

@@ -36,6 +36,8 @@ struct ps_probe_opts {
 	const char *expect;	/* bytes to wait for in the answer, or NULL */
 	size_t expect_len;
 	bool banner;		/* capture what the service sends first (PS_BANNER_MAX bytes) */
+	const uint8_t *udp_payload;	/* UDP datagram (--payload, --payload-hex), or NULL */
+	size_t udp_payload_len;
 };
 
 /* Every engine has this signature: run every job from next(src), call cb with each result

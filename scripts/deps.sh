@@ -1,20 +1,24 @@
 #!/bin/sh
-# Install what portscope needs to build and test, from Debian packages. As root it runs
-# apt-get; otherwise it names the packages to install and fails.
+# Install what portscope needs from Debian packages: `deps.sh build` for make and make run,
+# `deps.sh test` (the default) adds what the tests run against. As root it runs apt-get;
+# otherwise it names the packages to install and fails.
 set -u
+what=${1:-test}
 
 need=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
-command -v clang >/dev/null 2>&1 || need="$need clang"
 have_pc libmnl || need="$need libmnl-dev"
 have_pc jansson || need="$need libjansson-dev"
+[ -f /etc/services ] || need="$need netbase"
+if [ "$what" = test ]; then
+command -v clang >/dev/null 2>&1 || need="$need clang"
+command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
 have_pc criterion || need="$need libcriterion-dev"
 command -v ss >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || need="$need nftables"
-[ -f /etc/services ] || need="$need netbase"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 [ -x /usr/bin/time ] || need="$need time"
 # Optional packages by request, e.g. PORTSCOPE_EXTRA_DEPS="nmap time" for tests/bench/scan.sh.
@@ -22,6 +26,7 @@ command -v promtool >/dev/null 2>&1 || need="$need prometheus"
 command -v prometheus-node-exporter >/dev/null 2>&1 || need="$need prometheus-node-exporter"
 command -v curl >/dev/null 2>&1 || need="$need curl"
 [ -x /usr/lib/nagios/plugins/check_tcp ] || need="$need monitoring-plugins-basic"
+fi
 for extra in ${PORTSCOPE_EXTRA_DEPS:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"
 done

@@ -1,0 +1,28 @@
+#!/bin/sh
+# No leaks and no invalid accesses under valgrind for the main paths of every command.
+# (The AddressSanitizer run skips this: the two tools do not mix.)
+set -u
+ps=${PORTSCOPE:-build/portscope}
+case $ps in *asan*) echo "skip: valgrind does not run sanitized binaries"; exit 77 ;; esac
+command -v valgrind >/dev/null || { echo "skip: valgrind not installed"; exit 77; }
+fail=0
+run() {
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 "$ps" "$@" \
+		>/dev/null 2>"$log"
+	if [ $? = 99 ] || grep -q '^==[0-9]*== ' "$log"; then
+		echo "valgrind: portscope $*"; cat "$log"; fail=1
+	fi
+}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run list
+run list -a -o json
+run list -u --ndjson
+run list --port 70000
+run list -a --state time-wait,established
+run scan 127.0.0.1 -p 1-300 --all-states -o json
+run check 127.0.0.1:1 localhost:1 -o json
+run audit --init
+run watch --duration 200 --initial --ndjson
+exit $fail
