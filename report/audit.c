@@ -1,4 +1,4 @@
-/* Audit findings and the --init baseline. A finding pairs a socket (unexpected) or a
+/* Audit findings and the --init baseline. A finding pairs a listener (unexpected) or a
  * rule (missing) with its kind; both halves are written with the same field names as
  * list and the policy file use. */
 #include <arpa/inet.h>
