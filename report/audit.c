@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "report/audit.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/table.h"
 
 void ps_report_rule_fields(struct ps_json *j, const struct ps_rule *r)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "probe/ports.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/sockets.h"
 #include "report/table.h"
 
