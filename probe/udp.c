@@ -11,10 +11,11 @@
  *   silently, so it is drained after every batch of sends and the buffer is enlarged.
  * - ICMP errors are rate limited per peer (net.ipv4.icmp_ratelimit, 1 s with a burst of 6
  *   by default) and globally (icmp_msgs_per_sec), except towards loopback. A dropped
- *   error looks exactly like a silent port, so when a host answers a retry with an ICMP
- *   error that the first attempt did not get, the host is marked rate limited: its sends
- *   are paced to the rate its errors actually arrive at, and its silent probes get up to
- *   PS_UDP_RATELIMIT_ATTEMPTS attempts before being called open|filtered.
+ *   error looks exactly like a silent port, so a host that sends errors for some ports
+ *   and is silent on others (or answers a retry with an error the first attempt did not
+ *   get) is probed carefully: its sends are paced, the pace following how often its
+ *   errors come, and its silent ports get up to PS_UDP_RATELIMIT_ATTEMPTS attempts before
+ *   being called open|filtered.
  *
  * Our own socket holds one port; probing that port on a local address would reach
  * ourselves, so such jobs are held back and probed at the end from a fresh socket after
@@ -41,11 +42,12 @@ struct dest {
 	double srtt, rttvar;	/* ms; srtt < 0: no sample yet */
 	double next_send;	/* paced hosts: earliest next send (ms) */
 	double pace_ms;		/* paced hosts: interval between sends, 0 unpaced */
-	double first_icmp, last_icmp;
+	double last_icmp;
+	double last_slowdown;	/* when the pace was last slowed (ms) */
 	unsigned icmps;
-	double lim_start;	/* rate limited since, and errors counted since then */
-	unsigned lim_count;
-	bool limited;
+	bool limited;		/* its ICMP errors may be rate limited: careful mode */
+	bool confirmed;		/* a retry drew out an error the first attempt did not */
+	double limited_since;
 	bool loopback;
 };
 
@@ -53,6 +55,7 @@ struct slot {
 	struct ps_probe_job job;
 	struct dest *dest;
 	double sent;		/* time of the last attempt (ms) */
+	double prev_sent;	/* time of the attempt before it */
 	double deadline;	/* when the last attempt counts as unanswered */
 	int attempts;
 	int next;		/* hash chain, -1 ends */
@@ -246,14 +249,6 @@ static void rtt_sample(struct dest *d, double rtt)
 	d->srtt = 0.875 * d->srtt + 0.125 * rtt;
 }
 
-static int max_attempts(const struct engine *e, const struct dest *d)
-{
-	/* retries < 0: the engine's default, one retry (as nmap's first pass) */
-	int n = 1 + (e->o->retries >= 0 ? e->o->retries : PS_UDP_DEFAULT_RETRIES);
-
-	return d->limited && n < PS_UDP_RATELIMIT_ATTEMPTS ? PS_UDP_RATELIMIT_ATTEMPTS : n;
-}
-
 static int hash_find(const struct engine *e, const union ps_sockaddr *sa)
 {
 	for (int i = e->heads[hash_endpoint(sa) & e->hmask]; i >= 0; i = e->slots[i].next)
@@ -303,6 +298,37 @@ static void report(struct engine *e, const struct ps_probe_job *job, enum ps_pro
 	e->cb(&r, e->ctx);
 }
 
+/* Careful mode for a host whose ICMP errors may be rate limited (Linux: a burst of 6,
+ * then one per net.ipv4.icmp_ratelimit ms, 1000 by default): its retries are paced (first
+ * attempts are not: most of them meet a closed port's budget or no budget at all); at each
+ * drop seen (a retry drew out an error the first attempt did not get) the pace halves its
+ * rate (at most once per pace period), and each error a first attempt draws speeds it up
+ * a little (x0.9); silence changes nothing, since a port may really be silent. Once a
+ * drop is seen, silent ports get PS_UDP_RATELIMIT_ATTEMPTS attempts. */
+static void limit(struct dest *d, double t)
+{
+	d->limited = true;
+	d->limited_since = t;
+	d->pace_ms = 10;
+}
+
+/* Linux refills a host's ICMP budget once a second by default: silence in careful mode
+ * is believed only after watching the host for longer than that. */
+#define CAREFUL_WATCH_MS 1500
+
+/* True when slot s has had all the attempts it gets, at time t. */
+static bool attempts_done(const struct engine *e, const struct slot *s, double t)
+{
+	const struct dest *d = s->dest;
+	int n = 1 + (e->o->retries >= 0 ? e->o->retries : PS_UDP_DEFAULT_RETRIES);
+
+	if (s->attempts < n)
+		return false;
+	if (!d->limited || s->attempts >= PS_UDP_RATELIMIT_ATTEMPTS)
+		return true;
+	return !d->confirmed && t - d->limited_since >= CAREFUL_WATCH_MS;
+}
+
 /* Evidence for endpoint sa: every probe in flight to it gets the verdict. */
 static void decide(struct engine *e, const union ps_sockaddr *sa, enum ps_probe_state st,
 		   const char *reason, double t, const uint8_t *data, size_t len)
@@ -324,22 +350,30 @@ static void decide(struct engine *e, const union ps_sockaddr *sa, enum ps_probe_
 		if (st == PS_PROBE_CLOSED || st == PS_PROBE_FILTERED) {
 			struct dest *d = s->dest;
 
-			if (!d->icmps++)
-				d->first_icmp = t;
+			d->icmps++;
 			d->last_icmp = t;
 			/* An error that only a retry drew out: the first one was dropped. */
-			if (s->attempts > 1 && !d->limited && !d->loopback) {
-				d->limited = true;
-				d->lim_start = t;
-				d->lim_count = 0;
-				d->pace_ms = 1e3;	/* the kernel's default per-peer rate */
-			} else if (d->limited && ++d->lim_count >= 4) {
-				/* Follow the rate the errors really arrive at. */
-				d->pace_ms = (t - d->lim_start) / d->lim_count;
-				if (d->pace_ms < 1)
-					d->pace_ms = 1;
-				if (d->pace_ms > 1e3)
-					d->pace_ms = 1e3;
+			if (s->attempts > 1 && !d->loopback) {
+				/* A drop: the first attempt went out faster than the budget. */
+				if (!d->limited)
+					limit(d, t);
+				d->confirmed = true;
+				/* A paced retry went unanswered before this one: the pace is above
+				 * the budget. Twice slower, once per pace period (the retries that
+				 * reveal one burst of drops arrive together and are one signal). A
+				 * drop of an unpaced first attempt is old news: this paced retry got
+				 * through, so the pace may quicken. */
+				if (s->attempts <= 2 || s->prev_sent < d->limited_since) {
+					d->pace_ms = d->pace_ms * 0.9 < 0.1 ? 0.1 : d->pace_ms * 0.9;
+				} else if (t - d->last_slowdown >= d->pace_ms) {
+					d->pace_ms = d->pace_ms * 2 > 1e3 ? 1e3 : d->pace_ms * 2;
+					if (d->pace_ms < 10)
+						d->pace_ms = 10;
+					d->last_slowdown = t;
+				}
+			} else if (d->limited) {
+				/* Answered at the first try: the budget allows a little faster. */
+				d->pace_ms = d->pace_ms * 0.9 < 0.1 ? 0.1 : d->pace_ms * 0.9;
 			}
 		}
 		report(e, &s->job, st, reason, rtt, NULL, data, len);
@@ -377,11 +411,12 @@ static void payload_of(const struct engine *e, const struct slot *s, const void 
 static void mark_sent(struct engine *e, struct slot *s, double t)
 {
 	s->attempts++;
+	s->prev_sent = s->sent;
 	s->sent = t;
 	s->deadline = t + wait_ms(e, s->dest, s->attempts);
 	if (s->deadline < e->min_deadline)
 		e->min_deadline = s->deadline;
-	if (s->dest->pace_ms > 0)
+	if (s->dest->pace_ms > 0 && s->attempts > 1)
 		s->dest->next_send = t + s->dest->pace_ms;
 }
 
@@ -576,7 +611,13 @@ static void expire(struct engine *e, double t)
 				s->deadline = dl;
 		}
 		if (s->deadline <= t) {
-			if (s->attempts < max_attempts(e, s->dest)) {
+			struct dest *d = s->dest;
+
+			/* Silence from a host that does send errors may be an error the host
+			 * was not allowed to send: treat it as rate limited. */
+			if (s->attempts >= 1 && d->icmps > 0 && !d->limited && !d->loopback)
+				limit(d, t);
+			if (!attempts_done(e, s, t)) {
 				if (s->dest->pace_ms > 0 && t < s->dest->next_send) {
 					s->deadline = s->dest->next_send;
 				} else if (transmit(e, i, t) != 0) {
@@ -651,8 +692,6 @@ static int run(struct engine *e, ps_job_next_fn next, void *src, bool hold_own, 
 			if (e->o->rate > 0 && t < e->next_send)
 				break;
 			d = dest_for(e, &job.addr);
-			if (d->pace_ms > 0 && t < d->next_send)
-				break;
 			/* The same endpoint twice at once would share one verdict: fine, the
 			 * hash chain finds both. */
 			i = e->free_list[--e->nfree];
@@ -663,8 +702,6 @@ static int run(struct engine *e, ps_job_next_fn next, void *src, bool hold_own, 
 			have_job = false;
 			batch[sent++] = i;
 			batch_fi = fi;
-			if (d->pace_ms > 0)
-				d->next_send = t + d->pace_ms;
 			if (e->o->rate > 0)
 				e->next_send = (e->next_send > t - 1e3 / e->o->rate ? e->next_send : t) +
 					       1e3 / e->o->rate;
@@ -683,12 +720,6 @@ static int run(struct engine *e, ps_job_next_fn next, void *src, bool hold_own, 
 
 			if (e->o->rate > 0 && e->next_send > ns)
 				ns = e->next_send;
-			if (have_job) {
-				struct dest *d = dest_for(e, &job.addr);
-
-				if (d->pace_ms > 0 && d->next_send > ns)
-					ns = d->next_send;
-			}
 			if (ns < wake)
 				wake = ns;
 		}
