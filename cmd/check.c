@@ -8,7 +8,7 @@
 #include "cmd/cli.h"
 #include "cmd/probeplan.h"
 #include "probe/targets.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/nagios.h"
 
 static const char check_usage_head[] =

@@ -6,7 +6,7 @@
 #include "cmd/probeopts.h"
 #include "probe/tcp.h"
 #include "probe/udp.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 
 static const struct {
 	uint8_t proto;

@@ -222,7 +222,8 @@ int ps_owners_attach(struct ps_sockvec *sv, const char *proc_root, struct ps_own
 	}
 	/* One contiguous run of owners per record, in pid order. A process that holds the
 	 * same socket on several descriptors is listed once. */
-	qsort(s.hits, s.nhits, sizeof(*s.hits), hit_cmp);
+	if (s.nhits)	/* qsort must not see the NULL of an empty list */
+		qsort(s.hits, s.nhits, sizeof(*s.hits), hit_cmp);
 	o->procs = malloc((s.nhits ? s.nhits : 1) * sizeof(*o->procs));
 	if (!o->procs) {
 		ps_err_set(err, "out of memory");

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "probe/payloads.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 
 size_t ps_payload_dns_root_ns(uint8_t *buf, size_t len, uint16_t id)
 {
@@ -161,17 +161,6 @@ int ps_payload_parse_text(const char *s, struct ps_payload *out, ps_err *err)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int ps_payload_parse_hex(const char *s, struct ps_payload *out, ps_err *err)
 {
 	const char *p = s;
@@ -186,10 +175,10 @@ int ps_payload_parse_hex(const char *s, struct ps_payload *out, ps_err *err)
 			p++;
 			continue;
 		}
-		hi = hexval(p[0]);
+		hi = ps_hexval(p[0]);
 		if (hi < 0)
 			return ps_err_set(err, "invalid hex digit '%c' in '%s'", p[0], s);
-		lo = p[1] ? hexval(p[1]) : -1;
+		lo = p[1] ? ps_hexval(p[1]) : -1;
 		if (lo < 0) {
 			if (!p[1])
 				return ps_err_set(err, "odd number of hex digits in '%s'", s);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "probe/policy.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 
 #define POLICY_MAX_BYTES (16u << 20)
 #define COMM_MAX 15	/* TASK_COMM_LEN - 1: the kernel cuts process names there */
@@ -67,23 +67,12 @@ static void sc_ws(struct scan *sc)
 		sc_adv(sc);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static unsigned sc_hex4(struct scan *sc)
 {
 	unsigned v = 0;
 
 	for (int k = 0; k < 4; k++) {
-		int h = hexval(sc_peek(sc));
+		int h = ps_hexval(sc_peek(sc));
 
 		v = v * 16 + (unsigned)(h < 0 ? 0 : h);
 		sc_adv(sc);

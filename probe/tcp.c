@@ -517,22 +517,30 @@ static void pool_put(struct engine *e, int fd, const union ps_sockaddr *a)
 static int new_socket(const union ps_sockaddr *a)
 {
 	int fam = a->sa.sa_family, one = 1, fd, saved;
+	union ps_sockaddr any = { 0 };
 
 	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
 		return -1;
+	/* A port of its own, bound once: a reused socket keeps it for every later connect,
+	 * which then skips the kernel's search for a free ephemeral port (about a tenth of
+	 * the CPU time of a loopback scan). */
+	any.sa.sa_family = (sa_family_t)fam;
+	if (bind(fd, &any.sa, ps_sockaddr_len(&any)) < 0)
+		goto fail;
 	/* ICMP errors on the error queue tell admin-prohibited from host unreachable (both
 	 * are EHOSTUNREACH in SO_ERROR for IPv4). Loopback has no router to send them, and
 	 * skipping the call saves a syscall per port of a local scan. */
 	if (!ps_sockaddr_is_loopback(a) &&
 	    setsockopt(fd, fam == AF_INET ? SOL_IP : SOL_IPV6,
-		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one)) < 0) {
-		saved = errno;
-		(void)close(fd);
-		errno = saved;
-		return -1;
-	}
+		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one)) < 0)
+		goto fail;
 	return fd;
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
 }
 
 /* The attempt is decided at once, without epoll: report it and keep or close the fd. */
@@ -574,7 +582,8 @@ static enum launch_rc launch(struct engine *e, uint32_t i)
 
 	fd = pool_take(e, a);
 	if (fd < 0 && (fd = new_socket(a)) < 0) {
-		if (fd_shortage(errno))
+		/* No descriptor, or no free local port: later, with fewer in flight. */
+		if (fd_shortage(errno) || errno == EADDRINUSE || errno == EADDRNOTAVAIL)
 			return L_BACKOFF;
 		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
 		return L_DONE;

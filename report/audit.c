@@ -1,11 +1,11 @@
-/* Audit findings and the --init baseline. A finding pairs a socket (unexpected) or a
+/* Audit findings and the --init baseline. A finding pairs a listener (unexpected) or a
  * rule (missing) with its kind; both halves are written with the same field names as
  * list and the policy file use. */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "report/audit.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/table.h"
 
 void ps_report_rule_fields(struct ps_json *j, const struct ps_rule *r)

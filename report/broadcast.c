@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "report/broadcast.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/json.h"
 #include "report/table.h"
 

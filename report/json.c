@@ -3,7 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/json.h"
 
 void ps_json_init(struct ps_json *j, FILE *f, int pretty_depth)

@@ -3,7 +3,7 @@
  * quote in a label doubled, and U for a value that could not be measured. */
 #include <string.h>
 
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/nagios.h"
 
 static const char *const status_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "probe/ports.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/audit.h"
 #include "report/prom.h"
 

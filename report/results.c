@@ -7,7 +7,7 @@
 
 #include "probe/ports.h"
 #include "probe/targets.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/prom.h"
 #include "report/results.h"
 #include "report/table.h"

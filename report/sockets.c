@@ -1,11 +1,11 @@
 /* Socket records as a table (the ss -ltunp view), a JSON document with a summary, or
- * NDJSON. Addresses are formatted here; every decision about a socket (state, exposure,
- * owners) was made in probe/. */
+ * NDJSON. Addresses are formatted here; every decision about a socket, its state,
+ * exposure and owners, was made in probe/. */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "probe/ports.h"
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/sockets.h"
 #include "report/table.h"
 

@@ -38,6 +38,8 @@ for t in tests/sh/test_*.sh; do
 	esac
 	rm -f "$log"
 done
-echo "tests ($build): $pass passed, $fail failed, $skip skipped"
+echo "$build: $pass passed, $fail failed, $skip skipped"
+mkdir -p build
+echo "$pass $fail $skip" >>build/.test-counts
 [ -n "$failed_bins" ] && echo "failed:$failed_bins"
 [ "$fail" = 0 ] && [ -z "$failed_bins" ]

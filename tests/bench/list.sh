@@ -7,37 +7,11 @@ cd "$(dirname "$0")/../.."
 runs=${1:-21}
 n=${2:-20000}
 ps=build/portscope
-hold=build/bench/hold
 [ -x "$ps" ] || { echo "build first: make" >&2; exit 2; }
 command -v ss >/dev/null || { echo "ss (iproute2) is needed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package 'time') is needed" >&2; exit 2; }
-mkdir -p build/bench
-${CC:-cc} -O2 -Wall -Wextra -o "$hold" tests/bench/hold.c
-
-# The descriptor limit may stop one process short of N sockets: use holders of 10,000.
-fifo_dir=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$fifo_dir"
-}
-trap cleanup EXIT INT TERM
-left=$n
-i=0
-while [ "$left" -gt 0 ]; do
-	c=$((left > 10000 ? 10000 : left))
-	"$hold" "$c" >"$fifo_dir/out$i" &
-	pids="$pids $!"
-	left=$((left - c))
-	i=$((i + 1))
-done
-for j in $(seq 0 $((i - 1))); do
-	t=0
-	until grep -q ready "$fifo_dir/out$j" 2>/dev/null; do
-		sleep 0.2; t=$((t + 1))
-		[ "$t" -lt 300 ] || { echo "holder $j did not start" >&2; cat "$fifo_dir/out$j" >&2; exit 1; }
-	done
-done
+. tests/bench/holders.sh
+start_holders "$n"
 echo "listening TCP sockets on 127.0.0.1: $(ss -Hltn4 | wc -l)"
 
 now() { date +%s%N; }
@@ -54,13 +28,13 @@ compare() {	# label, ratio goal, then the two commands separated by --
 	while [ "$1" != "--" ]; do mine="$mine $1"; shift; done
 	shift
 	peer="$*"
-	: >"$fifo_dir/a"; : >"$fifo_dir/b"
+	: >"$tmp/a"; : >"$tmp/b"
 	# shellcheck disable=SC2086
 	for _ in $(seq "$runs"); do
-		time_us $mine >>"$fifo_dir/a"
-		time_us $peer >>"$fifo_dir/b"
+		time_us $mine >>"$tmp/a"
+		time_us $peer >>"$tmp/b"
 	done
-	ma=$(median <"$fifo_dir/a"); mb=$(median <"$fifo_dir/b")
+	ma=$(median <"$tmp/a"); mb=$(median <"$tmp/b")
 	awk -v l="$label" -v a="$ma" -v b="$mb" -v g="$goal" -v m="$mine" -v p="$peer" 'BEGIN {
 		r = a / b
 		printf "%-34s %8.1f ms  vs %8.1f ms  ratio %.2fx (goal <= %sx) %s\n    portscope:%s\n    peer:      %s\n",

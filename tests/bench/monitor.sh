@@ -13,37 +13,11 @@ runs=${1:-11}
 n=${2:-5000}
 polls=20
 ps=build/portscope
-hold=build/bench/hold
 [ -x "$ps" ] || { echo "build first: make" >&2; exit 2; }
 command -v ss >/dev/null || { echo "ss (iproute2) is needed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package 'time') is needed" >&2; exit 2; }
-mkdir -p build/bench
-${CC:-cc} -O2 -Wall -Wextra -o "$hold" tests/bench/hold.c
-
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-# The descriptor limit may stop one process short of N sockets: holders of 10,000 at most.
-left=$n
-i=0
-while [ "$left" -gt 0 ]; do
-	c=$((left > 10000 ? 10000 : left))
-	"$hold" "$c" >"$tmp/hold$i" &
-	pids="$pids $!"
-	left=$((left - c))
-	i=$((i + 1))
-done
-for j in $(seq 0 $((i - 1))); do
-	t=0
-	until grep -q ready "$tmp/hold$j" 2>/dev/null; do
-		sleep 0.2; t=$((t + 1))
-		[ "$t" -lt 300 ] || { echo "holder $j did not start" >&2; exit 1; }
-	done
-done
+. tests/bench/holders.sh
+start_holders "$n"
 echo "listening TCP sockets on 127.0.0.1 (all programs): $(ss -Hltn4 | wc -l)"
 echo '{"allow": [{}]}' >"$tmp/allow-all.json"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/escape.h"
+#include "probe/escape.h"
 #include "report/json.h"
 #include "report/sockets.h"
 #include "report/table.h"

@@ -2,7 +2,7 @@
  * --expect and --payload. */
 #include <string.h>
 
-#include "report/escape.h"
+#include "probe/escape.h"
 
 size_t ps_escape(const char *in, size_t len, char *out, size_t outlen)
 {
@@ -32,7 +32,7 @@ size_t ps_escape(const char *in, size_t len, char *out, size_t outlen)
 	return o;
 }
 
-static int hexval(char c)
+int ps_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -59,7 +59,7 @@ long ps_unescape(const char *s, char *out, size_t outlen, const char **bad)
 			case 't': c = '\t'; break;
 			case '\\': c = '\\'; break;
 			case 'x': {
-				int hi = p[1] ? hexval(p[1]) : -1, lo = hi >= 0 && p[2] ? hexval(p[2]) : -1;
+				int hi = p[1] ? ps_hexval(p[1]) : -1, lo = hi >= 0 && p[2] ? ps_hexval(p[2]) : -1;
 
 				if (hi < 0 || lo < 0) {
 					*bad = start;

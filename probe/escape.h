@@ -1,5 +1,6 @@
-/* Escaping text that comes from outside (process names, banners, hostnames) before it
- * reaches a terminal or a document: printable ASCII passes, everything else is shown. */
+/* Text in and out: escaping what comes from outside (process names, banners, hostnames)
+ * before it reaches a terminal or a document, and parsing the escapes and hex digits users
+ * type (--send, --expect, --payload, --payload-hex, policy strings). */
 #ifndef PS_ESCAPE_H
 #define PS_ESCAPE_H
 
@@ -13,5 +14,8 @@ size_t ps_escape(const char *in, size_t len, char *out, size_t outlen);
 /* Parse the user-facing escapes "\r \n \t \\ \xHH" in s into out (outlen bytes).
  * Returns the length, or -1 with *bad pointing at the offending backslash. */
 long ps_unescape(const char *s, char *out, size_t outlen, const char **bad);
+
+/* Value of one hex digit, or -1 when c is not one. */
+int ps_hexval(int c);
 
 #endif
