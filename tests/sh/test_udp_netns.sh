@@ -52,9 +52,9 @@ table inet psu_filter {
 NFT
 
 # The responders live at most 60 s whatever happens to this script.
-ip netns exec "$(ns a)" timeout 60 "$bin" serve --udp 7000 --tcp 7100 2>/dev/null &
+ip netns exec "$(ns a)" timeout -k 5 60 "$bin" serve --udp 7000 --tcp 7100 2>/dev/null &
 pids="$pids $!"
-ip netns exec "$(ns b)" timeout 60 "$bin" serve --udp 7000 2>/dev/null &
+ip netns exec "$(ns b)" timeout -k 5 60 "$bin" serve --udp 7000 2>/dev/null &
 pids="$pids $!"
 for h in a b; do
 	n=0
