@@ -33,10 +33,10 @@ _portscope()
 	local opts
 	case ${words[1]} in
 	list) opts="-a --all -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --state -n --numeric -p --processes -P --no-processes --netns" ;;
-	check) opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 -6 -w -c" ;;
+	check) opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 -6 -w --warning -c --critical" ;;
 	scan) opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 -6" ;;
 	serve) opts="--tcp --udp --bind" ;;
-	broadcast) opts="--port --wait --interface --payload --payload-hex" ;;
+	broadcast) opts="--port --wait --interface --payload --payload-hex -n --numeric" ;;
 	audit) opts="--policy --init -t -u -4 -6 --port --class --exposure --netns -n -P" ;;
 	watch) opts="--interval --initial --count --duration -t -u -4 -6 --port --class --exposure --netns -n -P" ;;
 	esac
