@@ -10,31 +10,13 @@ ps=build/portscope
 [ -x "$ps" ] || { echo "build first: make" >&2; exit 2; }
 command -v ss >/dev/null || { echo "ss (iproute2) is needed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package 'time') is needed" >&2; exit 2; }
-. tests/bench/holders.sh
+. tests/bench/lib.sh
 start_holders "$n"
 echo "listening TCP sockets on 127.0.0.1: $(ss -Hltn4 | wc -l)"
 
-now() { date +%s%N; }
-# time_ms CMD...: wall time of one run in microseconds, output discarded.
-time_us() {
-	a=$(now); "$@" >/dev/null 2>&1; b=$(now)
-	echo $(((b - a) / 1000))
-}
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-
 compare() {	# label, ratio goal, then the two commands separated by --
 	label=$1; goal=$2; shift 2
-	mine=""; peer=""
-	while [ "$1" != "--" ]; do mine="$mine $1"; shift; done
-	shift
-	peer="$*"
-	: >"$tmp/a"; : >"$tmp/b"
-	# shellcheck disable=SC2086
-	for _ in $(seq "$runs"); do
-		time_us $mine >>"$tmp/a"
-		time_us $peer >>"$tmp/b"
-	done
-	ma=$(median <"$tmp/a"); mb=$(median <"$tmp/b")
+	alternate "$@"
 	awk -v l="$label" -v a="$ma" -v b="$mb" -v g="$goal" -v m="$mine" -v p="$peer" 'BEGIN {
 		r = a / b
 		printf "%-34s %8.1f ms  vs %8.1f ms  ratio %.2fx (goal <= %sx) %s\n    portscope:%s\n    peer:      %s\n",

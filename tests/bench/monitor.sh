@@ -16,31 +16,14 @@ ps=build/portscope
 [ -x "$ps" ] || { echo "build first: make" >&2; exit 2; }
 command -v ss >/dev/null || { echo "ss (iproute2) is needed" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package 'time') is needed" >&2; exit 2; }
-. tests/bench/holders.sh
+. tests/bench/lib.sh
 start_holders "$n"
 echo "listening TCP sockets on 127.0.0.1 (all programs): $(ss -Hltn4 | wc -l)"
 echo '{"allow": [{}]}' >"$tmp/allow-all.json"
 
-now() { date +%s%N; }
-time_us() {
-	a=$(now); "$@" >/dev/null 2>&1 || true; b=$(now)
-	echo $(((b - a) / 1000))
-}
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-
 compare() {	# label, then the two commands separated by --
 	label=$1; shift
-	mine=""
-	while [ "$1" != "--" ]; do mine="$mine $1"; shift; done
-	shift
-	peer="$*"
-	: >"$tmp/a"; : >"$tmp/b"
-	# shellcheck disable=SC2086
-	for _ in $(seq "$runs"); do
-		time_us $mine >>"$tmp/a"
-		time_us $peer >>"$tmp/b"
-	done
-	ma=$(median <"$tmp/a"); mb=$(median <"$tmp/b")
+	alternate "$@"
 	awk -v l="$label" -v a="$ma" -v b="$mb" -v m="$mine" -v p="$peer" 'BEGIN {
 		printf "%-36s %8.1f ms  vs %8.1f ms  ratio %.2fx\n    portscope:%s\n    peer:      %s\n",
 			l, a / 1000, b / 1000, a / b, m, p }'

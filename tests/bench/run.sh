@@ -4,7 +4,7 @@ set -u
 dir=$(dirname "$0")
 rc=0
 for b in "$dir"/*.sh; do
-	case $(basename "$b") in run.sh|holders.sh) continue ;; esac
+	case $(basename "$b") in run.sh|lib.sh) continue ;; esac
 	echo "== $(basename "$b")"
 	sh "$b" || rc=1
 done
