@@ -99,7 +99,7 @@ int cmd_audit(int argc, char **argv)
 	struct ps_inv_query q;
 	struct ps_inventory inv = { 0 };
 	struct ps_findings fnd = { 0 };
-	struct ps_sock_view view = { 0 };
+	struct ps_view view = { 0 };
 	struct ps_audit_summary sum = { 0 };
 	ps_err err;
 	int rc;

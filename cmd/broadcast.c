@@ -45,7 +45,7 @@ struct bcast_opts {
 
 struct collect {
 	const struct bcast_opts *o;
-	struct ps_result_view view;
+	struct ps_view view;
 	struct ps_bcast_row *rows;
 	size_t n, cap;
 	bool oom;

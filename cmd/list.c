@@ -112,7 +112,7 @@ int cmd_list(int argc, char **argv)
 	struct list_opts o = { 0 };
 	struct ps_inv_query q;
 	struct ps_inventory inv = { 0 };
-	struct ps_sock_view view = { 0 };
+	struct ps_view view = { 0 };
 	ps_err err;
 	int rc;
 

@@ -44,7 +44,7 @@ void ps_probe_plan_free(struct ps_probe_plan *plan);
  * for the summary; a progress line on stderr for long runs on a terminal. */
 struct ps_probe_sink {
 	enum ps_format fmt;
-	struct ps_result_view view;
+	struct ps_view view;
 	struct ps_resultset set;
 	bool all_states;		/* keep every result, not only open ones */
 	bool oom;

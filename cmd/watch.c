@@ -191,7 +191,7 @@ static int keep(struct sock_rec *dst, const struct sock_rec *r)
 struct poll_ctx {
 	const struct watch_opts *o;
 	struct ps_inv_query q;
-	struct ps_sock_view view;
+	struct ps_view view;
 };
 
 /* Emit one event unless --count is used up; returns true when the watch should stop. */

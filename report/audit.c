@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report/audit.h"
+#include "probe/proto.h"
 #include "probe/escape.h"
 #include "report/table.h"
 
@@ -15,9 +16,9 @@ void ps_report_rule_fields(struct ps_json *j, const struct ps_rule *r)
 	ps_json_int(j, "line", r->line);
 	ps_json_int(j, "column", r->column);
 	if (r->has & PS_RULE_PROTO)
-		ps_json_str(j, "proto", r->proto == IPPROTO_TCP ? "tcp" : "udp");
+		ps_json_str(j, "proto", ps_proto_name(r->proto));
 	if (r->has & PS_RULE_FAMILY)
-		ps_json_str(j, "family", r->family == AF_INET ? "ipv4" : "ipv6");
+		ps_json_str(j, "family", ps_family_name(r->family));
 	if ((r->has & PS_RULE_PORT) && r->port_is_number)
 		ps_json_int(j, "port", r->port);
 	else if (r->has & PS_RULE_PORT)
@@ -61,9 +62,9 @@ size_t ps_report_rule_text(const struct ps_rule *r, char *buf, size_t len)
 		return 0;
 	o = (size_t)n;
 	if (r->has & PS_RULE_PROTO)
-		add_kv(buf, len, &o, "proto", r->proto == IPPROTO_TCP ? "tcp" : "udp");
+		add_kv(buf, len, &o, "proto", ps_proto_name(r->proto));
 	if (r->has & PS_RULE_FAMILY)
-		add_kv(buf, len, &o, "family", r->family == AF_INET ? "ipv4" : "ipv6");
+		add_kv(buf, len, &o, "family", ps_family_name(r->family));
 	if (r->has & PS_RULE_PORT)
 		add_kv(buf, len, &o, "port", r->port_text);
 	if (r->has & PS_RULE_ADDRESS)
@@ -145,7 +146,7 @@ static const struct ps_column finding_columns[] = {
 };
 
 static void finding_fields(struct ps_json *j, const struct ps_finding *fd,
-			   const struct ps_sock_view *view)
+			   const struct ps_view *view)
 {
 	ps_json_str(j, "kind", ps_finding_kind_name(fd->kind));
 	if (fd->rule) {
@@ -165,7 +166,7 @@ static void finding_fields(struct ps_json *j, const struct ps_finding *fd,
 }
 
 int ps_report_audit(FILE *f, enum ps_format fmt, const struct ps_finding *v, size_t n,
-		    const struct ps_audit_summary *sum, const struct ps_sock_view *view)
+		    const struct ps_audit_summary *sum, const struct ps_view *view)
 {
 	size_t kinds[2] = { 0 };
 	struct ps_json j;
@@ -263,8 +264,8 @@ void ps_report_policy_init(FILE *f, const struct sock_rec *const *recs, size_t n
 		if (dup)
 			continue;
 		ps_json_object(&j, NULL);
-		ps_json_str(&j, "proto", r->proto == IPPROTO_TCP ? "tcp" : "udp");
-		ps_json_str(&j, "family", r->family == AF_INET ? "ipv4" : "ipv6");
+		ps_json_str(&j, "proto", ps_proto_name(r->proto));
+		ps_json_str(&j, "family", ps_family_name(r->family));
 		ps_json_str(&j, "address", ps_report_addr(r, true, addr, sizeof(addr)));
 		ps_json_int(&j, "port", r->local_port);
 		/* The JSON writer escapes the name exactly as rules compare it. */

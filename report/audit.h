@@ -19,7 +19,7 @@ struct ps_audit_summary {
 
 /* Write findings in fmt (table, json or ndjson). Returns 0, or -1 on out of memory. */
 int ps_report_audit(FILE *f, enum ps_format fmt, const struct ps_finding *v, size_t n,
-		    const struct ps_audit_summary *sum, const struct ps_sock_view *view);
+		    const struct ps_audit_summary *sum, const struct ps_view *view);
 
 /* The fields of a rule (section, index, line, column and the fields it names) into the
  * object j has open. */

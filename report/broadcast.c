@@ -7,7 +7,7 @@
 #include "report/json.h"
 #include "report/table.h"
 
-static void fields(struct ps_json *j, const struct ps_bcast_row *row, const struct ps_result_view *v)
+static void fields(struct ps_json *j, const struct ps_bcast_row *row, const struct ps_view *v)
 {
 	ps_report_result_fields(j, &row->r, v);
 	ps_json_str(j, "interface", row->interface);
@@ -15,7 +15,7 @@ static void fields(struct ps_json *j, const struct ps_bcast_row *row, const stru
 	ps_json_int(j, "reply_bytes", (long long)row->reply_bytes);
 }
 
-void ps_report_bcast_line(FILE *f, const struct ps_bcast_row *row, const struct ps_result_view *v)
+void ps_report_bcast_line(FILE *f, const struct ps_bcast_row *row, const struct ps_view *v)
 {
 	struct ps_json j;
 
@@ -77,7 +77,7 @@ static size_t f_reply(const void *rec, const void *ctx, char *buf, size_t len)
 }
 
 int ps_report_bcast(FILE *f, enum ps_format fmt, const struct ps_bcast_row *rows, size_t n,
-		    size_t interfaces, int wait_ms, const struct ps_result_view *v)
+		    size_t interfaces, int wait_ms, const struct ps_view *v)
 {
 	static const struct ps_column cols[] = {
 		{ "ADDRESS", f_address, false }, { "INTERFACE", f_iface, false },

@@ -20,12 +20,12 @@ struct ps_bcast_row {
 };
 
 /* One responder as an NDJSON line. */
-void ps_report_bcast_line(FILE *f, const struct ps_bcast_row *row, const struct ps_result_view *v);
+void ps_report_bcast_line(FILE *f, const struct ps_bcast_row *row, const struct ps_view *v);
 
 /* Every responder as a table (with a summary line naming the interfaces tried) or a
  * JSON document "portscope.broadcast/1" with summary {responders, interfaces, wait_ms}.
  * Returns 0, or -1 when out of memory. */
 int ps_report_bcast(FILE *f, enum ps_format fmt, const struct ps_bcast_row *rows, size_t n,
-		    size_t interfaces, int wait_ms, const struct ps_result_view *v);
+		    size_t interfaces, int wait_ms, const struct ps_view *v);
 
 #endif

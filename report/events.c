@@ -31,7 +31,7 @@ static void put_row(FILE *f, const char *const *cells, bool bold)
 	putc('\n', f);
 }
 
-void ps_report_event_header(FILE *f, enum ps_format fmt, const struct ps_sock_view *view)
+void ps_report_event_header(FILE *f, enum ps_format fmt, const struct ps_view *view)
 {
 	const char *cells[NCOLS];
 
@@ -43,7 +43,7 @@ void ps_report_event_header(FILE *f, enum ps_format fmt, const struct ps_sock_vi
 }
 
 void ps_report_event(FILE *f, enum ps_format fmt, bool opened, const char *time,
-		     const struct sock_rec *r, const struct ps_sock_view *view)
+		     const struct sock_rec *r, const struct ps_view *view)
 {
 	const char *event = opened ? "opened" : "closed";
 

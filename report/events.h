@@ -11,11 +11,11 @@
 #include "report/sockets.h"
 
 /* The header line of the table form (nothing for NDJSON). */
-void ps_report_event_header(FILE *f, enum ps_format fmt, const struct ps_sock_view *view);
+void ps_report_event_header(FILE *f, enum ps_format fmt, const struct ps_view *view);
 
 /* One event: {"event": "opened"|"closed", "time": time, ...socket fields} for NDJSON
  * (and JSON), or a table line. time is RFC 3339 UTC. */
 void ps_report_event(FILE *f, enum ps_format fmt, bool opened, const char *time,
-		     const struct sock_rec *r, const struct ps_sock_view *view);
+		     const struct sock_rec *r, const struct ps_view *view);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/proto.h"
 #include "probe/ports.h"
 #include "probe/escape.h"
 #include "report/audit.h"
@@ -68,7 +69,7 @@ static void commands(const struct sock_rec *r, char *buf, size_t len)
 }
 
 /* The label set of r's portscope_listening sample, written into a memory stream. */
-static char *listening_labels(const struct sock_rec *r, const struct ps_sock_view *view)
+static char *listening_labels(const struct sock_rec *r, const struct ps_view *view)
 {
 	char addr[INET6_ADDRSTRLEN], cmd[512];
 	const char *svc = ps_report_service(r, view);
@@ -80,7 +81,7 @@ static char *listening_labels(const struct sock_rec *r, const struct ps_sock_vie
 		return NULL;
 	commands(r, cmd, sizeof(cmd));
 	fprintf(m, "proto=\"%s\",family=\"%s\",address=\"%s\",port=\"%u\",service=\"",
-		r->proto == IPPROTO_TCP ? "tcp" : "udp", r->family == AF_INET ? "ipv4" : "ipv6",
+		ps_proto_name(r->proto), ps_family_name(r->family),
 		ps_report_addr(r, true, addr, sizeof(addr)), r->local_port);
 	put_escaped(m, svc ? svc : "");
 	fprintf(m, "\",exposure=\"%s\",command=\"", ps_exposure_name(ps_sock_exposure(r)));
@@ -95,7 +96,7 @@ static char *listening_labels(const struct sock_rec *r, const struct ps_sock_vie
 
 /* Samples of name for the n records, one per distinct label set, valued by its count. */
 static int labelled_samples(FILE *f, const char *name, const struct sock_rec *const *recs,
-			    size_t n, const struct ps_sock_view *view)
+			    size_t n, const struct ps_view *view)
 {
 	char **lines = calloc(n ? n : 1, sizeof(*lines));
 	int rc = 0;
@@ -125,7 +126,7 @@ end:
 }
 
 int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
-		      const struct ps_sock_view *view)
+		      const struct ps_view *view)
 {
 	size_t counts[2][3] = { { 0 } };
 
@@ -140,12 +141,12 @@ int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
 	for (int p = 0; p < 2; p++)
 		for (int e = 0; e < 3; e++)
 			fprintf(f, "portscope_listening_sockets{proto=\"%s\",exposure=\"%s\"} %zu\n",
-				p ? "udp" : "tcp", ps_exposure_name((enum ps_exposure)e), counts[p][e]);
+				ps_proto_name(p ? IPPROTO_UDP : IPPROTO_TCP), ps_exposure_name((enum ps_exposure)e), counts[p][e]);
 	return 0;
 }
 
 int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
-		  const struct ps_prom_audit_counts *c, const struct ps_sock_view *view)
+		  const struct ps_prom_audit_counts *c, const struct ps_view *view)
 {
 	const struct sock_rec **unexpected = calloc(n ? n : 1, sizeof(*unexpected));
 	size_t kinds[2] = { 0 }, nu = 0;

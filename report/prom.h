@@ -17,7 +17,7 @@ void ps_prom_label(FILE *f, const char *s);
  * sharing one label set are counted in one sample) and
  * portscope_listening_sockets{proto,exposure}. Returns 0, or -1 on out of memory. */
 int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
-		      const struct ps_sock_view *view);
+		      const struct ps_view *view);
 
 struct ps_prom_audit_counts {
 	size_t sockets;		/* listening sockets checked */
@@ -28,6 +28,6 @@ struct ps_prom_audit_counts {
  * portscope_listening}, portscope_audit_missing{rule}, portscope_audit_sockets and
  * portscope_audit_rules{section}. Returns 0, or -1 on out of memory. */
 int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
-		  const struct ps_prom_audit_counts *c, const struct ps_sock_view *view);
+		  const struct ps_prom_audit_counts *c, const struct ps_view *view);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "probe/ports.h"
+#include "probe/proto.h"
 #include "probe/targets.h"
 #include "probe/escape.h"
 #include "report/prom.h"
@@ -30,23 +31,19 @@ struct ps_result_ep {
 	int family;
 };
 
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
+/* An unresolved target has no address, so no family: null. */
 static const char *family_name(int family)
 {
-	return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : NULL;
+	return family == AF_INET || family == AF_INET6 ? ps_family_name(family) : NULL;
 }
 
 void ps_report_result_fields(struct ps_json *j, const struct probe_result *r,
-			     const struct ps_result_view *v)
+			     const struct ps_view *v)
 {
 	ps_json_str(j, "target", r->target);
 	ps_json_str(j, "address", r->address[0] ? r->address : NULL);
 	ps_json_str(j, "family", family_name(r->family));
-	ps_json_str(j, "proto", proto_name(r->proto));
+	ps_json_str(j, "proto", ps_proto_name(r->proto));
 	if (r->port)
 		ps_json_int(j, "port", r->port);
 	else
@@ -67,7 +64,7 @@ void ps_report_result_fields(struct ps_json *j, const struct probe_result *r,
 		ps_json_null(j, "banner");
 }
 
-void ps_report_result_line(FILE *f, const struct probe_result *r, const struct ps_result_view *v)
+void ps_report_result_line(FILE *f, const struct probe_result *r, const struct ps_view *v)
 {
 	struct ps_json j;
 
@@ -210,7 +207,7 @@ static int row_cmp(const void *a, const void *b)
 
 struct table_ctx {
 	const struct ps_resultset *s;
-	const struct ps_result_view *v;
+	const struct ps_view *v;
 };
 
 static size_t f_target(const void *rec, const void *ctx, char *buf, size_t len)
@@ -235,8 +232,8 @@ static size_t f_port(const void *rec, const void *ctx, char *buf, size_t len)
 
 	(void)ctx;
 	if (!r->port)
-		return (size_t)snprintf(buf, len, "-/%s", proto_name(r->proto));
-	return (size_t)snprintf(buf, len, "%u/%s", r->port, proto_name(r->proto));
+		return (size_t)snprintf(buf, len, "-/%s", ps_proto_name(r->proto));
+	return (size_t)snprintf(buf, len, "%u/%s", r->port, ps_proto_name(r->proto));
 }
 
 static size_t f_state(const void *rec, const void *ctx, char *buf, size_t len)
@@ -329,7 +326,7 @@ static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_r
 {
 	const struct ps_result_ep *ep = &s->eps[row->tag];
 
-	fprintf(f, "{proto=\"%s\",target=\"", proto_name(row->proto));
+	fprintf(f, "{proto=\"%s\",target=\"", ps_proto_name(row->proto));
 	ps_prom_label(f, ep->target);
 	fputs("\",address=\"", f);
 	ps_prom_label(f, ep->address);
@@ -372,7 +369,7 @@ static void write_prom(FILE *f, const struct ps_resultset *s, double elapsed_ms)
 }
 
 int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct ps_resultset *s,
-		      double elapsed_ms, const char *note, const struct ps_result_view *v)
+		      double elapsed_ms, const char *note, const struct ps_view *v)
 {
 	struct table_ctx t = { s, v };
 	struct probe_result r;

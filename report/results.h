@@ -15,17 +15,12 @@
 
 #define PS_NSTATES (PS_PROBE_ERROR + 1)
 
-struct ps_result_view {
-	bool numeric;		/* no service names */
-	unsigned table_flags;	/* PS_TABLE_COLOR */
-};
-
 /* The fields of one probe record (DESIGN.md) into the object j has open. */
 void ps_report_result_fields(struct ps_json *j, const struct probe_result *r,
-			     const struct ps_result_view *v);
+			     const struct ps_view *v);
 
 /* One result as an NDJSON line. */
-void ps_report_result_line(FILE *f, const struct probe_result *r, const struct ps_result_view *v);
+void ps_report_result_line(FILE *f, const struct probe_result *r, const struct ps_view *v);
 
 struct ps_result_row;
 struct ps_result_ep;
@@ -51,6 +46,6 @@ void ps_resultset_free(struct ps_resultset *s);
  * elapsed_ms in its summary. note (or NULL) is added to the table's summary line.
  * Returns 0, or -1 when out of memory. */
 int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct ps_resultset *s,
-		      double elapsed_ms, const char *note, const struct ps_result_view *v);
+		      double elapsed_ms, const char *note, const struct ps_view *v);
 
 #endif

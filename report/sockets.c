@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "probe/proto.h"
 #include "probe/ports.h"
 #include "probe/escape.h"
 #include "report/sockets.h"
@@ -35,7 +36,7 @@ const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size
 	return buf;
 }
 
-const char *ps_report_service(const struct sock_rec *r, const struct ps_sock_view *view)
+const char *ps_report_service(const struct sock_rec *r, const struct ps_view *view)
 {
 	return view->numeric ? NULL : ps_ports_service(r->local_port, r->proto);
 }
@@ -177,7 +178,7 @@ static const struct ps_column sock_columns[] = {
 };
 
 size_t ps_report_sock_cell(const char *header, const struct sock_rec *r,
-			   const struct ps_sock_view *view, char *buf, size_t len)
+			   const struct ps_view *view, char *buf, size_t len)
 {
 	for (size_t i = 0; i < sizeof(sock_columns) / sizeof(sock_columns[0]); i++)
 		if (strcmp(sock_columns[i].header, header) == 0)
@@ -188,13 +189,13 @@ size_t ps_report_sock_cell(const char *header, const struct sock_rec *r,
 }
 
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
-			   const struct ps_sock_view *view)
+			   const struct ps_view *view)
 {
 	char addr[INET6_ADDRSTRLEN];
 	bool peer = has_peer(r);
 
-	ps_json_str(j, "proto", r->proto == IPPROTO_TCP ? "tcp" : "udp");
-	ps_json_str(j, "family", r->family == AF_INET ? "ipv4" : "ipv6");
+	ps_json_str(j, "proto", ps_proto_name(r->proto));
+	ps_json_str(j, "family", ps_family_name(r->family));
 	ps_json_str(j, "state", ps_sock_state_name(r));
 	ps_json_str(j, "local_address", ps_report_addr(r, true, addr, sizeof(addr)));
 	ps_json_int(j, "local_port", r->local_port);
@@ -261,7 +262,7 @@ static void write_summary(struct ps_json *j, const struct sock_rec *const *recs,
 }
 
 int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const *recs, size_t n,
-		      const struct ps_sock_view *view)
+		      const struct ps_view *view)
 {
 	struct ps_json j;
 

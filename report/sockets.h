@@ -9,29 +9,24 @@
 #include "report/format.h"
 #include "report/json.h"
 
-struct ps_sock_view {
-	bool numeric;		/* -n: no service names */
-	unsigned table_flags;	/* PS_TABLE_COLOR */
-};
-
 /* Write the records (in the order given) in fmt: table, json or ndjson. Returns 0, or -1
  * on out of memory. */
 int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const *recs, size_t n,
-		      const struct ps_sock_view *view);
+		      const struct ps_view *view);
 
 /* The fields of one socket record (DESIGN.md), into the object j has open. */
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
-			   const struct ps_sock_view *view);
+			   const struct ps_view *view);
 
 /* One table cell of r for the socket column named header ("PROTO", "LOCAL", "EXPOSURE",
  * "USER", "PROCESS", ...), as list's table shows it. Returns its length (0 and "" for
  * an unknown header). */
 size_t ps_report_sock_cell(const char *header, const struct sock_rec *r,
-			   const struct ps_sock_view *view, char *buf, size_t len);
+			   const struct ps_view *view, char *buf, size_t len);
 
 /* "127.0.0.1", "::1": the address of a record side into buf; returns buf. */
 const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len);
 /* The service name a view shows for r, or NULL. */
-const char *ps_report_service(const struct sock_rec *r, const struct ps_sock_view *view);
+const char *ps_report_service(const struct sock_rec *r, const struct ps_view *view);
 
 #endif

@@ -33,7 +33,7 @@ static struct ps_bcast_row row(const char *addr, const char *reply)
 
 static char *render(enum ps_format fmt, const struct ps_bcast_row *rows, size_t n)
 {
-	struct ps_result_view v = { 0 };
+	struct ps_view v = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -51,7 +51,7 @@ Test(prom, listening_samples)
 	struct sock_rec r[3] = { rec(IPPROTO_TCP, "0.0.0.0", 22), rec(IPPROTO_UDP, "::1", 5353),
 				 rec(IPPROTO_UDP, "::1", 5353) };
 	const struct sock_rec *ptrs[3] = { &r[0], &r[1], &r[2] };
-	struct ps_sock_view view = { .numeric = true };
+	struct ps_view view = { .numeric = true };
 
 	r[0].procs = procs;
 	r[0].nprocs = 3;
@@ -81,7 +81,7 @@ Test(prom, audit_counts)
 				   { PS_FINDING_UNEXPECTED, NULL, &r[1] },
 				   { PS_FINDING_MISSING, &rule, NULL } };
 	struct ps_prom_audit_counts counts = { 7, 2, 1 };
-	struct ps_sock_view view = { .numeric = true };
+	struct ps_view view = { .numeric = true };
 
 	cr_assert_eq(ps_prom_audit(mem, f, 3, &counts, &view), 0);
 	fclose(mem);

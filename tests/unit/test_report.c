@@ -116,7 +116,7 @@ Test(sockets_report, table_columns_and_escaped_owner)
 	struct sock_rec a = make_rec("127.0.0.1", 80, PS_SS_LISTEN);
 	struct sock_rec b = make_rec("::", 4443, PS_SS_LISTEN);
 	const struct sock_rec *recs[] = { &a, &b };
-	struct ps_sock_view view = { .numeric = false };
+	struct ps_view view = { .numeric = false };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = mem_open(&buf, &len);
@@ -141,7 +141,7 @@ Test(sockets_report, numeric_drops_service)
 {
 	struct sock_rec a = make_rec("0.0.0.0", 22, PS_SS_LISTEN);
 	const struct sock_rec *recs[] = { &a };
-	struct ps_sock_view view = { .numeric = true };
+	struct ps_view view = { .numeric = true };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = mem_open(&buf, &len);
@@ -165,7 +165,7 @@ Test(sockets_report, json_summary_counts)
 	struct sock_rec b = make_rec("::", 50000, PS_SS_LISTEN);
 	struct sock_rec c = make_rec("10.1.2.3", 2000, PS_SS_LISTEN);
 	const struct sock_rec *recs[] = { &a, &b, &c };
-	struct ps_sock_view view = { 0 };
+	struct ps_view view = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = mem_open(&buf, &len);

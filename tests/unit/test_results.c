@@ -31,7 +31,7 @@ static struct probe_result mk(const char *target, uint16_t port, enum ps_probe_s
 
 static char *render(struct ps_resultset *s, enum ps_format fmt)
 {
-	struct ps_result_view v = { 0 };
+	struct ps_view v = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -109,7 +109,7 @@ Test(results, table_escapes_banner_and_summarises)
 Test(results, ndjson_line_is_one_object)
 {
 	struct probe_result a = mk("[::1]:22", 22, PS_PROBE_FILTERED, "timeout", 0);
-	struct ps_result_view v = { 0 };
+	struct ps_view v = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
