@@ -141,7 +141,8 @@ int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
 	for (int p = 0; p < 2; p++)
 		for (int e = 0; e < 3; e++)
 			fprintf(f, "portscope_listening_sockets{proto=\"%s\",exposure=\"%s\"} %zu\n",
-				ps_proto_name(p ? IPPROTO_UDP : IPPROTO_TCP), ps_exposure_name((enum ps_exposure)e), counts[p][e]);
+				ps_proto_name(p ? IPPROTO_UDP : IPPROTO_TCP),
+				ps_exposure_name((enum ps_exposure)e), counts[p][e]);
 	return 0;
 }
 
@@ -188,3 +189,42 @@ int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
 	return 0;
 }
 
+static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_result_row *row)
+{
+	const struct ps_result_ep *ep = &s->eps[row->tag];
+
+	fprintf(f, "{proto=\"%s\",target=\"", ps_proto_name(row->proto));
+	ps_prom_label(f, ep->target);
+	fputs("\",address=\"", f);
+	ps_prom_label(f, ep->address);
+	fprintf(f, "\",port=\"%u\"}", row->port);
+}
+
+void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms)
+{
+	header(f, "portscope_probe_success", "gauge",
+	       "1 when the port is open (and the reply matched --expect), else 0.");
+	for (size_t i = 0; i < s->len; i++) {
+		const struct ps_result_row *row = &s->rows[i];
+
+		fputs("portscope_probe_success", f);
+		prom_labels(f, s, row);
+		fprintf(f, " %d\n", row->state == PS_PROBE_OPEN && row->expect_ok != 0);
+	}
+	header(f, "portscope_probe_rtt_seconds", "gauge", "Connect start (or datagram sent) to verdict.");
+	for (size_t i = 0; i < s->len; i++) {
+		const struct ps_result_row *row = &s->rows[i];
+
+		if (row->rtt_ms < 0)
+			continue;
+		fputs("portscope_probe_rtt_seconds", f);
+		prom_labels(f, s, row);
+		fprintf(f, " %.6f\n", row->rtt_ms / 1000.0);
+	}
+	header(f, "portscope_probe_results", "gauge", "Probe results by state (shown or not).");
+	for (int st = 0; st < PS_NSTATES; st++)
+		fprintf(f, "portscope_probe_results{state=\"%s\"} %zu\n",
+			ps_probe_state_name((enum ps_probe_state)st), s->counts[st]);
+	header(f, "portscope_probe_duration_seconds", "gauge", "Time the whole run took.");
+	fprintf(f, "portscope_probe_duration_seconds %.6f\n", elapsed_ms / 1000.0);
+}

@@ -7,6 +7,7 @@
 
 #include "probe/policy.h"
 #include "probe/sockdiag.h"
+#include "report/results.h"
 #include "report/sockets.h"
 
 /* Write s as a label value between its quotes: backslash, double quote and newline as
@@ -29,5 +30,11 @@ struct ps_prom_audit_counts {
  * portscope_audit_rules{section}. Returns 0, or -1 on out of memory. */
 int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
 		  const struct ps_prom_audit_counts *c, const struct ps_view *view);
+
+/* Probe results (the same names for check and scan): portscope_probe_success and
+ * portscope_probe_rtt_seconds{proto,target,address,port} per kept result (success: open,
+ * and matching --expect), portscope_probe_results{state} counting every result, and
+ * portscope_probe_duration_seconds. */
+void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms);
 
 #endif

@@ -13,24 +13,6 @@
 #include "report/results.h"
 #include "report/table.h"
 
-/* A kept result: target and address live once per endpoint (tag). */
-struct ps_result_row {
-	uint32_t tag;
-	uint16_t port;
-	uint8_t proto, state;
-	int8_t expect_ok;
-	uint16_t banner_len;
-	float rtt_ms;
-	const char *reason;	/* static text from the engine */
-	char *error;		/* NULL when none */
-	char *banner;		/* raw bytes, NULL when none */
-};
-
-struct ps_result_ep {
-	char *target, *address;
-	int family;
-};
-
 /* An unresolved target has no address, so no family: null. */
 static const char *family_name(int family)
 {
@@ -322,52 +304,6 @@ static void write_summary(struct ps_json *j, const struct ps_resultset *s, doubl
 	ps_json_end(j);
 }
 
-static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_result_row *row)
-{
-	const struct ps_result_ep *ep = &s->eps[row->tag];
-
-	fprintf(f, "{proto=\"%s\",target=\"", ps_proto_name(row->proto));
-	ps_prom_label(f, ep->target);
-	fputs("\",address=\"", f);
-	ps_prom_label(f, ep->address);
-	fprintf(f, "\",port=\"%u\"}", row->port);
-}
-
-/* Prometheus text exposition (the same names for check and scan): per kept result
- * whether it succeeded (open, and matching --expect) and its rtt; counts per state;
- * the duration. */
-static void write_prom(FILE *f, const struct ps_resultset *s, double elapsed_ms)
-{
-	fputs("# HELP portscope_probe_success 1 when the port is open (and the reply matched "
-	      "--expect), else 0.\n# TYPE portscope_probe_success gauge\n", f);
-	for (size_t i = 0; i < s->len; i++) {
-		const struct ps_result_row *row = &s->rows[i];
-
-		fputs("portscope_probe_success", f);
-		prom_labels(f, s, row);
-		fprintf(f, " %d\n", row->state == PS_PROBE_OPEN && row->expect_ok != 0);
-	}
-	fputs("# HELP portscope_probe_rtt_seconds Connect start (or datagram sent) to verdict.\n"
-	      "# TYPE portscope_probe_rtt_seconds gauge\n", f);
-	for (size_t i = 0; i < s->len; i++) {
-		const struct ps_result_row *row = &s->rows[i];
-
-		if (row->rtt_ms < 0)
-			continue;
-		fputs("portscope_probe_rtt_seconds", f);
-		prom_labels(f, s, row);
-		fprintf(f, " %.6f\n", row->rtt_ms / 1000.0);
-	}
-	fputs("# HELP portscope_probe_results Probe results by state (shown or not).\n"
-	      "# TYPE portscope_probe_results gauge\n", f);
-	for (int st = 0; st < PS_NSTATES; st++)
-		fprintf(f, "portscope_probe_results{state=\"%s\"} %zu\n",
-			ps_probe_state_name((enum ps_probe_state)st), s->counts[st]);
-	fprintf(f, "# HELP portscope_probe_duration_seconds Time the whole run took.\n"
-		   "# TYPE portscope_probe_duration_seconds gauge\n"
-		   "portscope_probe_duration_seconds %.6f\n", elapsed_ms / 1000.0);
-}
-
 int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct ps_resultset *s,
 		      double elapsed_ms, const char *note, const struct ps_view *v)
 {
@@ -397,7 +333,7 @@ int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct p
 	case PS_FMT_NDJSON:
 		return 0;	/* streamed by the caller as results came */
 	case PS_FMT_PROM:
-		write_prom(f, s, elapsed_ms);
+		ps_prom_results(f, s, elapsed_ms);
 		return 0;
 	default:
 		for (size_t i = 0; i < s->len && !detail; i++)

@@ -22,8 +22,23 @@ void ps_report_result_fields(struct ps_json *j, const struct probe_result *r,
 /* One result as an NDJSON line. */
 void ps_report_result_line(FILE *f, const struct probe_result *r, const struct ps_view *v);
 
-struct ps_result_row;
-struct ps_result_ep;
+/* A kept result: target and address live once per endpoint (tag), in ps_result_ep. */
+struct ps_result_row {
+	uint32_t tag;
+	uint16_t port;
+	uint8_t proto, state;
+	int8_t expect_ok;
+	uint16_t banner_len;
+	float rtt_ms;
+	const char *reason;	/* static text from the engine */
+	char *error;		/* NULL when none */
+	char *banner;		/* raw bytes, NULL when none */
+};
+
+struct ps_result_ep {
+	char *target, *address;
+	int family;
+};
 
 /* Results kept for the table and the document, plus counts of every result seen. */
 struct ps_resultset {
