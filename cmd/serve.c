@@ -12,6 +12,7 @@
 #include "cmd/cli.h"
 #include "probe/responder.h"
 #include "report/json.h"
+#include "report/serve_log.h"
 
 static const char serve_usage[] =
 	"usage: portscope serve [--tcp PORT]... [--udp PORT]... [--bind ADDR]\n"
@@ -106,41 +107,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
 static void log_event(const struct ps_responder_event *ev, void *ctx)
 {
 	const struct serve_opts *o = ctx;
-	const char *proto = ev->proto == IPPROTO_TCP ? "tcp" : "udp";
 	char now[32];
 
 	ps_json_now(now, sizeof(now));
-	if (o->co.fmt == PS_FMT_NDJSON) {
-		struct ps_json j;
-
-		ps_json_init(&j, stderr, 0);
-		ps_json_object(&j, NULL);
-		ps_json_str(&j, "time", now);
-		ps_json_str(&j, "event", ev->kind == PS_RESP_LISTENING ? "listening" : "peer");
-		ps_json_str(&j, "proto", proto);
-		ps_json_str(&j, "local_address", ev->local);
-		ps_json_int(&j, "local_port", ev->local_port);
-		if (ev->kind != PS_RESP_LISTENING) {
-			ps_json_str(&j, "remote_address", ev->peer);
-			ps_json_int(&j, "remote_port", ev->peer_port);
-			if (ev->proto == IPPROTO_UDP) {
-				ps_json_int(&j, "bytes", (long long)ev->bytes);
-				ps_json_bool(&j, "broadcast", ev->broadcast);
-			}
-			ps_json_bool(&j, "answered", ev->answered);
-		}
-		ps_json_end(&j);
-		fputc('\n', stderr);
-	} else if (ev->kind == PS_RESP_LISTENING) {
-		fprintf(stderr, "%s listening %s %s port %u\n", now, proto, ev->local, ev->local_port);
-	} else {
-		fprintf(stderr, "%s %s %s port %u -> port %u", now, proto, ev->peer, ev->peer_port,
-			ev->local_port);
-		if (ev->proto == IPPROTO_UDP)
-			fprintf(stderr, ", %zu bytes%s", ev->bytes, ev->broadcast ? ", broadcast" : "");
-		fputs(ev->answered ? (ev->proto == IPPROTO_TCP ? ", greeted\n" : ", answered\n")
-				   : ", not answered\n", stderr);
-	}
+	ps_report_serve_event(stderr, o->co.fmt, ev, now);
 	fflush(stderr);
 }
 
