@@ -2,6 +2,7 @@
  * rule (missing) with its kind; both halves are written with the same field names as
  * list and the policy file use. */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "report/audit.h"
@@ -89,42 +90,6 @@ static size_t f_kind(const void *rec, const void *ctx, char *buf, size_t len)
 				ps_finding_kind_name(((const struct ps_finding *)rec)->kind));
 }
 
-/* A socket column for an unexpected finding, "-" for a missing one. */
-static size_t sock_cell(const char *header, const void *rec, const void *ctx, char *buf,
-			size_t len)
-{
-	const struct ps_finding *fd = rec;
-
-	if (!fd->sock)
-		return (size_t)snprintf(buf, len, "-");
-	return ps_report_sock_cell(header, fd->sock, ctx, buf, len);
-}
-
-static size_t f_proto(const void *rec, const void *ctx, char *buf, size_t len)
-{
-	return sock_cell("PROTO", rec, ctx, buf, len);
-}
-
-static size_t f_local(const void *rec, const void *ctx, char *buf, size_t len)
-{
-	return sock_cell("LOCAL", rec, ctx, buf, len);
-}
-
-static size_t f_exposure(const void *rec, const void *ctx, char *buf, size_t len)
-{
-	return sock_cell("EXPOSURE", rec, ctx, buf, len);
-}
-
-static size_t f_user(const void *rec, const void *ctx, char *buf, size_t len)
-{
-	return sock_cell("USER", rec, ctx, buf, len);
-}
-
-static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
-{
-	return sock_cell("PROCESS", rec, ctx, buf, len);
-}
-
 static size_t f_rule(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	const struct ps_finding *fd = rec;
@@ -137,11 +102,11 @@ static size_t f_rule(const void *rec, const void *ctx, char *buf, size_t len)
 
 static const struct ps_column finding_columns[] = {
 	{ "KIND", f_kind, false },
-	{ "PROTO", f_proto, false },
-	{ "LOCAL", f_local, false },
-	{ "EXPOSURE", f_exposure, false },
-	{ "USER", f_user, false },
-	{ "PROCESS", f_process, false },
+	{ "PROTO", ps_sockref_proto, false },
+	{ "LOCAL", ps_sockref_local, false },
+	{ "EXPOSURE", ps_sockref_exposure, false },
+	{ "USER", ps_sockref_user, false },
+	{ "PROCESS", ps_sockref_process, false },
 	{ "RULE", f_rule, false },
 };
 
@@ -168,6 +133,7 @@ static void finding_fields(struct ps_json *j, const struct ps_finding *fd,
 int ps_report_audit(FILE *f, enum ps_format fmt, const struct ps_finding *v, size_t n,
 		    const struct ps_audit_summary *sum, const struct ps_view *view)
 {
+	struct ps_sockref ref = { view, offsetof(struct ps_finding, sock) };
 	size_t kinds[2] = { 0 };
 	struct ps_json j;
 
@@ -215,7 +181,7 @@ int ps_report_audit(FILE *f, enum ps_format fmt, const struct ps_finding *v, siz
 		}
 		return ps_table_render(f, finding_columns,
 				       sizeof(finding_columns) / sizeof(finding_columns[0]), v,
-				       sizeof(*v), n, view, view->table_flags);
+				       sizeof(*v), n, &ref, view->table_flags);
 	}
 }
 

@@ -1,70 +1,69 @@
 /* Watch events. A stream cannot size its columns from the whole table, so the table form
- * uses fixed minimum widths and lets a long cell push the rest of its line along. */
+ * is a stream of the column mechanism (report/table.h): fixed widths, a long cell pushes
+ * the rest of its line along. */
+#include <stddef.h>
+
 #include "report/events.h"
 #include "report/json.h"
 #include "report/table.h"
 
-struct col {
-	const char *header;
-	int width;
+/* One event as the columns see it; ctx is a struct ps_sockref. */
+struct event_row {
+	const char *time;
+	bool opened;
+	const struct sock_rec *sock;
 };
 
-/* TIME and EVENT come first; the rest are socket columns from report/sockets.c. */
-static const struct col cols[] = {
-	{ "TIME", 24 }, { "EVENT", 6 }, { "PROTO", 5 }, { "LOCAL", 24 },
-	{ "EXPOSURE", 8 }, { "USER", 8 }, { "PROCESS", 0 },
-};
-#define NCOLS (sizeof(cols) / sizeof(cols[0]))
-
-static void put_row(FILE *f, const char *const *cells, bool bold)
+static size_t f_time(const void *rec, const void *ctx, char *buf, size_t len)
 {
-	if (bold)
-		fputs("\033[1m", f);
-	for (size_t i = 0; i < NCOLS; i++) {
-		if (i + 1 < NCOLS)
-			fprintf(f, "%-*s ", cols[i].width, cells[i]);
-		else
-			fputs(cells[i], f);
-	}
-	if (bold)
-		fputs("\033[0m", f);
-	putc('\n', f);
+	(void)ctx;
+	return ps_cell_str(buf, len, 0, ((const struct event_row *)rec)->time);
 }
+
+static const char *event_name(bool opened)
+{
+	return opened ? "opened" : "closed";
+}
+
+static size_t f_event(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct event_row *row = rec;
+
+	(void)ctx;
+	return ps_cell_str(buf, len, 0, event_name(row->opened));
+}
+
+static const struct ps_column event_columns[] = {
+	{ "TIME", f_time, false, 24 },
+	{ "EVENT", f_event, false, 6 },
+	{ "PROTO", ps_sockref_proto, false, 5 },
+	{ "LOCAL", ps_sockref_local, false, 24 },
+	{ "EXPOSURE", ps_sockref_exposure, false, 8 },
+	{ "USER", ps_sockref_user, false, 8 },
+	{ "PROCESS", ps_sockref_process, false, 0 },
+};
+#define NCOLS (sizeof(event_columns) / sizeof(event_columns[0]))
 
 void ps_report_event_header(FILE *f, enum ps_format fmt, const struct ps_view *view)
 {
-	const char *cells[NCOLS];
-
-	if (fmt != PS_FMT_TABLE)
-		return;
-	for (size_t i = 0; i < NCOLS; i++)
-		cells[i] = cols[i].header;
-	put_row(f, cells, view->table_flags & PS_TABLE_COLOR);
+	if (fmt == PS_FMT_TABLE)
+		ps_table_stream_header(f, event_columns, NCOLS, view->table_flags);
 }
 
 void ps_report_event(FILE *f, enum ps_format fmt, bool opened, const char *time,
 		     const struct sock_rec *r, const struct ps_view *view)
 {
-	const char *event = opened ? "opened" : "closed";
-
-	if (fmt == PS_FMT_TABLE) {
-		char bufs[NCOLS][512];
-		const char *cells[NCOLS];
-
-		cells[0] = time;
-		cells[1] = event;
-		for (size_t i = 2; i < NCOLS; i++) {
-			ps_report_sock_cell(cols[i].header, r, view, bufs[i], sizeof(bufs[i]));
-			cells[i] = bufs[i];
-		}
-		put_row(f, cells, false);
-		return;
-	}
+	struct event_row row = { time, opened, r };
+	struct ps_sockref ref = { view, offsetof(struct event_row, sock) };
 	struct ps_json j;
 
+	if (fmt == PS_FMT_TABLE) {
+		ps_table_stream_row(f, event_columns, NCOLS, &row, &ref);
+		return;
+	}
 	ps_json_init(&j, f, 0);
 	ps_json_object(&j, NULL);
-	ps_json_str(&j, "event", event);
+	ps_json_str(&j, "event", event_name(opened));
 	ps_json_str(&j, "time", time);
 	ps_report_sock_fields(&j, r, view);
 	ps_json_end(&j);

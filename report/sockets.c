@@ -177,16 +177,31 @@ static const struct ps_column sock_columns[] = {
 	{ "PROCESS", f_process, false },
 };
 
-size_t ps_report_sock_cell(const char *header, const struct sock_rec *r,
-			   const struct ps_view *view, char *buf, size_t len)
+/* The socket a sockref record holds, or NULL. */
+static const struct sock_rec *ref_sock(const void *rec, const void *ctx)
 {
-	for (size_t i = 0; i < sizeof(sock_columns) / sizeof(sock_columns[0]); i++)
-		if (strcmp(sock_columns[i].header, header) == 0)
-			return sock_columns[i].field(r, view, buf, len);
-	if (len > 0)
-		buf[0] = '\0';
-	return 0;
+	const struct ps_sockref *ref = ctx;
+	const struct sock_rec *r;
+
+	memcpy(&r, (const char *)rec + ref->offset, sizeof(r));
+	return r;
 }
+
+#define SOCKREF_FIELD(name, field)                                                         \
+	size_t ps_sockref_##name(const void *rec, const void *ctx, char *buf, size_t len) \
+	{                                                                                  \
+		const struct sock_rec *r = ref_sock(rec, ctx);                             \
+                                                                                           \
+		if (!r)                                                                    \
+			return ps_cell_str(buf, len, 0, "-");                              \
+		return field(r, ((const struct ps_sockref *)ctx)->view, buf, len);         \
+	}
+
+SOCKREF_FIELD(proto, f_proto)
+SOCKREF_FIELD(local, f_local)
+SOCKREF_FIELD(exposure, f_exposure)
+SOCKREF_FIELD(user, f_user)
+SOCKREF_FIELD(process, f_process)
 
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 			   const struct ps_view *view)

@@ -18,11 +18,19 @@ int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const 
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 			   const struct ps_view *view);
 
-/* One table cell of r for the socket column named header ("PROTO", "LOCAL", "EXPOSURE",
- * "USER", "PROCESS", ...), as list's table shows it. Returns its length (0 and "" for
- * an unknown header). */
-size_t ps_report_sock_cell(const char *header, const struct sock_rec *r,
-			   const struct ps_view *view, char *buf, size_t len);
+/* Socket columns for the tables of records that hold a socket (audit findings, watch
+ * events): the record keeps a `const struct sock_rec *` at offset bytes from its start
+ * (NULL shows "-"), and the table's ctx is a struct ps_sockref. The cells are those of
+ * list's table. */
+struct ps_sockref {
+	const struct ps_view *view;
+	size_t offset;		/* offsetof(record, its socket pointer) */
+};
+size_t ps_sockref_proto(const void *rec, const void *ctx, char *buf, size_t len);
+size_t ps_sockref_local(const void *rec, const void *ctx, char *buf, size_t len);
+size_t ps_sockref_exposure(const void *rec, const void *ctx, char *buf, size_t len);
+size_t ps_sockref_user(const void *rec, const void *ctx, char *buf, size_t len);
+size_t ps_sockref_process(const void *rec, const void *ctx, char *buf, size_t len);
 
 /* "127.0.0.1", "::1": the address of a record side into buf; returns buf. */
 const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len);

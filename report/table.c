@@ -165,6 +165,38 @@ int ps_table_render_ptrs(FILE *f, const struct ps_column *cols, size_t ncols,
 	return render(f, cols, ncols, NULL, 0, recs, nrecs, ctx, flags);
 }
 
+static void stream_cell(FILE *f, const struct ps_column *c, bool last, const char *s)
+{
+	if (last)
+		fputs(s, f);
+	else
+		fprintf(f, c->right ? "%*s " : "%-*s ", c->width, s);
+}
+
+void ps_table_stream_header(FILE *f, const struct ps_column *cols, size_t ncols, unsigned flags)
+{
+	if (flags & PS_TABLE_COLOR)
+		fputs("\033[1m", f);
+	for (size_t c = 0; c < ncols; c++)
+		stream_cell(f, &cols[c], c + 1 == ncols, cols[c].header);
+	if (flags & PS_TABLE_COLOR)
+		fputs("\033[0m", f);
+	putc('\n', f);
+}
+
+void ps_table_stream_row(FILE *f, const struct ps_column *cols, size_t ncols, const void *rec,
+			 const void *ctx)
+{
+	char buf[CELL_MAX];
+
+	for (size_t c = 0; c < ncols; c++) {
+		buf[0] = '\0';
+		cols[c].field(rec, ctx, buf, sizeof(buf));
+		stream_cell(f, &cols[c], c + 1 == ncols, buf);
+	}
+	putc('\n', f);
+}
+
 bool ps_table_want_color(FILE *f)
 {
 	const char *nc = getenv("NO_COLOR");

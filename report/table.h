@@ -1,5 +1,6 @@
 /* Column tables: a list of { header, field } drives the widths and the header line, so a
- * column is one line in the caller's table. */
+ * column is one line in the caller's table. The same columns render a whole table at once
+ * (widths from every cell) or a stream a row at a time (fixed widths). */
 #ifndef PS_TABLE_H
 #define PS_TABLE_H
 
@@ -14,6 +15,7 @@ struct ps_column {
 	const char *header;
 	ps_field_fn field;
 	bool right;		/* right-align (numbers) */
+	int width;		/* streams only: the width a cell is padded to */
 };
 
 #define PS_TABLE_COLOR 1u	/* bold header: only for a terminal without NO_COLOR */
@@ -26,6 +28,14 @@ int ps_table_render(FILE *f, const struct ps_column *cols, size_t ncols, const v
 /* Same, for records given as an array of pointers. */
 int ps_table_render_ptrs(FILE *f, const struct ps_column *cols, size_t ncols,
 			 const void *const *recs, size_t nrecs, const void *ctx, unsigned flags);
+
+/* A stream, written as the rows come: it cannot size its columns from every row, so each
+ * cell is padded to its column's width and followed by one space, and a longer cell pushes
+ * the rest of its line along. The last column is not padded. The header line is bold
+ * with PS_TABLE_COLOR. */
+void ps_table_stream_header(FILE *f, const struct ps_column *cols, size_t ncols, unsigned flags);
+void ps_table_stream_row(FILE *f, const struct ps_column *cols, size_t ncols, const void *rec,
+			 const void *ctx);
 
 /* Cell builders for field functions, cheaper than snprintf on hot paths: each appends to
  * buf at offset o (buf has len bytes), keeps it NUL-terminated, and returns the new offset. */
