@@ -34,7 +34,7 @@ static const char check_usage_tail[] =
 
 struct check_state {
 	struct ps_probe_sink sink;
-	struct ps_probe_plan *plan;
+	struct ps_plan *plan;
 	unsigned char *reachable;	/* per target: 0 no, 1 open but --expect failed, 2 yes */
 	struct ps_nagios_target *verdict;	/* per target, for the nagios line */
 };
@@ -110,7 +110,7 @@ static int check_main(int argc, char **argv, bool *verdict)
 	struct ps_nagios_limits lim = { -1, -1 };
 	struct ps_common co = { 0 };
 	struct ps_probe_cli pc;
-	struct ps_probe_plan plan = { 0 };
+	struct ps_plan plan = { 0 };
 	struct check_state cs;
 	struct ps_target *targets = NULL;
 	size_t ntargets;
@@ -205,7 +205,7 @@ static int check_main(int argc, char **argv, bool *verdict)
 		}
 	}
 	ps_resultset_free(&cs.sink.set);
-	ps_probe_plan_free(&plan);
+	ps_plan_free(&plan);
 	free(cs.reachable);
 	free(cs.verdict);
 	free(targets);

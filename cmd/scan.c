@@ -44,7 +44,7 @@ int cmd_scan(int argc, char **argv)
 	};
 	struct ps_common co = { 0 };
 	struct ps_probe_cli pc;
-	struct ps_probe_plan plan = { 0 };
+	struct ps_plan plan = { 0 };
 	struct ps_probe_sink sink;
 	struct ps_portset *ports = NULL;
 	struct ps_target *targets = NULL;
@@ -133,7 +133,7 @@ int cmd_scan(int argc, char **argv)
 	ps_cli_stdout_buffer();
 	rc = ps_probe_plan_build(&plan, targets, ntargets, pc.family);
 	if (rc == PS_EXIT_OK) {
-		sink.total = ps_probe_plan_count(&plan, ports);
+		sink.line.total = ps_plan_count(&plan, ports);
 		rc = ps_probe_plan_run(&plan, ports, &pc.o, ps_probe_sink_result, &sink);
 	}
 	elapsed = ps_probe_sink_done(&sink);
@@ -146,7 +146,7 @@ int cmd_scan(int argc, char **argv)
 	if (rc == PS_EXIT_OK && sink.set.counts[PS_PROBE_ERROR])
 		rc = PS_EXIT_NEGATIVE;
 	ps_resultset_free(&sink.set);
-	ps_probe_plan_free(&plan);
+	ps_plan_free(&plan);
 end:
 	free(targets);
 	free(ports);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "report/table.h"
+#include "report/term.h"
 
 #define CELL_MAX 512
 
@@ -201,7 +202,7 @@ bool ps_table_want_color(FILE *f)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	return isatty(fileno(f)) && !(nc && *nc);
+	return isatty(fileno(f)) && !(nc && *nc) && !ps_term_dumb();
 }
 
 size_t ps_cell_str(char *buf, size_t len, size_t o, const char *s)

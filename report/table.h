@@ -18,7 +18,7 @@ struct ps_column {
 	int width;		/* streams only: the width a cell is padded to */
 };
 
-#define PS_TABLE_COLOR 1u	/* bold header: only for a terminal without NO_COLOR */
+#define PS_TABLE_COLOR 1u	/* bold header: only for a terminal, not dumb, without NO_COLOR */
 
 /* Render nrecs records (recsize bytes apart; ctx is passed to every field) with columns sized to their content; the last
  * column is not padded. Returns 0, or -1 on out of memory. */
@@ -42,7 +42,7 @@ void ps_table_stream_row(FILE *f, const struct ps_column *cols, size_t ncols, co
 size_t ps_cell_str(char *buf, size_t len, size_t o, const char *s);
 size_t ps_cell_uint(char *buf, size_t len, size_t o, unsigned long v);
 
-/* True when output to f should be coloured: a terminal and NO_COLOR unset. */
+/* True when output to f should be coloured: a terminal, TERM not dumb, NO_COLOR unset. */
 bool ps_table_want_color(FILE *f);
 
 #endif

@@ -1,0 +1,82 @@
+/* The progress line. Its text is ASCII, so a byte is a column and cutting it to the width
+ * is cutting bytes. */
+#include <string.h>
+
+#include "report/progress.h"
+
+#define PROGRESS_AFTER_NS 2000000000ull
+#define PROGRESS_EVERY_NS 250000000ull
+
+void ps_progress_init(struct ps_progress *p, const char *what, size_t total, uint64_t now_ns,
+		      bool plain)
+{
+	memset(p, 0, sizeof(*p));
+	p->what = what;
+	p->total = total;
+	p->start_ns = p->last_ns = now_ns;
+	p->plain = plain;
+}
+
+size_t ps_progress_format(const struct ps_progress *p, uint64_t now_ns, unsigned width,
+			  char *buf, size_t len)
+{
+	double secs = (double)(now_ns - p->start_ns) / 1e9;
+	double rate = secs > 0 ? p->done / secs : 0;
+	size_t max = width > 1 ? width - 1 : 0;
+	int n;
+
+	n = snprintf(buf, len, "%s: %zu/%zu (%zu%%), %zu open, %.0f/s, ETA %.0f s", p->what,
+		     p->done, p->total, p->total ? p->done * 100 / p->total : 100, p->open, rate,
+		     rate > 0 && p->total > p->done ? (double)(p->total - p->done) / rate : 0.0);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= len)
+		n = (int)(len - 1);
+	if ((size_t)n > max)
+		n = (int)max;
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+bool ps_progress_due(struct ps_progress *p, uint64_t now_ns)
+{
+	if (now_ns - p->start_ns < PROGRESS_AFTER_NS || now_ns - p->last_ns < PROGRESS_EVERY_NS)
+		return false;
+	p->last_ns = now_ns;
+	return true;
+}
+
+static void spaces(FILE *f, size_t n)
+{
+	while (n-- > 0)
+		putc(' ', f);
+}
+
+void ps_progress_draw(struct ps_progress *p, FILE *f, uint64_t now_ns, unsigned width)
+{
+	char line[256];
+	size_t n = ps_progress_format(p, now_ns, width, line, sizeof(line));
+
+	putc('\r', f);
+	fputs(line, f);
+	if (!p->plain)
+		fputs("\033[K", f);
+	else if (p->shown > n)	/* overwrite what is left of a longer line */
+		spaces(f, p->shown - n);
+	p->shown = n;
+	fflush(f);
+}
+
+void ps_progress_clear(struct ps_progress *p, FILE *f)
+{
+	if (!p->shown)
+		return;
+	if (p->plain) {
+		putc('\r', f);
+		spaces(f, p->shown);
+		putc('\r', f);
+	} else {
+		fputs("\r\033[K", f);
+	}
+	p->shown = 0;
+}

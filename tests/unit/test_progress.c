@@ -1,0 +1,121 @@
+/* The progress line (report/progress.c) on made-up timestamps: its text, when it is due,
+ * its cut to the terminal width, and TERM=dumb redraws with no escape sequence at all. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/progress.h"
+#include "report/table.h"
+#include "report/term.h"
+
+#define S 1000000000ull
+
+static struct ps_progress at(size_t done, size_t total, size_t open, bool plain)
+{
+	struct ps_progress p;
+
+	ps_progress_init(&p, "scan", total, 10 * S, plain);
+	p.done = done;
+	p.open = open;
+	return p;
+}
+
+Test(progress, text_and_eta)
+{
+	struct ps_progress p = at(1000, 5000, 3, false);
+	char buf[256];
+
+	ps_progress_format(&p, 14 * S, 200, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "scan: 1000/5000 (20%), 3 open, 250/s, ETA 16 s");
+}
+
+Test(progress, due_after_two_seconds_then_every_quarter)
+{
+	struct ps_progress p = at(0, 10, 0, false);
+
+	cr_assert(!ps_progress_due(&p, 11 * S));
+	cr_assert(ps_progress_due(&p, 12 * S));
+	cr_assert(!ps_progress_due(&p, 12 * S + S / 10));
+	cr_assert(ps_progress_due(&p, 12 * S + S / 4));
+}
+
+Test(progress, cut_to_the_width)
+{
+	struct ps_progress p = at(1000, 5000, 3, false);
+	char buf[256];
+
+	cr_assert_eq(ps_progress_format(&p, 14 * S, 20, buf, sizeof(buf)), 19);
+	cr_assert_str_eq(buf, "scan: 1000/5000 (20");
+	cr_assert_eq(ps_progress_format(&p, 14 * S, 1, buf, sizeof(buf)), 0);
+}
+
+static char *draw_twice(bool plain, unsigned width)
+{
+	struct ps_progress p = at(1000, 5000, 3, plain);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	ps_progress_draw(&p, f, 14 * S, width);
+	p.done = 100;
+	p.total = 1000;
+	ps_progress_draw(&p, f, 14 * S, width);	/* a shorter line */
+	ps_progress_clear(&p, f);
+	cr_assert_eq(fclose(f), 0);
+	return buf;
+}
+
+Test(progress, erase_line_on_a_terminal)
+{
+	char *out = draw_twice(false, 80);
+
+	cr_assert(strstr(out, "\r\033[K"), "%s", out);
+	cr_assert(strstr(out, "ETA 16 s\033[K"), "%s", out);
+	free(out);
+}
+
+Test(progress, dumb_terminal_gets_no_escape)
+{
+	char *out = draw_twice(true, 80);
+	const char *last;
+
+	cr_assert_null(strchr(out, '\033'), "%s", out);
+	/* The shorter second line is padded over the first, then the clear blanks it. */
+	last = strrchr(out, '\r');
+	cr_assert_eq(last[1], '\0');
+	cr_assert(strstr(out, "ETA 16 s\rscan: 100/1000 (10%), 3 open, 25/s, ETA 36 s  \r"), "%s",
+		  out);
+	free(out);
+}
+
+Test(progress, no_line_longer_than_the_width)
+{
+	char *out = draw_twice(true, 24);
+	size_t run = 0;
+
+	for (const char *c = out; *c; c++) {
+		run = *c == '\r' ? 0 : run + 1;
+		cr_assert_lt(run, 24, "%s", out);
+	}
+	free(out);
+}
+
+Test(term, width_from_columns_and_dumb)
+{
+	FILE *f = tmpfile();	/* not a terminal */
+
+	cr_assert_not_null(f);
+	setenv("COLUMNS", "42", 1);
+	cr_assert_eq(ps_term_width(f), 42);
+	setenv("COLUMNS", "wide", 1);
+	cr_assert_eq(ps_term_width(f), 80);
+	unsetenv("COLUMNS");
+	cr_assert_eq(ps_term_width(f), 80);
+	setenv("TERM", "dumb", 1);
+	cr_assert(ps_term_dumb());
+	setenv("TERM", "xterm", 1);
+	cr_assert(!ps_term_dumb());
+	fclose(f);
+}
