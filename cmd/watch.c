@@ -12,6 +12,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/sockopts.h"
+#include "probe/clock.h"
 #include "probe/inventory.h"
 #include "report/events.h"
 #include "report/table.h"
@@ -140,14 +141,6 @@ static int key_cmp(const void *a, const void *b)
 static bool holds(const struct sock_rec *v, size_t n, const struct sock_rec *r)
 {
 	return n > 0 && bsearch(r, v, n, sizeof(*v), key_cmp) != NULL;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* RFC 3339 UTC with milliseconds: events can be closer than a second apart. */
@@ -286,7 +279,7 @@ end:
  * inside ppoll, so one that arrives between two polls is not lost. */
 static void sleep_until(long long until_ms, const sigset_t *unblocked)
 {
-	long long left = until_ms - now_ms();
+	long long left = until_ms - (long long)ps_clock_ms();
 	struct timespec ts;
 
 	if (left <= 0 || stop_signal)
@@ -333,7 +326,7 @@ int cmd_watch(int argc, char **argv)
 	sigdelset(&unblocked, SIGTERM);
 
 	ps_report_event_header(stdout, o.co.fmt, &pc.view);
-	start = tick = now_ms();
+	start = tick = (long long)ps_clock_ms();
 	if (o.duration_ms)
 		deadline = start + o.duration_ms;
 	rc = poll_once(&st, &pc, o.initial);
