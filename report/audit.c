@@ -212,7 +212,7 @@ static bool same_command(const struct sock_rec *a, const struct sock_rec *b)
 void ps_report_policy_init(FILE *f, const struct sock_rec *const *recs, size_t n)
 {
 	struct ps_json j;
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], shown[4 * sizeof(recs[0]->procs[0].command) + 1];
 
 	ps_json_init(&j, f, 2);
 	ps_json_object(&j, NULL);
@@ -234,9 +234,12 @@ void ps_report_policy_init(FILE *f, const struct sock_rec *const *recs, size_t n
 		ps_json_str(&j, "family", ps_family_name(r->family));
 		ps_json_str(&j, "address", ps_report_addr(r, true, addr, sizeof(addr)));
 		ps_json_int(&j, "port", r->local_port);
-		/* The JSON writer escapes the name exactly as rules compare it. */
-		if (cmd)
-			ps_json_str(&j, "command", cmd);
+		/* Rules compare a command as tables show it (ps_escape), so the baseline
+		 * carries that form. */
+		if (cmd) {
+			ps_escape(cmd, strlen(cmd), shown, sizeof(shown));
+			ps_json_str(&j, "command", shown);
+		}
 		ps_json_end(&j);
 	}
 	ps_json_end(&j);

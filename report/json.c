@@ -3,7 +3,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe/escape.h"
 #include "report/json.h"
 
 void ps_json_init(struct ps_json *j, FILE *f, int pretty_depth)
@@ -13,16 +12,94 @@ void ps_json_init(struct ps_json *j, FILE *f, int pretty_depth)
 	j->pretty_depth = pretty_depth;
 }
 
+/* Length of the valid UTF-8 sequence that starts s[0..n) (s[0] >= 0x80), or 0 when it
+ * is not one: overlong forms, surrogates, code points past U+10FFFF and sequences cut
+ * short are not. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Write the character or byte at s[0..n) that cannot go out as it is; returns the bytes
+ * it took. Control characters (C0, DEL and the C1 range U+0080-U+009F) are JSON escapes
+ * and decode to themselves; a byte that is not valid UTF-8 is the four characters \xHH. */
+static size_t put_escape(FILE *f, const unsigned char *s, size_t n)
+{
+	const char *e = NULL;
+
+	switch (s[0]) {
+	case '"': e = "\\\""; break;
+	case '\\': e = "\\\\"; break;
+	case '\b': e = "\\b"; break;
+	case '\f': e = "\\f"; break;
+	case '\n': e = "\\n"; break;
+	case '\r': e = "\\r"; break;
+	case '\t': e = "\\t"; break;
+	}
+	if (e) {
+		fputs_unlocked(e, f);
+		return 1;
+	}
+	if (s[0] < 0x20 || s[0] == 0x7f) {
+		fprintf(f, "\\u%04x", s[0]);
+		return 1;
+	}
+	if (s[0] == 0xc2 && n >= 2 && s[1] >= 0x80 && s[1] < 0xa0) {
+		fprintf(f, "\\u%04x", s[1]);
+		return 2;
+	}
+	fprintf(f, "\\\\x%02x", s[0]);
+	return 1;
+}
+
+/* s as a JSON string: valid UTF-8 text as it is, the rest through put_escape. */
 static void put_quoted(FILE *f, const char *s, size_t len)
 {
-	putc_unlocked('"', f);
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0;
 
-		if (c == '"' || c == '\\')
-			putc_unlocked('\\', f);
-		putc_unlocked(c, f);
+	putc_unlocked('"', f);
+	while (i < len) {
+		size_t u = 1;
+
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0x80 && !(p[i] == 0xc2 && i + 1 < len && p[i + 1] < 0xa0) &&
+		    (u = utf8_len(p + i, len - i)) > 0) {
+			i += u;
+			continue;
+		}
+		fwrite_unlocked(p + start, 1, i - start, f);
+		i += put_escape(f, p + i, len - i);
+		start = i;
 	}
+	fwrite_unlocked(p + start, 1, i - start, f);
 	putc_unlocked('"', f);
 }
 
@@ -85,12 +162,8 @@ void ps_json_end(struct ps_json *j)
 
 void ps_json_strn(struct ps_json *j, const char *key, const char *s, size_t len)
 {
-	char buf[4096];
-	size_t n;
-
 	lead(j, key);
-	n = ps_escape(s, len, buf, sizeof(buf));
-	put_quoted(j->f, buf, n);
+	put_quoted(j->f, s, len);
 }
 
 void ps_json_str(struct ps_json *j, const char *key, const char *s)

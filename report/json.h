@@ -1,6 +1,9 @@
 /* A streaming JSON writer: records are written as they come, never held as a tree, so a
- * 65,535-port scan or a 20,000-socket listing costs no memory per record. Strings pass
- * through ps_escape(), so text from outside is stored escaped and always valid UTF-8. */
+ * 65,535-port scan or a 20,000-socket listing costs no memory per record. Strings carry
+ * text from outside as it is when it is valid UTF-8 ("münchen.de"), control characters
+ * as JSON escapes that decode to themselves ("we\u001bird"), and each byte that is not
+ * valid UTF-8 as the four characters \xHH, so the document is always valid UTF-8.
+ * Tables escape everything (ps_escape); JSON leaves the text to its reader. */
 #ifndef PS_JSON_H
 #define PS_JSON_H
 

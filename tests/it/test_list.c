@@ -278,7 +278,7 @@ Test(list, process_names_are_escaped)
 		cr_assert(s);
 		p = json_array_get(json_object_get(s, "processes"), 0);
 		cr_assert_eq(json_integer_value(json_object_get(p, "pid")), pid);
-		cr_assert_str_eq(str(p, "command"), "\\x1b[31mevil\\n");
+		cr_assert_str_eq(str(p, "command"), "\033[31mevil\n");
 		json_decref(doc);
 	}
 	kill(pid, SIGTERM);

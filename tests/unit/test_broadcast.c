@@ -62,7 +62,7 @@ Test(broadcast_report, ndjson_fields)
 	cr_assert_eq(json_integer_value(json_object_get(j, "reply_bytes")), 26);
 	cr_assert_eq(json_integer_value(json_object_get(j, "port")), 7000);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "banner")),
-			 "portscope-reply 1 0.1.0 a\\n");
+			 "portscope-reply 1 0.1.0 a\n");
 	json_decref(j);
 	cr_assert_null(strchr(nl + 1, '\x1b'), "escape sequence passed through");
 	free(out);

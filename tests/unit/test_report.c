@@ -81,7 +81,8 @@ Test(json, writer_produces_valid_json)
 	{
 		json_t *it = json_array_get(json_object_get(doc, "items"), 0);
 
-		cr_assert_str_eq(json_string_value(json_object_get(it, "name")), "a\"b\\\\c\\x1b");
+		/* Valid UTF-8 text as it is: the decoded value is the text written. */
+		cr_assert_str_eq(json_string_value(json_object_get(it, "name")), "a\"b\\c\033");
 		cr_assert_eq(json_integer_value(json_object_get(it, "n")), -42);
 		cr_assert(json_is_true(json_object_get(it, "t")));
 		cr_assert(json_is_null(json_object_get(it, "z")));
