@@ -102,11 +102,7 @@ static size_t f_rule(const void *rec, const void *ctx, char *buf, size_t len)
 
 static const struct ps_column finding_columns[] = {
 	{ "KIND", f_kind, false },
-	{ "PROTO", ps_sockref_proto, false },
-	{ "LOCAL", ps_sockref_local, false },
-	{ "EXPOSURE", ps_sockref_exposure, false },
-	{ "USER", ps_sockref_user, false },
-	{ "PROCESS", ps_sockref_process, false },
+	PS_SOCKREF_COLUMNS,
 	{ "RULE", f_rule, false },
 };
 
@@ -163,11 +159,9 @@ int ps_report_audit(FILE *f, enum ps_format fmt, const struct ps_finding *v, siz
 		return 0;
 	case PS_FMT_NDJSON:
 		for (size_t i = 0; i < n; i++) {
-			ps_json_init(&j, f, 0);
-			ps_json_object(&j, NULL);
+			ps_json_line_begin(&j, f);
 			finding_fields(&j, &v[i], view);
-			ps_json_end(&j);
-			putc_unlocked('\n', f);
+			ps_json_line_end(&j);
 		}
 		return 0;
 	default:

@@ -19,11 +19,9 @@ void ps_report_bcast_line(FILE *f, const struct ps_bcast_row *row, const struct 
 {
 	struct ps_json j;
 
-	ps_json_init(&j, f, 0);
-	ps_json_object(&j, NULL);
+	ps_json_line_begin(&j, f);
 	fields(&j, row, v);
-	ps_json_end(&j);
-	putc_unlocked('\n', f);
+	ps_json_line_end(&j);
 }
 
 static size_t cell(char *buf, size_t len, const char *s)

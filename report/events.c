@@ -36,11 +36,7 @@ static size_t f_event(const void *rec, const void *ctx, char *buf, size_t len)
 static const struct ps_column event_columns[] = {
 	{ "TIME", f_time, false, 24 },
 	{ "EVENT", f_event, false, 6 },
-	{ "PROTO", ps_sockref_proto, false, 5 },
-	{ "LOCAL", ps_sockref_local, false, 24 },
-	{ "EXPOSURE", ps_sockref_exposure, false, 8 },
-	{ "USER", ps_sockref_user, false, 8 },
-	{ "PROCESS", ps_sockref_process, false, 0 },
+	PS_SOCKREF_COLUMNS,	/* as list shows them */
 };
 #define NCOLS (sizeof(event_columns) / sizeof(event_columns[0]))
 
@@ -61,11 +57,9 @@ void ps_report_event(FILE *f, enum ps_format fmt, bool opened, const char *time,
 		ps_table_stream_row(f, event_columns, NCOLS, &row, &ref);
 		return;
 	}
-	ps_json_init(&j, f, 0);
-	ps_json_object(&j, NULL);
+	ps_json_line_begin(&j, f);
 	ps_json_str(&j, "event", event_name(opened));
 	ps_json_str(&j, "time", time);
 	ps_report_sock_fields(&j, r, view);
-	ps_json_end(&j);
-	putc('\n', f);
+	ps_json_line_end(&j);
 }

@@ -208,6 +208,18 @@ void ps_json_double(struct ps_json *j, const char *key, double v, int decimals)
 	fprintf(j->f, "%.*f", decimals, v);
 }
 
+void ps_json_line_begin(struct ps_json *j, FILE *f)
+{
+	ps_json_init(j, f, 0);
+	ps_json_object(j, NULL);
+}
+
+void ps_json_line_end(struct ps_json *j)
+{
+	ps_json_end(j);
+	putc_unlocked('\n', j->f);
+}
+
 const char *ps_json_hostname(void)
 {
 	static char host[256];

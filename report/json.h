@@ -34,6 +34,11 @@ void ps_json_bool(struct ps_json *j, const char *key, bool v);
 void ps_json_null(struct ps_json *j, const char *key);
 void ps_json_double(struct ps_json *j, const char *key, double v, int decimals);
 
+/* An NDJSON record: ps_json_line_begin opens a one-line object on f, ps_json_line_end
+ * closes it and ends the line. */
+void ps_json_line_begin(struct ps_json *j, FILE *f);
+void ps_json_line_end(struct ps_json *j);
+
 /* Open a document: {"schema": "portscope.<command>/1", "host": ..., "time": ...,
  * and the caller goes on with its array and "summary", then ps_json_end_doc(). */
 void ps_json_begin_doc(struct ps_json *j, const char *command);

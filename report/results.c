@@ -50,11 +50,9 @@ void ps_report_result_line(FILE *f, const struct probe_result *r, const struct p
 {
 	struct ps_json j;
 
-	ps_json_init(&j, f, 0);
-	ps_json_object(&j, NULL);
+	ps_json_line_begin(&j, f);
 	ps_report_result_fields(&j, r, v);
-	ps_json_end(&j);
-	putc_unlocked('\n', f);
+	ps_json_line_end(&j);
 }
 
 static char *dup_text(const char *s, size_t n)

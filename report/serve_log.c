@@ -8,8 +8,7 @@ static void serve_json(FILE *f, const struct ps_responder_event *ev, const char 
 {
 	struct ps_json j;
 
-	ps_json_init(&j, f, 0);
-	ps_json_object(&j, NULL);
+	ps_json_line_begin(&j, f);
 	ps_json_str(&j, "time", time);
 	ps_json_str(&j, "event", ev->kind == PS_RESP_LISTENING ? "listening" : "peer");
 	ps_json_str(&j, "proto", ps_proto_name(ev->proto));
@@ -24,8 +23,7 @@ static void serve_json(FILE *f, const struct ps_responder_event *ev, const char 
 		}
 		ps_json_bool(&j, "answered", ev->answered);
 	}
-	ps_json_end(&j);
-	fputc('\n', f);
+	ps_json_line_end(&j);
 }
 
 void ps_report_serve_event(FILE *f, enum ps_format fmt, const struct ps_responder_event *ev,

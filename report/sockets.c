@@ -297,11 +297,9 @@ int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const 
 		return 0;
 	case PS_FMT_NDJSON:
 		for (size_t i = 0; i < n; i++) {
-			ps_json_init(&j, f, 0);
-			ps_json_object(&j, NULL);
+			ps_json_line_begin(&j, f);
 			ps_report_sock_fields(&j, recs[i], view);
-			ps_json_end(&j);
-			putc_unlocked('\n', f);
+			ps_json_line_end(&j);
 		}
 		return 0;
 	default:

@@ -31,6 +31,11 @@ size_t ps_sockref_local(const void *rec, const void *ctx, char *buf, size_t len)
 size_t ps_sockref_exposure(const void *rec, const void *ctx, char *buf, size_t len);
 size_t ps_sockref_user(const void *rec, const void *ctx, char *buf, size_t len);
 size_t ps_sockref_process(const void *rec, const void *ctx, char *buf, size_t len);
+/* Those five as column entries (with their widths in a stream). */
+#define PS_SOCKREF_COLUMNS                                                       \
+	{ "PROTO", ps_sockref_proto, false, 5 }, { "LOCAL", ps_sockref_local, false, 24 }, \
+	{ "EXPOSURE", ps_sockref_exposure, false, 8 }, { "USER", ps_sockref_user, false, 8 }, \
+	{ "PROCESS", ps_sockref_process, false, 0 }
 
 /* "127.0.0.1", "::1": the address of a record side into buf; returns buf. */
 const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len);
