@@ -258,12 +258,12 @@ static void write_summary(struct ps_json *j, const struct sock_rec *const *recs,
 	ps_json_object(j, "summary");
 	ps_json_int(j, "total", (long long)n);
 	ps_json_object(j, "proto");
-	ps_json_int(j, "tcp", (long long)proto[0]);
-	ps_json_int(j, "udp", (long long)proto[1]);
+	ps_json_int(j, ps_proto_name(IPPROTO_TCP), (long long)proto[0]);
+	ps_json_int(j, ps_proto_name(IPPROTO_UDP), (long long)proto[1]);
 	ps_json_end(j);
 	ps_json_object(j, "family");
-	ps_json_int(j, "ipv4", (long long)fam[0]);
-	ps_json_int(j, "ipv6", (long long)fam[1]);
+	ps_json_int(j, ps_family_name(AF_INET), (long long)fam[0]);
+	ps_json_int(j, ps_family_name(AF_INET6), (long long)fam[1]);
 	ps_json_end(j);
 	ps_json_object(j, "port_class");
 	for (int c = 0; c < 3; c++)
