@@ -121,7 +121,7 @@ int ps_probe_plan_run(struct ps_probe_plan *plan, const struct ps_portset *ports
 			break;
 		}
 		if (engine(ps_jobsrc_next, &src, o, cb, ctx, &err) < 0)
-			rc = ps_fail("%s", err.msg);
+			rc = ps_cli_err(&err);
 	}
 	free(sub);
 	return rc;
