@@ -176,10 +176,7 @@ static int check_main(const struct ps_command *cmd, int argc, char **argv, bool 
 	char **args;
 	int nargs, rc;
 
-	ps_probe_cli_init(&o.pc);
-	if ((rc = ps_parse_options(cmd, argc, argv, &o, &args, &nargs)) != PS_PARSE_RUN)
-		return rc;
-	if ((rc = ps_probe_cli_finish(&o.pc)) != 0)
+	if ((rc = ps_probe_parse(cmd, argc, argv, &o, &o.pc, &args, &nargs)) != PS_PARSE_RUN)
 		return rc;
 	if ((o.lim.warn_ms >= 0 || o.lim.crit_ms >= 0) && o.out.fmt != PS_FMT_NAGIOS)
 		return ps_usage("-w and -c are response-time thresholds for -o nagios");

@@ -16,13 +16,6 @@ static const struct {
 	{ IPPROTO_UDP, ps_udp_probe_many },
 };
 
-void ps_probe_cli_init(struct ps_probe_cli *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->o.timeout_ms = 1000;
-	p->o.retries = -1;
-	p->family = AF_UNSPEC;
-}
 
 /* --send or --expect: the escapes parsed into buf, *out and *len set. */
 static int payload(const char *arg, const char *opt, char *buf, const char **out, size_t *len)
@@ -88,16 +81,24 @@ int ps_payload_option(const struct ps_option *opt, const char *name, const char 
 	return 0;
 }
 
-int ps_probe_cli_finish(struct ps_probe_cli *p)
+int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *opts,
+		   struct ps_probe_cli *pc, char ***args, int *nargs)
 {
-	if (p->v4 && p->v6)
+	int rc;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->o.timeout_ms = 1000;
+	pc->o.retries = -1;
+	if ((rc = ps_parse_options(cmd, argc, argv, opts, args, nargs)) != PS_PARSE_RUN)
+		return rc;
+	if (pc->v4 && pc->v6)
 		return ps_usage("-4 and -6 exclude each other");
-	p->family = p->v4 ? AF_INET : p->v6 ? AF_INET6 : AF_UNSPEC;
-	if (p->payload.given) {
-		p->o.udp_payload = p->payload.p.data;
-		p->o.udp_payload_len = p->payload.p.len;
+	pc->family = pc->v4 ? AF_INET : pc->v6 ? AF_INET6 : AF_UNSPEC;
+	if (pc->payload.given) {
+		pc->o.udp_payload = pc->payload.p.data;
+		pc->o.udp_payload_len = pc->payload.p.len;
 	}
-	return 0;
+	return PS_PARSE_RUN;
 }
 
 ps_probe_many_fn ps_probe_engine(uint8_t proto)

@@ -59,12 +59,11 @@ struct ps_probe_cli {
 	PS_OPT_BOOL('4', "ipv4", T, m.v4, "IPv4 addresses only"), \
 	PS_OPT_BOOL('6', "ipv6", T, m.v6, "IPv6 addresses only")
 
-/* Defaults: --timeout 1000, retries -1 (the engine's default), concurrency 0 (auto). */
-void ps_probe_cli_init(struct ps_probe_cli *p);
-
-/* Check the options together once parsing is done. Returns 0, or an exit code after
- * printing the reason. */
-int ps_probe_cli_finish(struct ps_probe_cli *p);
+/* ps_parse_options for check and scan: pc (a member of opts) gets its defaults first
+ * (--timeout 1000, retries -1: the engine's default, concurrency 0: auto), and its options
+ * are checked together after. Returns as ps_parse_options. */
+int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *opts,
+		   struct ps_probe_cli *pc, char ***args, int *nargs);
 
 /* The engine for proto (IPPROTO_TCP, IPPROTO_UDP), or NULL when none is built in. */
 ps_probe_many_fn ps_probe_engine(uint8_t proto);

@@ -143,10 +143,7 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 	char **hosts;
 	int nhosts, rc;
 
-	ps_probe_cli_init(&o.pc);
-	if ((rc = ps_parse_options(cmd, argc, argv, &o, &hosts, &nhosts)) != PS_PARSE_RUN)
-		return rc;
-	if ((rc = ps_probe_cli_finish(&o.pc)) != 0)
+	if ((rc = ps_probe_parse(cmd, argc, argv, &o, &o.pc, &hosts, &nhosts)) != PS_PARSE_RUN)
 		return rc;
 	if (!o.specs.n)
 		return ps_usage("missing -p SPEC (ports to scan, e.g. -p 1-1024 or -p -)");
