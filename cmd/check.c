@@ -8,7 +8,7 @@
 #include "cmd/cli.h"
 #include "cmd/probeplan.h"
 #include "probe/targets.h"
-#include "probe/escape.h"
+#include "probe/proto.h"
 #include "report/nagios.h"
 
 struct check_opts {
@@ -123,7 +123,7 @@ static int parse_targets(char **args, size_t n, struct ps_target *targets)
 			return ps_cli_err(&err);
 		if (!ps_probe_engine(targets[i].proto))
 			return ps_usage("%s probes are not available in this build ('%s')",
-					ps_probe_proto_name(targets[i].proto), args[i]);
+					ps_proto_name(targets[i].proto), args[i]);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "probe/tcp.h"
 #include "probe/udp.h"
 #include "probe/escape.h"
+#include "probe/proto.h"
 
 static const struct {
 	uint8_t proto;
@@ -111,5 +112,5 @@ ps_probe_many_fn ps_probe_engine(uint8_t proto)
 
 const char *ps_probe_proto_name(uint8_t proto)
 {
-	return proto == IPPROTO_UDP ? "udp" : "tcp";
+	return ps_proto_name(proto);
 }

@@ -68,7 +68,7 @@ int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *op
 /* The engine for proto (IPPROTO_TCP, IPPROTO_UDP), or NULL when none is built in. */
 ps_probe_many_fn ps_probe_engine(uint8_t proto);
 
-/* "tcp" or "udp". */
+/* "tcp" or "udp": ps_proto_name (probe/proto.h), for the callers not moved to it yet. */
 const char *ps_probe_proto_name(uint8_t proto);
 
 #endif

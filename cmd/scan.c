@@ -7,6 +7,7 @@
 #include "cmd/cli.h"
 #include "cmd/probeplan.h"
 #include "probe/ports.h"
+#include "probe/proto.h"
 #include "probe/targets.h"
 
 #define MAX_SPECS 64
@@ -96,7 +97,7 @@ static int make_targets(const struct scan_opts *o, char **hosts, size_t nhosts,
 				continue;
 			if (!ps_probe_engine(proto))
 				return ps_usage("%s scans are not available in this build",
-						ps_probe_proto_name(proto));
+						ps_proto_name(proto));
 			targets[*ntargets] = t;
 			targets[(*ntargets)++].proto = proto;
 		}
