@@ -18,16 +18,17 @@ bool ps_option_shown(const struct ps_command *cmd, const struct ps_option *opt)
 	return opt->type != PS_OPT_END;
 }
 
-/* The formats cmd takes, as "table, json, ndjson". */
-static void format_list(const struct ps_command *cmd, char *buf, size_t len)
+void ps_option_formats(const struct ps_command *cmd, const char *sep, bool mark_default,
+		       char *buf, size_t len)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
 	for (int f = PS_FMT_TABLE; f <= PS_FMT_NAGIOS && n < len; f++)
 		if (cmd->formats & PS_FMT_BIT(f))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-					      ps_format_name((enum ps_format)f));
+			n += (size_t)snprintf(buf + n, len - n, "%s%s%s", n ? sep : "",
+					      ps_format_name((enum ps_format)f),
+					      mark_default && f == PS_FMT_TABLE ? " (default)" : "");
 }
 
 static int set_format(const struct ps_command *cmd, const char *arg, enum ps_format *out)
@@ -35,7 +36,7 @@ static int set_format(const struct ps_command *cmd, const char *arg, enum ps_for
 	enum ps_format fmt;
 	char names[64];
 
-	format_list(cmd, names, sizeof(names));
+	ps_option_formats(cmd, ", ", false, names, sizeof(names));
 	if (ps_format_parse(arg, &fmt) < 0)
 		return ps_usage("unknown output format '%s' (%s)", arg, names);
 	if (!(cmd->formats & PS_FMT_BIT(fmt)))
@@ -198,12 +199,10 @@ static void help_text(FILE *f, const char *text)
 /* The help of -o: the formats the command takes, then its note. */
 void ps_option_format_help(const struct ps_command *cmd, char *buf, size_t len)
 {
-	char names[64];
+	char names[80];
 
-	format_list(cmd, names, sizeof(names));
-	/* "table" comes first in every list: it is the default. */
-	snprintf(buf, len, "%.5s (default)%s%s%s", names, names + 5,
-		 cmd->help->output_note ? "\n" : "",
+	ps_option_formats(cmd, ", ", true, names, sizeof(names));
+	snprintf(buf, len, "%s%s%s", names, cmd->help->output_note ? "\n" : "",
 		 cmd->help->output_note ? cmd->help->output_note : "");
 }
 

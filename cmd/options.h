@@ -96,6 +96,11 @@ void ps_options_usage(const struct ps_command *cmd, FILE *f);
  * format). For --help, the completion and the man page. */
 bool ps_option_shown(const struct ps_command *cmd, const struct ps_option *opt);
 
+/* The formats cmd takes, joined by sep ("table, json, ndjson"); mark_default adds
+ * " (default)" after table. */
+void ps_option_formats(const struct ps_command *cmd, const char *sep, bool mark_default,
+		       char *buf, size_t len);
+
 /* The help of cmd's -o: the formats it takes, then help->output_note. */
 void ps_option_format_help(const struct ps_command *cmd, char *buf, size_t len);
 

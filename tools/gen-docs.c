@@ -35,13 +35,7 @@ static const char *arg_completion(const struct ps_command *cmd, const struct ps_
 	char names[80];
 
 	if (o->type == PS_OPT_FORMAT) {
-		size_t n = 0;
-
-		names[0] = '\0';
-		for (int f = PS_FMT_TABLE; f <= PS_FMT_NAGIOS; f++)
-			if (cmd->formats & PS_FMT_BIT(f))
-				n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
-						      n ? " " : "", ps_format_name((enum ps_format)f));
+		ps_option_formats(cmd, " ", false, names, sizeof(names));
 		snprintf(buf, len, "COMPREPLY=($(compgen -W \"%s\" -- \"$cur\"))", names);
 	} else if (!o->complete) {
 		snprintf(buf, len, "COMPREPLY=()");
