@@ -29,13 +29,26 @@ TEST_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
-.PHONY: all run test deps deps-build check unit it sanitize clean install bench
+.PHONY: all run test deps deps-build check unit it sanitize clean install bench docs
 
 all: $(BUILD)/portscope
 
 $(BUILD)/portscope: $(CMD_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The documentation generator: the option tables of cmd/ without portscope's main()
+# (tools/gen-docs.c includes cmd/main.c for its command table). Never installed.
+$(BUILD)/gen-docs: $(BUILD)/tools/gen-docs.o $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ)) $(LIB_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Rewrite the bash completion and the man page's option lists from the option tables.
+docs: $(BUILD)/gen-docs
+	$(BUILD)/gen-docs completion >completion/portscope.bash.new
+	mv completion/portscope.bash.new completion/portscope.bash
+	$(BUILD)/gen-docs man man/portscope.1 >man/portscope.1.new
+	mv man/portscope.1.new man/portscope.1
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -75,7 +88,7 @@ test: deps
 	@$(MAKE) --no-print-directory sanitize
 	@awk '{p += $$1; f += $$2; s += $$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' build/.test-counts
 
-check: all $(TEST_BINS)
+check: all $(BUILD)/gen-docs $(TEST_BINS)
 	@sh tests/run.sh $(BUILD)
 
 sanitize:

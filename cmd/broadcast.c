@@ -6,41 +6,48 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "cmd/probeopts.h"
 #include "probe/broadcast.h"
 #include "probe/payloads.h"
 #include "report/broadcast.h"
 #include "report/table.h"
 
-static const char broadcast_usage[] =
-	"usage: portscope broadcast --port P [--wait MS] [--interface IF] [--payload STR]\n"
-	"\n"
-	"Sends one UDP datagram to the directed broadcast address of every up, broadcast-\n"
-	"capable IPv4 interface (loopback excluded), or of --interface IF alone, and lists\n"
-	"every host that answers from port P within the wait, once each. Works on a LAN\n"
-	"without a default route. Finds every 'portscope serve --udp P' on the LAN.\n"
-	"\n"
-	"      --port P           UDP port to broadcast to (1-65535, required)\n"
-	"      --wait MS          how long to collect answers (default 1000)\n"
-	"      --interface IF     broadcast on IF only\n"
-	"      --payload STR      datagram text, with escapes \\r \\n \\t \\\\ \\xHH\n"
-	"                         (default: portscope's responder request)\n"
-	"      --payload-hex HEX  datagram bytes as hex digits\n"
-	"  -n, --numeric          no service names\n"
-	"  -o, --output FORMAT    table (default), json, ndjson\n"
-	"  -j, --json             same as -o json\n"
-	"      --ndjson           same as -o ndjson\n"
-	"  -h, --help             this help\n"
-	"\n"
-	"Exit status: 0 a responder answered, 1 none did, 2 bad usage, 3 system failure.\n";
-
-enum { OPT_PORT = 1000, OPT_WAIT, OPT_IFACE, OPT_PAYLOAD, OPT_PAYLOAD_HEX };
-
 struct bcast_opts {
-	struct ps_common co;
+	struct ps_output out;
 	long port, wait_ms;
 	const char *iface;
-	struct ps_payload payload;
-	bool have_payload, numeric;
+	struct ps_payload_arg payload;
+	bool numeric;
+};
+
+static ps_opt_cb set_iface;
+
+static const struct ps_option bcast_options[] = {
+	PS_OPT_LONG(0, "port", struct bcast_opts, port, "P",
+		    "UDP port to broadcast to (1-65535, required)", 1, 65535),
+	PS_OPT_LONG(0, "wait", struct bcast_opts, wait_ms, "MS",
+		    "how long to collect answers (default 1000)", 1, 600000),
+	PS_OPT_CALLBACK(0, "interface", struct bcast_opts, iface, "IF", "broadcast on IF only",
+			set_iface, "@interface"),
+	PS_PAYLOAD_OPTIONS(struct bcast_opts, payload,
+			   "datagram text, with escapes \\r \\n \\t \\\\ \\xHH\n"
+			   "(default: portscope's responder request)",
+			   "datagram bytes as hex digits"),
+	PS_OPT_BOOL('n', "numeric", struct bcast_opts, numeric, "no service names"),
+	PS_OUTPUT_OPTIONS(struct bcast_opts, out),
+	PS_OPT_END(),
+};
+
+const struct ps_cmd_help ps_broadcast_help = {
+	.synopsis = "broadcast --port P [--wait MS] [--interface IF] [--payload STR]",
+	.description =
+		"Sends one UDP datagram to the directed broadcast address of every up, broadcast-\n"
+		"capable IPv4 interface (loopback excluded), or of --interface IF alone, and lists\n"
+		"every host that answers from port P within the wait, once each. Works on a LAN\n"
+		"without a default route. Finds every 'portscope serve --udp P' on the LAN.\n",
+	.options = bcast_options,
+	.exit_status =
+		"Exit status: 0 a responder answered, 1 none did, 2 bad usage, 3 system failure.\n",
 };
 
 struct collect {
@@ -51,70 +58,27 @@ struct collect {
 	bool oom;
 };
 
-static int parse_args(int argc, char **argv, struct bcast_opts *o)
+static int set_iface(const struct ps_option *opt, const char *name, const char *arg,
+		     void *field)
 {
-	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, OPT_PORT },
-		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "interface", required_argument, NULL, OPT_IFACE },
-		{ "payload", required_argument, NULL, OPT_PAYLOAD },
-		{ "payload-hex", required_argument, NULL, OPT_PAYLOAD_HEX },
-		{ "numeric", no_argument, NULL, 'n' },
-		PS_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	ps_err err;
-	int c, rc;
+	(void)opt;
+	if (!arg[0] || strlen(arg) >= IF_NAMESIZE)
+		return ps_usage("invalid interface name '%s' in %s", arg, name);
+	*(const char **)field = arg;
+	return 0;
+}
+
+static int parse_args(const struct ps_command *cmd, int argc, char **argv,
+		      struct bcast_opts *o)
+{
+	int rc;
 
 	o->wait_ms = 1000;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":n" PS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		rc = ps_cli_common(c, &o->co, false);
-		if (rc < 0)
-			return PS_EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		switch (c) {
-		case OPT_PORT:
-			if (ps_cli_number(optarg, "--port", 1, 65535, &o->port) < 0)
-				return PS_EXIT_USAGE;
-			break;
-		case OPT_WAIT:
-			if (ps_cli_number(optarg, "--wait", 1, 600000, &o->wait_ms) < 0)
-				return PS_EXIT_USAGE;
-			break;
-		case OPT_IFACE:
-			if (!optarg[0] || strlen(optarg) >= IF_NAMESIZE)
-				return ps_usage("invalid interface name '%s' in --interface", optarg);
-			o->iface = optarg;
-			break;
-		case OPT_PAYLOAD:
-		case OPT_PAYLOAD_HEX:
-			if (o->have_payload)
-				return ps_usage("give one of --payload and --payload-hex, once");
-			if ((c == OPT_PAYLOAD ? ps_payload_parse_text(optarg, &o->payload, &err)
-					      : ps_payload_parse_hex(optarg, &o->payload, &err)) < 0)
-				return ps_usage("%s in %s", err.msg,
-						c == OPT_PAYLOAD ? "--payload" : "--payload-hex");
-			o->have_payload = true;
-			break;
-		case 'n':
-			o->numeric = true;
-			break;
-		default:
-			return ps_cli_bad_option(c, argv);
-		}
-	}
-	if (o->co.help)
-		return 0;
-	if (optind < argc)
-		return ps_usage("unexpected argument '%s'", argv[optind]);
-	if (o->co.fmt == PS_FMT_PROM)
-		return ps_usage("output format not supported by broadcast");
+	if ((rc = ps_parse_options(cmd, argc, argv, o, NULL, NULL)) != PS_PARSE_RUN)
+		return rc;
 	if (!o->port)
 		return ps_usage("missing --port P (the UDP port to broadcast to)");
-	return 0;
+	return PS_PARSE_RUN;
 }
 
 static void on_answer(const struct ps_bcast_answer *a, void *ctx)
@@ -139,7 +103,7 @@ static void on_answer(const struct ps_bcast_answer *a, void *ctx)
 	snprintf(row.interface, sizeof(row.interface), "%s", a->ifname);
 	snprintf(row.broadcast, sizeof(row.broadcast), "%s", a->bcast);
 	row.reply_bytes = a->bytes;
-	if (c->o->co.fmt == PS_FMT_NDJSON) {
+	if (c->o->out.fmt == PS_FMT_NDJSON) {
 		ps_report_bcast_line(stdout, &row, &c->view);
 		fflush(stdout);
 		c->n++;
@@ -159,7 +123,7 @@ static void on_answer(const struct ps_bcast_answer *a, void *ctx)
 	c->rows[c->n++] = row;
 }
 
-int cmd_broadcast(int argc, char **argv)
+int cmd_broadcast(const struct ps_command *cmd, int argc, char **argv)
 {
 	struct bcast_opts o = { 0 };
 	struct collect c = { 0 };
@@ -168,17 +132,13 @@ int cmd_broadcast(int argc, char **argv)
 	ps_err err;
 	int rc, n;
 
-	if ((rc = parse_args(argc, argv, &o)) != 0)
+	if ((rc = parse_args(cmd, argc, argv, &o)) != PS_PARSE_RUN)
 		return rc;
-	if (o.co.help) {
-		fputs(broadcast_usage, stdout);
-		return PS_EXIT_OK;
-	}
 	if (ps_bcast_interfaces(o.iface, &ifs, &err) < 0)
-		return o.iface ? ps_usage("%s in --interface", err.msg) : ps_fail("%s", err.msg);
+		return ps_cli_err_in(&err, "--interface");
 	if (!ifs.len)
 		fprintf(stderr, "portscope: no up, broadcast-capable IPv4 interface to broadcast on\n");
-	p = o.have_payload ? &o.payload : ps_payload_responder();
+	p = o.payload.given ? &o.payload.p : ps_payload_responder();
 	c.o = &o;
 	c.view.numeric = o.numeric;
 	c.view.table_flags = ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
@@ -186,12 +146,12 @@ int cmd_broadcast(int argc, char **argv)
 	if (n < 0) {
 		ps_bcast_ifaces_free(&ifs);
 		free(c.rows);
-		return ps_fail("%s", err.msg);
+		return ps_cli_err(&err);
 	}
 	if (c.oom) {
 		rc = ps_fail("out of memory");
-	} else if (o.co.fmt != PS_FMT_NDJSON &&	/* NDJSON lines were written as they came */
-		   ps_report_bcast(stdout, o.co.fmt, c.rows, c.n, ifs.len, (int)o.wait_ms,
+	} else if (o.out.fmt != PS_FMT_NDJSON &&	/* NDJSON lines were written as they came */
+		   ps_report_bcast(stdout, o.out.fmt, c.rows, c.n, ifs.len, (int)o.wait_ms,
 				   &c.view) < 0) {
 		rc = ps_fail("out of memory");
 	} else {

@@ -8,29 +8,43 @@
 #include "cmd/cli.h"
 #include "cmd/probeplan.h"
 #include "probe/targets.h"
-#include "probe/escape.h"
+#include "probe/proto.h"
 #include "report/nagios.h"
 
-static const char check_usage_head[] =
-	"usage: portscope check [OPTIONS] TARGET...\n"
-	"\n"
-	"Is each TARGET reachable? TARGET is host:port, [v6addr]:port, tcp://host:port or\n"
-	"udp://host:port (port: a number or a service name). A name is probed on each of\n"
-	"its addresses; a target is reachable when one of them is open (and matches --expect).\n"
-	"\n";
-static const char check_usage_tail[] =
-	"  -o, --output FORMAT    table (default), json, ndjson, prom, nagios (one\n"
-	"                         monitoring-plugin line, as check_tcp)\n"
-	"  -w, --warning MS       with -o nagios: WARNING when a response takes longer\n"
-	"  -c, --critical MS      with -o nagios: CRITICAL when a response takes longer\n"
-	"  -j, --json             same as -o json\n"
-	"      --ndjson           same as -o ndjson\n"
-	"  -h, --help             this help\n"
-	"\n"
-	"Exit status: 0 every target reachable, 1 some target not reachable or not matching\n"
-	"--expect, 2 bad usage, 3 system failure. With -o nagios: 0 OK, 1 WARNING (slower\n"
-	"than -w, or the reply did not match --expect), 2 CRITICAL (not reachable, or slower\n"
-	"than -c), 3 UNKNOWN (bad usage, system failure).\n";
+struct check_opts {
+	struct ps_output out;
+	struct ps_probe_cli pc;
+	struct ps_nagios_limits lim;
+};
+
+static ps_opt_cb parse_ms;
+
+static const struct ps_option check_options[] = {
+	PS_PROBE_OPTIONS(struct check_opts, pc),
+	PS_OUTPUT_OPTIONS(struct check_opts, out),
+	PS_OPT_CALLBACK('w', "warning", struct check_opts, lim.warn_ms, "MS",
+			"with -o nagios: WARNING when a response takes longer", parse_ms, NULL),
+	PS_OPT_CALLBACK('c', "critical", struct check_opts, lim.crit_ms, "MS",
+			"with -o nagios: CRITICAL when a response takes longer", parse_ms, NULL),
+	PS_OPT_END(),
+};
+
+const struct ps_cmd_help ps_check_help = {
+	.synopsis = "check [OPTIONS] TARGET...",
+	.description =
+		"Is each TARGET reachable? TARGET is host:port, [v6addr]:port, tcp://host:port or\n"
+		"udp://host:port (port: a number or a service name). A name is probed on each of\n"
+		"its addresses; a target is reachable when one of them is open (and matches --expect).\n",
+	.options = check_options,
+	.args = "TARGET...",
+	.missing = "missing TARGET (host:port)",
+	.output_note = "(nagios: one monitoring-plugin line, as check_tcp)",
+	.exit_status =
+		"Exit status: 0 every target reachable, 1 some target not reachable or not matching\n"
+		"--expect, 2 bad usage, 3 system failure. With -o nagios: 0 OK, 1 WARNING (slower\n"
+		"than -w, or the reply did not match --expect), 2 CRITICAL (not reachable, or slower\n"
+		"than -c), 3 UNKNOWN (bad usage, system failure).\n",
+};
 
 struct check_state {
 	struct ps_probe_sink sink;
@@ -84,138 +98,105 @@ static bool wants_nagios(int argc, char **argv)
 }
 
 /* A response-time threshold in milliseconds (a decimal >= 0). */
-static int parse_ms(const char *s, const char *opt, double *out)
+static int parse_ms(const struct ps_option *opt, const char *name, const char *arg,
+		    void *field)
 {
 	char *end;
 	double v;
 
+	(void)opt;
 	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > 1e9)
-		return ps_usage("invalid value '%s' for %s (milliseconds, 0 or more)", s, opt);
-	*out = v;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= 0) || v > 1e9)
+		return ps_usage("invalid value '%s' for %s (milliseconds, 0 or more)", arg, name);
+	*(double *)field = v;
 	return 0;
 }
 
-/* check itself; *verdict is set once a -o nagios line has been written. */
-static int check_main(int argc, char **argv, bool *verdict)
+/* Parse every target; each needs an engine. Returns 0, or an exit code. */
+static int parse_targets(char **args, size_t n, struct ps_target *targets)
 {
-	static const struct option longopts[] = {
-		{ "warning", required_argument, NULL, 'w' },
-		{ "critical", required_argument, NULL, 'c' },
-		PS_PROBE_LONGOPTS,
-		PS_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ps_nagios_limits lim = { -1, -1 };
-	struct ps_common co = { 0 };
-	struct ps_probe_cli pc;
-	struct ps_plan plan = { 0 };
-	struct check_state cs;
-	struct ps_target *targets = NULL;
-	size_t ntargets;
-	double elapsed;
-	int c, rc;
-
-	ps_probe_cli_init(&pc);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":w:c:" PS_PROBE_SHORTOPTS PS_COMMON_SHORTOPTS,
-				longopts, NULL)) != -1) {
-		if ((rc = ps_cli_common(c, &co, true)) < 0)
-			return PS_EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		if ((rc = ps_probe_cli_option(c, &pc)) < 0)
-			return PS_EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		if (c == 'w' || c == 'c') {
-			if (parse_ms(optarg, c == 'w' ? "-w" : "-c",
-				     c == 'w' ? &lim.warn_ms : &lim.crit_ms) != 0)
-				return PS_EXIT_USAGE;
-			continue;
-		}
-		return ps_cli_bad_option(c, argv);
-	}
-	if (co.help) {
-		fputs(check_usage_head, stdout);
-		fputs(ps_probe_opts_help, stdout);
-		fputs(check_usage_tail, stdout);
-		return PS_EXIT_OK;
-	}
-	if ((rc = ps_probe_cli_finish(&pc)) != 0)
-		return rc;
-	if ((lim.warn_ms >= 0 || lim.crit_ms >= 0) && co.fmt != PS_FMT_NAGIOS)
-		return ps_usage("-w and -c are response-time thresholds for -o nagios");
-	if (optind >= argc)
-		return ps_usage("missing TARGET (host:port)");
-	ntargets = (size_t)(argc - optind);
-	targets = calloc(ntargets, sizeof(*targets));
-	if (!targets)
-		return ps_fail("out of memory");
-	for (size_t i = 0; i < ntargets; i++) {
+	for (size_t i = 0; i < n; i++) {
 		ps_err err;
 
-		if (ps_targets_parse(argv[optind + (int)i], true, IPPROTO_TCP, &targets[i], &err) < 0) {
-			free(targets);
-			return ps_usage("%s", err.msg);
-		}
-		if (!ps_probe_engine(targets[i].proto)) {
-			free(targets);
+		if (ps_targets_parse(args[i], true, IPPROTO_TCP, &targets[i], &err) < 0)
+			return ps_cli_err(&err);
+		if (!ps_probe_engine(targets[i].proto))
 			return ps_usage("%s probes are not available in this build ('%s')",
-					ps_probe_proto_name(targets[i].proto), argv[optind + (int)i]);
-		}
+					ps_proto_name(targets[i].proto), args[i]);
 	}
-	memset(&cs, 0, sizeof(cs));
-	cs.reachable = calloc(ntargets, 1);
-	cs.verdict = calloc(ntargets, sizeof(*cs.verdict));
-	if (!cs.reachable || !cs.verdict) {
-		free(cs.reachable);
-		free(cs.verdict);
-		free(targets);
-		return ps_fail("out of memory");
-	}
+	return 0;
+}
+
+/* Probe every target and report. *verdict is set once a -o nagios line is written. */
+static int run(const struct check_opts *o, char **args, struct ps_target *targets,
+	       size_t ntargets, struct check_state *cs, bool *verdict)
+{
+	struct ps_plan plan = { 0 };
+	double elapsed;
+	int rc;
+
 	for (size_t i = 0; i < ntargets; i++) {
-		cs.verdict[i].target = argv[optind + (int)i];
-		cs.verdict[i].rtt_ms = -1;
+		cs->verdict[i].target = args[i];
+		cs->verdict[i].rtt_ms = -1;
 	}
-	ps_probe_sink_init(&cs.sink, co.fmt == PS_FMT_NAGIOS ? PS_FMT_JSON : co.fmt, "check", true,
-			   0);
-	cs.sink.progress = false;
+	ps_probe_sink_init(&cs->sink, o->out.fmt == PS_FMT_NAGIOS ? PS_FMT_JSON : o->out.fmt,
+			   "check", true, 0);
+	cs->sink.progress = false;
 	ps_cli_stdout_buffer();
-	rc = ps_probe_plan_build(&plan, targets, ntargets, pc.family);
-	cs.plan = &plan;
+	rc = ps_probe_plan_build(&plan, targets, ntargets, o->pc.family);
+	cs->plan = &plan;
 	if (rc == PS_EXIT_OK)
-		rc = ps_probe_plan_run(&plan, NULL, &pc.o, on_result, &cs);
-	elapsed = ps_probe_sink_done(&cs.sink);
-	if (rc == PS_EXIT_OK && cs.sink.oom)
+		rc = ps_probe_plan_run(&plan, NULL, &o->pc.o, on_result, cs);
+	elapsed = ps_probe_sink_done(&cs->sink);
+	if (rc == PS_EXIT_OK && cs->sink.oom)
 		rc = ps_fail("out of memory");
-	if (rc == PS_EXIT_OK) {
-		if (co.fmt == PS_FMT_NAGIOS) {
-			rc = ps_nagios_line(stdout, cs.verdict, ntargets, &lim);
-			*verdict = true;
-		} else {
-			if (ps_report_results(stdout, co.fmt, "check", &cs.sink.set, elapsed, NULL,
-					      &cs.sink.view) < 0)
-				rc = ps_fail("out of memory");
-			for (size_t i = 0; i < ntargets && rc == PS_EXIT_OK; i++)
-				if (cs.reachable[i] != 2)
-					rc = PS_EXIT_NEGATIVE;
-		}
+	if (rc == PS_EXIT_OK && o->out.fmt == PS_FMT_NAGIOS) {
+		rc = ps_nagios_line(stdout, cs->verdict, ntargets, &o->lim);
+		*verdict = true;
+	} else if (rc == PS_EXIT_OK) {
+		if (ps_report_results(stdout, o->out.fmt, "check", &cs->sink.set, elapsed, NULL,
+				      &cs->sink.view) < 0)
+			rc = ps_fail("out of memory");
+		for (size_t i = 0; i < ntargets && rc == PS_EXIT_OK; i++)
+			if (cs->reachable[i] != 2)
+				rc = PS_EXIT_NEGATIVE;
 	}
-	ps_resultset_free(&cs.sink.set);
+	ps_resultset_free(&cs->sink.set);
 	ps_plan_free(&plan);
+	return rc;
+}
+
+/* check itself; *verdict is set once a -o nagios line has been written. */
+static int check_main(const struct ps_command *cmd, int argc, char **argv, bool *verdict)
+{
+	struct check_opts o = { .lim = { -1, -1 } };
+	struct check_state cs = { 0 };
+	struct ps_target *targets;
+	char **args;
+	int nargs, rc;
+
+	if ((rc = ps_probe_parse(cmd, argc, argv, &o, &o.pc, &args, &nargs)) != PS_PARSE_RUN)
+		return rc;
+	if ((o.lim.warn_ms >= 0 || o.lim.crit_ms >= 0) && o.out.fmt != PS_FMT_NAGIOS)
+		return ps_usage("-w and -c are response-time thresholds for -o nagios");
+	targets = calloc((size_t)nargs, sizeof(*targets));
+	cs.reachable = calloc((size_t)nargs, 1);
+	cs.verdict = calloc((size_t)nargs, sizeof(*cs.verdict));
+	if (!targets || !cs.reachable || !cs.verdict)
+		rc = ps_fail("out of memory");
+	else if ((rc = parse_targets(args, (size_t)nargs, targets)) == 0)
+		rc = run(&o, args, targets, (size_t)nargs, &cs, verdict);
 	free(cs.reachable);
 	free(cs.verdict);
 	free(targets);
 	return rc;
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(const struct ps_command *cmd, int argc, char **argv)
 {
 	bool plugin = wants_nagios(argc, argv), verdict = false;
-	int rc = check_main(argc, argv, &verdict);
+	int rc = check_main(cmd, argc, argv, &verdict);
 
 	/* A monitoring plugin says UNKNOWN for anything that is not a verdict. */
 	if (plugin && !verdict && rc != PS_EXIT_OK)

@@ -1,4 +1,4 @@
-/* Shared command-line plumbing: messages, shared options, numbers, the final flush. */
+/* Shared command-line plumbing: messages, error mapping, numbers, the final flush. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,11 +8,36 @@
 #include "cmd/cli.h"
 
 static char last_message[512];
+static bool stdout_gone;
+
+/* Copy in to out with control and non-ASCII bytes escaped, so that a message stays one
+ * line and cannot drive the terminal. A backslash stays as it is: messages quote escapes
+ * users type ("invalid escape '\q'"). */
+static void escape_message(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in && n + 5 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == '\n' || c == '\r' || c == '\t')
+			n += (size_t)snprintf(out + n, len - n, "\\%c",
+					      c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		else if (c < 0x20 || c >= 0x7f)
+			n += (size_t)snprintf(out + n, len - n, "\\x%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+}
 
 __attribute__((format(printf, 1, 0)))
 static void vsay(const char *fmt, va_list ap)
 {
-	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	char raw[sizeof(last_message)];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_message(raw, last_message, sizeof(last_message));
 	fprintf(stderr, "portscope: %s\n", last_message);
 }
 
@@ -41,40 +66,16 @@ int ps_fail(const char *fmt, ...)
 	return PS_EXIT_SYSTEM;
 }
 
-int ps_cli_common(int c, struct ps_common *co, bool allow_nagios)
+int ps_cli_err_in(const ps_err *e, const char *where)
 {
-	switch (c) {
-	case 'o':
-		if (ps_format_parse(optarg, &co->fmt) < 0 ||
-		    (co->fmt == PS_FMT_NAGIOS && !allow_nagios)) {
-			ps_usage("unknown output format '%s' (table, json, ndjson, prom%s)", optarg,
-				 allow_nagios ? ", nagios" : "");
-			return -1;
-		}
-		return 1;
-	case 'j':
-		co->fmt = PS_FMT_JSON;
-		return 1;
-	case PS_OPT_NDJSON:
-		co->fmt = PS_FMT_NDJSON;
-		return 1;
-	case 'h':
-		co->help = true;
-		return 1;
-	default:
-		return 0;
-	}
+	if (e->kind == PS_ERR_INPUT)
+		return where ? ps_usage("%s in %s", e->msg, where) : ps_usage("%s", e->msg);
+	return ps_fail("%s", e->kind == PS_ERR_NOMEM ? "out of memory" : e->msg);
 }
 
-int ps_cli_bad_option(int c, char **argv)
+int ps_cli_err(const ps_err *e)
 {
-	const char *tok = argv[optind - 1];
-
-	if (c == ':')
-		return ps_usage("option '%s' needs a value", tok);
-	if (optopt && optopt < 256 && (tok[0] != '-' || tok[1] != '-'))
-		return ps_usage("unknown option '-%c'", optopt);
-	return ps_usage("unknown option '%s'", tok);
+	return ps_cli_err_in(e, NULL);
 }
 
 int ps_cli_number(const char *s, const char *opt, long min, long max, long *out)
@@ -92,8 +93,24 @@ int ps_cli_number(const char *s, const char *opt, long min, long max, long *out)
 	return 0;
 }
 
+int ps_cli_flush(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	if (errno == EPIPE)
+		stdout_gone = true;
+	return -1;
+}
+
+void ps_cli_reader_gone(void)
+{
+	stdout_gone = true;
+}
+
 int ps_cli_finish(int rc)
 {
+	if (stdout_gone)
+		return rc;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		/* A reader that went away (portscope list | head) is not our failure. */
 		if (errno == EPIPE)

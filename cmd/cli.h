@@ -1,12 +1,12 @@
-/* What every subcommand shares: exit codes, messages, the common output options and the
- * final flush. Only cmd/ prints diagnostics or decides an exit code. */
+/* What every subcommand shares: exit codes, messages, error mapping and the final flush.
+ * Only cmd/ prints diagnostics or decides an exit code. Options: cmd/options.h. */
 #ifndef PS_CLI_H
 #define PS_CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
 
-#include "report/format.h"
+#include "cmd/options.h"
+#include "probe/err.h"
 
 #define PS_VERSION "0.1.0"
 
@@ -17,37 +17,22 @@ enum {
 	PS_EXIT_SYSTEM = 3,	/* netlink or socket error, out of memory */
 };
 
-/* Long option values for the shared options; subcommands number theirs from 1000. */
-enum { PS_OPT_NDJSON = 900, PS_OPT_HELP_ALL };
-
-/* The shared entries for a getopt_long table, and their short letters ("o:jh"). */
-#define PS_COMMON_LONGOPTS \
-	{ "output", required_argument, NULL, 'o' }, \
-	{ "json", no_argument, NULL, 'j' }, \
-	{ "ndjson", no_argument, NULL, PS_OPT_NDJSON }, \
-	{ "help", no_argument, NULL, 'h' }
-#define PS_COMMON_SHORTOPTS "o:jh"
-
-struct ps_common {
-	enum ps_format fmt;
-	bool help;
-};
-
-/* Handle a shared option c (with optarg). Returns 1 when handled, 0 when c is not a
- * shared option, -1 after printing a usage error. allow_nagios admits -o nagios. */
-int ps_cli_common(int c, struct ps_common *co, bool allow_nagios);
-
-/* Print "portscope: <message>" on stderr. Returns PS_EXIT_USAGE, for `return ps_usage(...)`. */
+/* Print "portscope: <message>" on stderr, as one line: control and other non-printable
+ * bytes (what the user typed may hold any) are written as \xHH, \t, \n, \r. Returns
+ * PS_EXIT_USAGE, for `return ps_usage(...)`. */
 int ps_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print "portscope: <message>" on stderr. Returns PS_EXIT_SYSTEM. */
+/* As ps_usage; returns PS_EXIT_SYSTEM. */
 int ps_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a probe/ error once and map its kind to the exit code: PS_ERR_INPUT -> 2,
+ * PS_ERR_SYSTEM and PS_ERR_NOMEM -> 3. ps_cli_err_in adds " in <where>" (the option the
+ * input came from) to input errors. */
+int ps_cli_err(const ps_err *e);
+int ps_cli_err_in(const ps_err *e, const char *where);
 
 /* The text of the last ps_usage/ps_fail message ("" when none), for a monitoring-plugin
  * line that must repeat it on stdout. */
 const char *ps_cli_last_message(void);
-
-/* Report getopt's '?' or ':' for argv as one line naming the option; returns PS_EXIT_USAGE. */
-int ps_cli_bad_option(int c, char **argv);
 
 /* Parse a whole decimal number in [min, max] from s for option opt; returns 0, or prints
  * the error and returns -1. */
@@ -57,15 +42,17 @@ int ps_cli_number(const char *s, const char *opt, long min, long max, long *out)
  * PS_EXIT_SYSTEM when output was lost. */
 int ps_cli_finish(int rc);
 
+/* Flush stdout now, for a stream. Returns 0, or -1 when the write failed; a reader that
+ * has gone (EPIPE) is remembered, and ps_cli_finish does not report it. */
+int ps_cli_flush(void);
+/* Record that stdout's reader has gone (a poll saw the pipe's far end closed). */
+void ps_cli_reader_gone(void);
+
 /* Set up stdout for bulk output (a large buffer); call before writing records. */
 void ps_cli_stdout_buffer(void);
 
-int cmd_list(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_scan(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
-int cmd_broadcast(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_watch(int argc, char **argv);
+ps_cmd_fn cmd_list, cmd_check, cmd_scan, cmd_serve, cmd_broadcast, cmd_audit, cmd_watch;
+extern const struct ps_cmd_help ps_list_help, ps_check_help, ps_scan_help, ps_serve_help,
+	ps_broadcast_help, ps_audit_help, ps_watch_help;
 
 #endif

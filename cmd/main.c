@@ -1,24 +1,30 @@
 /* portscope's entry point: global options and the table of subcommands. Each subcommand
- * lives in its own file and exports only cmd_<name>(argc, argv). */
+ * lives in its own file and exports cmd_<name> and its option table's help
+ * (ps_<name>_help); the table here says which -o formats each one takes. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd/cli.h"
 
-struct cmd_struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-};
+#define FMT(f) PS_FMT_BIT(PS_FMT_##f)
 
-static const struct cmd_struct commands[] = {
-	{ "list", cmd_list, "local listening sockets and their owners (-a: every socket)" },
-	{ "check", cmd_check, "is each host:port reachable over TCP or UDP (exit 0: all are)" },
-	{ "scan", cmd_scan, "probe every port of a spec on one or more hosts" },
-	{ "serve", cmd_serve, "a responder: greets TCP connections, answers UDP datagrams" },
-	{ "broadcast", cmd_broadcast, "UDP broadcast discovery: list every responder on the LAN" },
-	{ "audit", cmd_audit, "compare the listening sockets against a policy (--init: make one)" },
-	{ "watch", cmd_watch, "stream events as listeners open and close" },
+static const struct ps_command commands[] = {
+	{ "list", cmd_list, &ps_list_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON) | FMT(PROM),
+	  "local listening sockets and their owners (-a: every socket)" },
+	{ "check", cmd_check, &ps_check_help,
+	  FMT(TABLE) | FMT(JSON) | FMT(NDJSON) | FMT(PROM) | FMT(NAGIOS),
+	  "is each host:port reachable over TCP or UDP (exit 0: all are)" },
+	{ "scan", cmd_scan, &ps_scan_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON) | FMT(PROM),
+	  "probe every port of a spec on one or more hosts" },
+	{ "serve", cmd_serve, &ps_serve_help, FMT(TABLE) | FMT(NDJSON),
+	  "a responder: greets TCP connections, answers UDP datagrams" },
+	{ "broadcast", cmd_broadcast, &ps_broadcast_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON),
+	  "UDP broadcast discovery: list every responder on the LAN" },
+	{ "audit", cmd_audit, &ps_audit_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON) | FMT(PROM),
+	  "compare the listening sockets against a policy (--init: make one)" },
+	/* json is taken and means ndjson: a stream has no enclosing document. */
+	{ "watch", cmd_watch, &ps_watch_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON),
+	  "stream events as listeners open and close" },
 };
 
 static void usage(FILE *f)
@@ -48,7 +54,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return ps_cli_finish(commands[i].fn(argc - 1, argv + 1));
+			return ps_cli_finish(commands[i].fn(&commands[i], argc - 1, argv + 1));
 	}
 	if (argv[1][0] == '-')
 		return ps_usage("unknown option '%s' (a command comes first: portscope list ...)", argv[1]);

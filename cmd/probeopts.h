@@ -1,61 +1,71 @@
 /* Options shared by the reachability commands (check, scan): timeouts, retries,
- * concurrency, rate, --send/--expect/--banner, -4/-6, and the choice of engine per
- * protocol. A UDP option joins here once, for both commands. */
+ * concurrency, rate, --send/--expect/--banner, --payload/--payload-hex, -4/-6, as a block
+ * of option-table entries (PS_PROBE_OPTIONS) filling a struct ps_probe_cli, and the choice
+ * of engine per protocol. A UDP option joins here once, for both commands. The payload
+ * pair is its own block (PS_PAYLOAD_OPTIONS), which broadcast uses too. */
 #ifndef PS_PROBEOPTS_H
 #define PS_PROBEOPTS_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "cmd/options.h"
 #include "probe/jobs.h"
 #include "probe/payloads.h"
 
-enum {
-	PS_OPT_TIMEOUT = 1100, PS_OPT_RETRIES, PS_OPT_CONCURRENCY, PS_OPT_RATE, PS_OPT_SEND,
-	PS_OPT_EXPECT, PS_OPT_BANNER, PS_OPT_PAYLOAD, PS_OPT_PAYLOAD_HEX,
+/* --payload STR or --payload-hex HEX, at most one of them, once. */
+struct ps_payload_arg {
+	struct ps_payload p;
+	bool given;
 };
 
-#define PS_PROBE_LONGOPTS \
-	{ "timeout", required_argument, NULL, PS_OPT_TIMEOUT }, \
-	{ "retries", required_argument, NULL, PS_OPT_RETRIES }, \
-	{ "concurrency", required_argument, NULL, PS_OPT_CONCURRENCY }, \
-	{ "rate", required_argument, NULL, PS_OPT_RATE }, \
-	{ "send", required_argument, NULL, PS_OPT_SEND }, \
-	{ "expect", required_argument, NULL, PS_OPT_EXPECT }, \
-	{ "banner", no_argument, NULL, PS_OPT_BANNER }, \
-	{ "payload", required_argument, NULL, PS_OPT_PAYLOAD }, \
-	{ "payload-hex", required_argument, NULL, PS_OPT_PAYLOAD_HEX }, \
-	{ "ipv4", no_argument, NULL, '4' }, \
-	{ "ipv6", no_argument, NULL, '6' }
-#define PS_PROBE_SHORTOPTS "46"
+ps_opt_cb ps_payload_option, ps_probe_send_option, ps_probe_expect_option,
+	ps_probe_rate_option;
 
-/* The help text for these options, for a command's usage. */
-extern const char ps_probe_opts_help[];
+#define PS_PAYLOAD_OPTIONS(T, m, help_text, help_hex) \
+	PS_OPT_CALLBACK(0, "payload", T, m, "STR", help_text, ps_payload_option, NULL), \
+	PS_OPT_CALLBACK(0, "payload-hex", T, m, "HEX", help_hex, ps_payload_option, NULL)
 
 struct ps_probe_cli {
 	struct ps_probe_opts o;
 	int family;			/* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
 	bool v4, v6;
 	char send[PS_PAYLOAD_MAX], expect[PS_PAYLOAD_MAX];
-	struct ps_payload udp_payload;	/* --payload / --payload-hex */
+	struct ps_payload_arg payload;
 };
 
-/* Defaults: --timeout 1000, retries -1 (the engine's default), concurrency 0 (auto). */
-void ps_probe_cli_init(struct ps_probe_cli *p);
+#define PS_PROBE_OPTIONS(T, m) \
+	PS_OPT_INT(0, "timeout", T, m.o.timeout_ms, "MS", \
+		   "per attempt, connect to verdict (default 1000)", 1, 3600000), \
+	PS_OPT_INT(0, "retries", T, m.o.retries, "N", \
+		   "more attempts after a timeout (TCP default 0, UDP 1)", 0, 100), \
+	PS_OPT_INT(0, "concurrency", T, m.o.concurrency, "N", \
+		   "probes in flight (default: as the descriptor limit allows)", 1, 1 << 20), \
+	PS_OPT_CALLBACK(0, "rate", T, m.o.rate, "N", \
+			"attempts started per second at most (default: no limit)", \
+			ps_probe_rate_option, NULL), \
+	PS_OPT_CALLBACK(0, "send", T, m, "STR", \
+			"send STR once connected (escapes \\r \\n \\t \\\\ \\xHH)", \
+			ps_probe_send_option, NULL), \
+	PS_OPT_CALLBACK(0, "expect", T, m, "STR", \
+			"wait for STR in the reply (same escapes); no match: exit 1", \
+			ps_probe_expect_option, NULL), \
+	PS_OPT_BOOL(0, "banner", T, m.o.banner, \
+		    "capture up to 256 bytes the service sends first"), \
+	PS_PAYLOAD_OPTIONS(T, m.payload, \
+			   "UDP datagram to send (escapes as --send; default: a DNS,\n" \
+			   "NTP or SNMP request on 53, 123, 161, else empty)", \
+			   "UDP datagram as hex digits"), \
+	PS_OPT_BOOL('4', "ipv4", T, m.v4, "IPv4 addresses only"), \
+	PS_OPT_BOOL('6', "ipv6", T, m.v6, "IPv6 addresses only")
 
-/* Handle option c (with optarg). Returns 1 when handled, 0 when c is not one of these,
- * -1 after printing a usage error. */
-int ps_probe_cli_option(int c, struct ps_probe_cli *p);
-
-/* Check the options together once parsing is done. Returns 0, or an exit code after
- * printing the reason. */
-int ps_probe_cli_finish(struct ps_probe_cli *p);
+/* ps_parse_options for check and scan: pc (a member of opts) gets its defaults first
+ * (--timeout 1000, retries -1: the engine's default, concurrency 0: auto), and its options
+ * are checked together after. Returns as ps_parse_options. */
+int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *opts,
+		   struct ps_probe_cli *pc, char ***args, int *nargs);
 
 /* The engine for proto (IPPROTO_TCP, IPPROTO_UDP), or NULL when none is built in. */
 ps_probe_many_fn ps_probe_engine(uint8_t proto);
-
-/* "tcp" or "udp". */
-const char *ps_probe_proto_name(uint8_t proto);
 
 #endif

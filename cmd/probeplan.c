@@ -11,20 +11,12 @@
 #include "report/table.h"
 #include "report/term.h"
 
-/* Bad input (no engine for a protocol) is exit 2; the rest, exit 3. */
-static int plan_status(const ps_err *err)
-{
-	if (err->kind == PS_ERR_INPUT)
-		return ps_usage("%s", err->msg);
-	return ps_fail("%s", err->msg);
-}
-
 int ps_probe_plan_build(struct ps_plan *plan, struct ps_target *targets, size_t n, int family)
 {
 	ps_err err;
 
 	if (ps_plan_build(plan, targets, n, family, &err) < 0)
-		return plan_status(&err);
+		return ps_cli_err(&err);
 	return PS_EXIT_OK;
 }
 
@@ -34,7 +26,7 @@ int ps_probe_plan_run(struct ps_plan *plan, const struct ps_portset *ports,
 	ps_err err;
 
 	if (ps_plan_run(plan, ports, o, ps_probe_engine, cb, ctx, &err) < 0)
-		return plan_status(&err);
+		return ps_cli_err(&err);
 	return PS_EXIT_OK;
 }
 

@@ -14,94 +14,88 @@
 #include "report/json.h"
 #include "report/serve_log.h"
 
-static const char serve_usage[] =
-	"usage: portscope serve [--tcp PORT]... [--udp PORT]... [--bind ADDR]\n"
-	"\n"
-	"A responder for reachability tests: greets each TCP connection with one line,\n"
-	"\"portscope <version> <hostname>\", and closes it; answers every UDP datagram\n"
-	"(broadcasts included) with a reply that check, scan and broadcast recognise.\n"
-	"Runs until SIGINT or SIGTERM, logging each peer to stderr.\n"
-	"\n"
-	"      --tcp PORT         greet TCP connections on PORT (repeatable)\n"
-	"      --udp PORT         answer UDP datagrams on PORT (repeatable)\n"
-	"      --bind ADDR        listen on one IPv4 or IPv6 address (default 0.0.0.0 and ::)\n"
-	"  -o, --output FORMAT    log format on stderr: table (a line per peer) or ndjson\n"
-	"      --ndjson           same as -o ndjson\n"
-	"  -h, --help             this help\n"
-	"\n"
-	"Exit status: 0 stopped by a signal, 2 bad usage or an address that is not ours,\n"
-	"3 a port in use, a privileged port without the right, or a system failure.\n";
-
-enum { OPT_TCP = 1000, OPT_UDP, OPT_BIND };
-
 #define MAX_PORTS 64
 
+struct port_list {
+	uint16_t v[MAX_PORTS];
+	size_t n;
+};
+
 struct serve_opts {
-	struct ps_common co;
-	uint16_t tcp[MAX_PORTS], udp[MAX_PORTS];
-	size_t ntcp, nudp;
+	struct ps_output out;
+	struct port_list tcp, udp;
 	const char *bind;
 };
 
-static int add_port(const char *arg, const char *opt, uint16_t *v, size_t *n)
+/* --tcp PORT, --udp PORT: repeatable, each port once. */
+static int add_port(const struct ps_option *opt, const char *name, const char *arg,
+		    void *field)
 {
+	struct port_list *l = field;
 	long p;
 
-	if (ps_cli_number(arg, opt, 1, 65535, &p) < 0)
+	(void)opt;
+	if (ps_cli_number(arg, name, 1, 65535, &p) < 0)
 		return PS_EXIT_USAGE;
-	if (*n == MAX_PORTS)
-		return ps_usage("too many %s ports (at most %d)", opt, MAX_PORTS);
-	for (size_t i = 0; i < *n; i++)
-		if (v[i] == p)
-			return ps_usage("port '%s' given twice in %s", arg, opt);
-	v[(*n)++] = (uint16_t)p;
+	if (l->n == MAX_PORTS)
+		return ps_usage("too many %s ports (at most %d)", name, MAX_PORTS);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i] == p)
+			return ps_usage("port '%s' given twice in %s", arg, name);
+	l->v[l->n++] = (uint16_t)p;
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct serve_opts *o)
+/* --bind ADDR: one address; a second would silently replace the first. */
+static int set_bind(const struct ps_option *opt, const char *name, const char *arg,
+		    void *field)
 {
-	static const struct option longopts[] = {
-		{ "tcp", required_argument, NULL, OPT_TCP },
-		{ "udp", required_argument, NULL, OPT_UDP },
-		{ "bind", required_argument, NULL, OPT_BIND },
-		PS_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	const char **bind = field;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":" PS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		rc = ps_cli_common(c, &o->co, false);
-		if (rc < 0)
-			return PS_EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		switch (c) {
-		case OPT_TCP:
-			if ((rc = add_port(optarg, "--tcp", o->tcp, &o->ntcp)) != 0)
-				return rc;
-			break;
-		case OPT_UDP:
-			if ((rc = add_port(optarg, "--udp", o->udp, &o->nudp)) != 0)
-				return rc;
-			break;
-		case OPT_BIND:
-			o->bind = optarg;
-			break;
-		default:
-			return ps_cli_bad_option(c, argv);
-		}
-	}
-	if (o->co.help)
-		return 0;
-	if (optind < argc)
-		return ps_usage("unexpected argument '%s'", argv[optind]);
-	if (o->co.fmt == PS_FMT_JSON || o->co.fmt == PS_FMT_PROM)
-		return ps_usage("serve logs as table or ndjson only");
-	if (!o->ntcp && !o->nudp)
-		return ps_usage("nothing to serve: give --tcp PORT and/or --udp PORT");
+	(void)opt;
+	if (*bind)
+		return ps_usage("%s given twice ('%s', '%s'): serve listens on one address, or on "
+				"all without it", name, *bind, arg);
+	*bind = arg;
 	return 0;
+}
+
+static const struct ps_option serve_options[] = {
+	PS_OPT_CALLBACK(0, "tcp", struct serve_opts, tcp, "PORT",
+			"greet TCP connections on PORT (repeatable)", add_port, NULL),
+	PS_OPT_CALLBACK(0, "udp", struct serve_opts, udp, "PORT",
+			"answer UDP datagrams on PORT (repeatable)", add_port, NULL),
+	PS_OPT_CALLBACK(0, "bind", struct serve_opts, bind, "ADDR",
+			"listen on one IPv4 or IPv6 address (default 0.0.0.0 and ::);\n"
+			"given once", set_bind, NULL),
+	PS_OUTPUT_OPTIONS(struct serve_opts, out),
+	PS_OPT_END(),
+};
+
+const struct ps_cmd_help ps_serve_help = {
+	.synopsis = "serve [--tcp PORT]... [--udp PORT]... [--bind ADDR]",
+	.description =
+		"A responder for reachability tests: greets each TCP connection with one line,\n"
+		"\"portscope <version> <hostname>\", and closes it; answers every UDP datagram\n"
+		"(broadcasts included) with a reply that check, scan and broadcast recognise.\n"
+		"Runs until SIGINT or SIGTERM, logging each peer to stderr.\n",
+	.options = serve_options,
+	.output_note = "(the log format on stderr: a line per peer, or NDJSON)",
+	.exit_status =
+		"Exit status: 0 stopped by a signal, 2 bad usage or an address that is not ours,\n"
+		"3 a port in use, a privileged port without the right, or a system failure.\n",
+};
+
+static int parse_args(const struct ps_command *cmd, int argc, char **argv,
+		      struct serve_opts *o)
+{
+	int rc;
+
+	if ((rc = ps_parse_options(cmd, argc, argv, o, NULL, NULL)) != PS_PARSE_RUN)
+		return rc;
+	if (!o->tcp.n && !o->udp.n)
+		return ps_usage("nothing to serve: give --tcp PORT and/or --udp PORT");
+	return PS_PARSE_RUN;
 }
 
 static void log_event(const struct ps_responder_event *ev, void *ctx)
@@ -110,11 +104,11 @@ static void log_event(const struct ps_responder_event *ev, void *ctx)
 	char now[32];
 
 	ps_json_now(now, sizeof(now));
-	ps_report_serve_event(stderr, o->co.fmt, ev, now);
+	ps_report_serve_event(stderr, o->out.fmt, ev, now);
 	fflush(stderr);
 }
 
-int cmd_serve(int argc, char **argv)
+int cmd_serve(const struct ps_command *cmd, int argc, char **argv)
 {
 	struct serve_opts o = { 0 };
 	struct ps_responder *r;
@@ -123,20 +117,12 @@ int cmd_serve(int argc, char **argv)
 	int rc, errnum, sfd;
 	ps_err err;
 
-	if ((rc = parse_args(argc, argv, &o)) != 0)
+	if ((rc = parse_args(cmd, argc, argv, &o)) != PS_PARSE_RUN)
 		return rc;
-	if (o.co.help) {
-		fputs(serve_usage, stdout);
-		return PS_EXIT_OK;
-	}
 	snprintf(ident, sizeof(ident), "%s %s", PS_VERSION, ps_json_hostname());
-	r = ps_responder_open(o.tcp, o.ntcp, o.udp, o.nudp, o.bind, ident, &errnum, &err);
-	if (!r) {
-		/* An address that is not ours, or not an address, is the user's input. */
-		if (errnum == EINVAL || errnum == EADDRNOTAVAIL)
-			return ps_usage("%s", err.msg);
-		return ps_fail("%s", err.msg);
-	}
+	r = ps_responder_open(o.tcp.v, o.tcp.n, o.udp.v, o.udp.n, o.bind, ident, &errnum, &err);
+	if (!r)
+		return ps_cli_err(&err);	/* an address not ours, or not one, is input */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -145,8 +131,7 @@ int cmd_serve(int argc, char **argv)
 		ps_responder_free(r);
 		return ps_fail("signalfd: %s", strerror(errno));
 	}
-	rc = ps_responder_run(r, sfd, log_event, &o, &err) < 0 ? ps_fail("%s", err.msg)
-								  : PS_EXIT_OK;
+	rc = ps_responder_run(r, sfd, log_event, &o, &err) < 0 ? ps_cli_err(&err) : PS_EXIT_OK;
 	ps_responder_free(r);
 	if (close(sfd) < 0 && rc == PS_EXIT_OK)
 		rc = ps_fail("close: %s", strerror(errno));

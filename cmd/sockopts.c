@@ -1,5 +1,4 @@
-/* Parsing the socket-selection options shared by list, audit and watch. */
-#include <getopt.h>
+/* The values of the socket-selection options shared by list, audit and watch. */
 #include <string.h>
 
 #include "cmd/cli.h"
@@ -12,47 +11,42 @@ void ps_sockopts_init(struct ps_sockopts *o)
 	o->processes = true;
 }
 
-int ps_sockopts_handle(int c, struct ps_sockopts *o)
+int ps_sockopts_port(const struct ps_option *opt, const char *name, const char *arg,
+		     void *field)
 {
+	struct ps_inv_filter *f = field;
 	ps_err err;
 
-	switch (c) {
-	case 't': o->protos |= PS_Q_TCP; return 1;
-	case 'u': o->protos |= PS_Q_UDP; return 1;
-	case '4': o->families |= PS_Q_V4; return 1;
-	case '6': o->families |= PS_Q_V6; return 1;
-	case 'n': o->numeric = true; return 1;
-	case 'p': o->processes = true; return 1;
-	case 'P': o->processes = false; return 1;
-	case PS_OPT_PORT:
-		if (ps_ports_parse_spec(optarg, NULL, true, &o->filter.ports, &err) < 0) {
-			ps_usage("%s in --port", err.msg);
-			return -1;
-		}
-		o->filter.have_port = true;
-		return 1;
-	case PS_OPT_CLASS:
-		if (ps_ports_class_parse(optarg, &o->filter.cls) < 0) {
-			ps_usage("unknown class '%s' in --class (well-known, registered, dynamic)",
-				 optarg);
-			return -1;
-		}
-		o->filter.have_class = true;
-		return 1;
-	case PS_OPT_EXPOSURE:
-		if (ps_exposure_parse(optarg, &o->filter.exposure) < 0) {
-			ps_usage("unknown exposure '%s' in --exposure (loopback, all, specific)",
-				 optarg);
-			return -1;
-		}
-		o->filter.have_exposure = true;
-		return 1;
-	case PS_OPT_NETNS:
-		o->netns = optarg;
-		return 1;
-	default:
-		return 0;
-	}
+	(void)opt;
+	if (ps_ports_parse_arg(arg, NULL, true, &f->ports, &err) < 0)
+		return ps_cli_err_in(&err, name);
+	f->have_port = true;
+	return 0;
+}
+
+int ps_sockopts_class(const struct ps_option *opt, const char *name, const char *arg,
+		      void *field)
+{
+	struct ps_inv_filter *f = field;
+
+	(void)opt;
+	if (ps_ports_class_parse(arg, &f->cls) < 0)
+		return ps_usage("unknown class '%s' in %s (well-known, registered, dynamic)", arg,
+				name);
+	f->have_class = true;
+	return 0;
+}
+
+int ps_sockopts_exposure(const struct ps_option *opt, const char *name, const char *arg,
+			 void *field)
+{
+	struct ps_inv_filter *f = field;
+
+	(void)opt;
+	if (ps_exposure_parse(arg, &f->exposure) < 0)
+		return ps_usage("unknown exposure '%s' in %s (loopback, all, specific)", arg, name);
+	f->have_exposure = true;
+	return 0;
 }
 
 void ps_sockopts_finish(struct ps_sockopts *o)
@@ -66,15 +60,9 @@ void ps_sockopts_finish(struct ps_sockopts *o)
 int ps_sockopts_enter_netns(const struct ps_sockopts *o)
 {
 	ps_err err;
-	int rc;
 
-	if (!o->netns)
-		return 0;
-	rc = ps_netns_enter(o->netns, &err);
-	if (rc == -1)
-		return ps_usage("%s in --netns", err.msg);
-	if (rc < 0)
-		return ps_fail("%s", err.msg);
+	if (o->netns && ps_netns_enter(o->netns, &err) < 0)
+		return ps_cli_err_in(&err, "--netns");
 	return 0;
 }
 

@@ -1,41 +1,13 @@
-/* The socket-selection options that list, audit and watch share (-t -u -4 -6 --port
- * --class --exposure -n -p -P --netns), parsed once into a struct ps_sockopts. */
+/* The socket-selection options that list, audit and watch share (-t -u -4 -6 -n -p -P
+ * --port --class --exposure --netns): a block of option-table entries, PS_SOCK_OPTIONS,
+ * that fills a struct ps_sockopts member of the command's options struct. */
 #ifndef PS_SOCKOPTS_H
 #define PS_SOCKOPTS_H
 
-#include <getopt.h>
 #include <stdbool.h>
 
+#include "cmd/options.h"
 #include "probe/inventory.h"
-
-enum { PS_OPT_PORT = 950, PS_OPT_CLASS, PS_OPT_EXPOSURE, PS_OPT_NETNS };
-
-#define PS_SOCK_LONGOPTS \
-	{ "tcp", no_argument, NULL, 't' }, \
-	{ "udp", no_argument, NULL, 'u' }, \
-	{ "ipv4", no_argument, NULL, '4' }, \
-	{ "ipv6", no_argument, NULL, '6' }, \
-	{ "numeric", no_argument, NULL, 'n' }, \
-	{ "processes", no_argument, NULL, 'p' }, \
-	{ "no-processes", no_argument, NULL, 'P' }, \
-	{ "port", required_argument, NULL, PS_OPT_PORT }, \
-	{ "class", required_argument, NULL, PS_OPT_CLASS }, \
-	{ "exposure", required_argument, NULL, PS_OPT_EXPOSURE }, \
-	{ "netns", required_argument, NULL, PS_OPT_NETNS }
-#define PS_SOCK_SHORTOPTS "tu46npP"
-
-/* The help lines for those options. */
-#define PS_SOCK_HELP \
-	"  -t, --tcp              TCP only\n" \
-	"  -u, --udp              UDP only\n" \
-	"  -4, --ipv4             IPv4 only\n" \
-	"  -6, --ipv6             IPv6 only\n" \
-	"      --port SPEC        local ports: 22,80,8000-8100,ssh,well-known,registered,dynamic,all\n" \
-	"      --class CLASS      well-known (0-1023), registered (1024-49151), dynamic (49152-65535)\n" \
-	"      --exposure E       loopback, all or specific\n" \
-	"      --netns NAME       the sockets of network namespace NAME (/run/netns/NAME, as\n" \
-	"                         `ip netns add` makes them); owners are looked up in this\n" \
-	"                         host's /proc, shown with the PIDs this host sees\n"
 
 struct ps_sockopts {
 	unsigned protos, families;	/* PS_Q_* flags, 0 until ps_sockopts_finish */
@@ -44,11 +16,34 @@ struct ps_sockopts {
 	struct ps_inv_filter filter;
 };
 
+ps_opt_cb ps_sockopts_port, ps_sockopts_class, ps_sockopts_exposure;
+
+#define PS_SOCK_OPTIONS(T, m) \
+	PS_OPT_BIT('t', "tcp", T, m.protos, PS_Q_TCP, "TCP only"), \
+	PS_OPT_BIT('u', "udp", T, m.protos, PS_Q_UDP, "UDP only"), \
+	PS_OPT_BIT('4', "ipv4", T, m.families, PS_Q_V4, "IPv4 only"), \
+	PS_OPT_BIT('6', "ipv6", T, m.families, PS_Q_V6, "IPv6 only"), \
+	PS_OPT_CALLBACK(0, "port", T, m.filter, "SPEC", \
+			"local ports: 22,80,8000-8100,-1024,8000-,ssh,well-known,\n" \
+			"registered,dynamic,all (repeatable)", ps_sockopts_port, NULL), \
+	PS_OPT_CALLBACK(0, "class", T, m.filter, "CLASS", \
+			"well-known (0-1023), registered (1024-49151),\ndynamic (49152-65535)", \
+			ps_sockopts_class, "well-known registered dynamic"), \
+	PS_OPT_CALLBACK(0, "exposure", T, m.filter, "E", \
+			"loopback (127.0.0.0/8, ::1, or bound to the lo device),\n" \
+			"all (0.0.0.0, ::) or specific", ps_sockopts_exposure, \
+			"loopback all specific"), \
+	PS_OPT_STRING(0, "netns", T, m.netns, "NAME", \
+		      "the sockets of network namespace NAME (/run/netns/NAME, as\n" \
+		      "`ip netns add` makes them); owners are looked up in this\n" \
+		      "host's /proc, shown with the PIDs this host sees", "@netns"), \
+	PS_OPT_BOOL('n', "numeric", T, m.numeric, "no service names"), \
+	PS_OPT_BOOL('p', "processes", T, m.processes, \
+		    "show the processes holding each socket (the default)"), \
+	PS_OPT_BOOL_OFF('P', "no-processes", T, m.processes, "skip the /proc scan for owners")
+
 /* Defaults: owners on, everything else off. */
 void ps_sockopts_init(struct ps_sockopts *o);
-/* Handle option c (with optarg). Returns 1 when handled, 0 when c is not one of these,
- * -1 after printing a usage error. */
-int ps_sockopts_handle(int c, struct ps_sockopts *o);
 /* After parsing: no -t/-u means both protocols, no -4/-6 both families. */
 void ps_sockopts_finish(struct ps_sockopts *o);
 /* Enter --netns when given. Returns 0, or an exit code after printing the reason. */

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
 #include "cmd/sockopts.h"
@@ -17,37 +19,41 @@
 #include "report/events.h"
 #include "report/table.h"
 
-static const char watch_usage[] =
-	"usage: portscope watch [OPTIONS]\n"
-	"\n"
-	"Poll the listening sockets (TCP in LISTEN, bound unconnected UDP) and print an event\n"
-	"each time one opens or closes, until SIGINT or SIGTERM (or a bound below). A listener\n"
-	"that exists across two polls is always reported; one that opens and closes between two\n"
-	"polls is not seen. NDJSON events: {\"event\": \"opened\"|\"closed\", \"time\", ...the\n"
-	"socket fields of list}.\n"
-	"\n"
-	"      --interval MS      time between polls (default 1000, 10-3600000)\n"
-	"      --initial          first report every current listener as 'opened'\n"
-	"      --count N          stop after N events\n"
-	"      --duration MS      stop after MS milliseconds (one last poll at the end)\n"
-	PS_SOCK_HELP
-	"  -n, --numeric          no service names\n"
-	"  -P, --no-processes     skip the /proc scan for owners of new listeners\n"
-	"  -o, --output FORMAT    table (default: fixed-width lines), ndjson; json is the\n"
-	"                         same as ndjson (a stream has no enclosing document)\n"
-	"      --ndjson           same as -o ndjson\n"
-	"  -h, --help             this help\n"
-	"\n"
-	"Exit status: 0 stopped by a signal, --count or --duration; 2 bad usage; 3 netlink or\n"
-	"system failure.\n";
-
-enum { OPT_INTERVAL = 1000, OPT_INITIAL, OPT_COUNT, OPT_DURATION };
-
 struct watch_opts {
-	struct ps_common co;
+	struct ps_output out;
 	struct ps_sockopts so;
 	long interval_ms, count, duration_ms;	/* count, duration: 0 = unbounded */
 	bool initial;
+};
+
+static const struct ps_option watch_options[] = {
+	PS_OPT_LONG(0, "interval", struct watch_opts, interval_ms, "MS",
+		    "time between polls (default 1000, 10-3600000)", 10, 3600000),
+	PS_OPT_BOOL(0, "initial", struct watch_opts, initial,
+		    "first report every current listener as 'opened'"),
+	PS_OPT_LONG(0, "count", struct watch_opts, count, "N", "stop after N events", 1,
+		    1000000000),
+	PS_OPT_LONG(0, "duration", struct watch_opts, duration_ms, "MS",
+		    "stop after MS milliseconds (one last poll at the end)", 1, 1000000000),
+	PS_SOCK_OPTIONS(struct watch_opts, so),
+	PS_OUTPUT_OPTIONS(struct watch_opts, out),
+	PS_OPT_END(),
+};
+
+const struct ps_cmd_help ps_watch_help = {
+	.synopsis = "watch [OPTIONS]",
+	.description =
+		"Poll the listening sockets (TCP in LISTEN, bound unconnected UDP) and print an event\n"
+		"each time one opens or closes, until SIGINT or SIGTERM (or a bound below). A listener\n"
+		"that exists across two polls is always reported; one that opens and closes between two\n"
+		"polls is not seen. NDJSON events: {\"event\": \"opened\"|\"closed\", \"time\", ...the\n"
+		"socket fields of list}. With -P, new listeners are shown without owners.\n",
+	.options = watch_options,
+	.output_note = "(table: fixed-width lines; json is the same as ndjson,\n"
+		       "a stream has no enclosing document)",
+	.exit_status =
+		"Exit status: 0 stopped by a signal, --count or --duration, or when the reader of\n"
+		"standard output has gone; 2 bad usage; 3 netlink or system failure.\n",
 };
 
 /* The listeners we know about. Each keeps its own copy of its owners: the owner table of
@@ -65,58 +71,19 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static int parse_args(int argc, char **argv, struct watch_opts *o)
+static int parse_args(const struct ps_command *cmd, int argc, char **argv,
+		      struct watch_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "initial", no_argument, NULL, OPT_INITIAL },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		PS_SOCK_LONGOPTS,
-		PS_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	int rc;
 
 	ps_sockopts_init(&o->so);
 	o->interval_ms = 1000;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":" PS_SOCK_SHORTOPTS PS_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		rc = ps_cli_common(c, &o->co, false);
-		if (rc == 0)
-			rc = ps_sockopts_handle(c, &o->so);
-		if (rc < 0)
-			return PS_EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		switch (c) {
-		case OPT_INTERVAL:
-			if (ps_cli_number(optarg, "--interval", 10, 3600000, &o->interval_ms) < 0)
-				return PS_EXIT_USAGE;
-			break;
-		case OPT_INITIAL: o->initial = true; break;
-		case OPT_COUNT:
-			if (ps_cli_number(optarg, "--count", 1, 1000000000, &o->count) < 0)
-				return PS_EXIT_USAGE;
-			break;
-		case OPT_DURATION:
-			if (ps_cli_number(optarg, "--duration", 1, 1000000000, &o->duration_ms) < 0)
-				return PS_EXIT_USAGE;
-			break;
-		default:
-			return ps_cli_bad_option(c, argv);
-		}
-	}
-	if (optind < argc)
-		return ps_usage("unexpected argument '%s'", argv[optind]);
-	if (o->co.fmt == PS_FMT_PROM)
-		return ps_usage("watch streams events: -o prom is for list and audit");
-	if (o->co.fmt == PS_FMT_JSON)
-		o->co.fmt = PS_FMT_NDJSON;
+	if ((rc = ps_parse_options(cmd, argc, argv, o, NULL, NULL)) != PS_PARSE_RUN)
+		return rc;
+	if (o->out.fmt == PS_FMT_JSON)
+		o->out.fmt = PS_FMT_NDJSON;
 	ps_sockopts_finish(&o->so);
-	return 0;
+	return PS_PARSE_RUN;
 }
 
 /* The identity of a listener: proto, family, address, port, then inode. */
@@ -196,7 +163,7 @@ static bool emit(struct state *st, const struct poll_ctx *pc, bool opened,
 	if (pc->o->count && st->events >= pc->o->count)
 		return true;
 	event_time(t, sizeof(t));
-	ps_report_event(stdout, pc->o->co.fmt, opened, t, r, &pc->view);
+	ps_report_event(stdout, pc->o->out.fmt, opened, t, r, &pc->view);
 	st->events++;
 	return pc->o->count && st->events >= pc->o->count;
 }
@@ -216,7 +183,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 	int rc = 0;
 
 	if (ps_inventory_load(&pc->q, &inv, &err) < 0) {
-		rc = ps_fail("%s", err.msg);
+		rc = ps_cli_err(&err);
 		goto end;
 	}
 	if (inv.sv.len)
@@ -235,7 +202,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 	/* Only new listeners need owners: one /proc scan for them all, none when idle. */
 	if (pc->o->so.processes && fresh.len &&
 	    ps_owners_attach(&fresh, "/proc", &owners, &err) < 0) {
-		rc = ps_fail("%s", err.msg);
+		rc = ps_cli_err(&err);
 		goto end;
 	}
 	for (; ncopied < fresh.len; ncopied++)
@@ -275,37 +242,69 @@ end:
 	return rc;
 }
 
-/* Sleep until the monotonic time until_ms or a signal. The signals are blocked except
- * inside ppoll, so one that arrives between two polls is not lost. */
-static void sleep_until(long long until_ms, const sigset_t *unblocked)
+/* Sleep until the monotonic time until_ms, a signal, or the reader of stdout going away
+ * (a pipe's far end closed: `portscope watch | head -1` ends with head, not at the next
+ * event). The signals are blocked except inside ppoll, so one that arrives between two
+ * polls is not lost. Returns false when the reader has gone. */
+static bool sleep_until(long long until_ms, const sigset_t *unblocked, bool pipe_out)
 {
 	long long left = until_ms - (long long)ps_clock_ms();
+	struct pollfd out = { STDOUT_FILENO, 0, 0 };	/* POLLERR comes unasked */
 	struct timespec ts;
 
 	if (left <= 0 || stop_signal)
-		return;
+		return true;
 	ts.tv_sec = left / 1000;
 	ts.tv_nsec = (left % 1000) * 1000000;
-	if (ppoll(NULL, 0, &ts, unblocked) < 0 && errno != EINTR)
-		return;
+	if (ppoll(&out, pipe_out ? 1 : 0, &ts, unblocked) > 0 &&
+	    (out.revents & (POLLERR | POLLHUP))) {
+		ps_cli_reader_gone();
+		return false;
+	}
+	return true;
 }
 
-int cmd_watch(int argc, char **argv)
+/* SIGINT and SIGTERM stop the watch; SIGPIPE is ignored so that a write to a reader that
+ * has gone fails with EPIPE, and the watch ends with 0 as `list | head` does. */
+static int setup_signals(sigset_t *unblocked)
+{
+	struct sigaction sa = { 0 }, ign = { 0 };
+	sigset_t block;
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, unblocked) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0)
+		return ps_fail("cannot set up signal handling: %s", strerror(errno));
+	sigdelset(unblocked, SIGINT);
+	sigdelset(unblocked, SIGTERM);
+	return 0;
+}
+
+static bool is_pipe(int fd)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
+}
+
+int cmd_watch(const struct ps_command *cmd, int argc, char **argv)
 {
 	struct watch_opts o = { 0 };
 	struct poll_ctx pc = { 0 };
 	struct state st = { 0 };
-	struct sigaction sa = { 0 };
-	sigset_t block, unblocked;
+	sigset_t unblocked;
 	long long start, tick, deadline = 0;
+	bool pipe_out = is_pipe(STDOUT_FILENO);
 	int rc;
 
-	if ((rc = parse_args(argc, argv, &o)) != 0)
+	if ((rc = parse_args(cmd, argc, argv, &o)) != PS_PARSE_RUN)
 		return rc;
-	if (o.co.help) {
-		fputs(watch_usage, stdout);
-		return PS_EXIT_OK;
-	}
 	if ((rc = ps_sockopts_enter_netns(&o.so)) != 0)
 		return rc;
 	pc.o = &o;
@@ -314,18 +313,9 @@ int cmd_watch(int argc, char **argv)
 	pc.view.numeric = o.so.numeric;
 	pc.view.table_flags = ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
 
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &block, &unblocked) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
-	    sigaction(SIGTERM, &sa, NULL) < 0)
-		return ps_fail("cannot set up signal handling: %s", strerror(errno));
-	sigdelset(&unblocked, SIGINT);
-	sigdelset(&unblocked, SIGTERM);
-
-	ps_report_event_header(stdout, o.co.fmt, &pc.view);
+	if ((rc = setup_signals(&unblocked)) != 0)
+		return rc;
+	ps_report_event_header(stdout, o.out.fmt, &pc.view);
 	start = tick = (long long)ps_clock_ms();
 	if (o.duration_ms)
 		deadline = start + o.duration_ms;
@@ -333,14 +323,13 @@ int cmd_watch(int argc, char **argv)
 	for (;;) {
 		bool last;
 
-		if (fflush(stdout) != 0 || ferror(stdout))
-			break;	/* ps_cli_finish reports the write error */
+		if (ps_cli_flush() < 0)
+			break;	/* ps_cli_finish reports the write error, unless EPIPE */
 		if (rc != 0 || stop_signal)
 			break;
 		tick += o.interval_ms;
 		last = deadline && tick >= deadline;
-		sleep_until(last ? deadline : tick, &unblocked);
-		if (stop_signal)
+		if (!sleep_until(last ? deadline : tick, &unblocked, pipe_out) || stop_signal)
 			break;
 		rc = poll_once(&st, &pc, true);
 		if (last)

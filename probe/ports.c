@@ -87,17 +87,40 @@ static long parse_port_number(const char *s, size_t len)
 	return v <= 65535 ? v : -2;
 }
 
-static int add_item(const char *item, const char *proto, bool allow_zero,
+/* A range "lo-hi" (or one port) in item; open says "-hi" and "lo-" are allowed. */
+static int add_range(const char *item, bool open, unsigned lo_min, struct ps_portset *set,
+		     ps_err *err)
+{
+	const char *dash = strchr(item, '-');
+	long lo, hi;
+
+	lo = parse_port_number(item, dash ? (size_t)(dash - item) : strlen(item));
+	hi = dash ? parse_port_number(dash + 1, strlen(dash + 1)) : lo;
+	if (open && dash == item)
+		lo = 1;
+	if (open && dash && dash[1] == '\0' && dash != item)
+		hi = 65535;
+	if (lo == -2 || hi == -2)
+		return ps_err_input(err, "invalid port '%s' (%u-65535)", item, lo_min);
+	if (lo < 0 || hi < 0)
+		return ps_err_input(err, "invalid port '%s'", item);
+	if (lo < (long)lo_min || hi < (long)lo_min)
+		return ps_err_input(err, "invalid port '%s' (%u-65535)", item, lo_min);
+	if (lo > hi)
+		return ps_err_input(err, "invalid range '%s' (start above end)", item);
+	ps_portset_add_range(set, (unsigned)lo, (unsigned)hi);
+	return 0;
+}
+
+static int add_item(const char *item, const char *proto, bool allow_zero, bool open,
 		    struct ps_portset *set, ps_err *err)
 {
 	unsigned lo_min = allow_zero ? 0 : 1;
 	enum ps_port_class cls;
-	const char *dash;
-	long lo, hi;
 	int svc;
 
 	if (*item == '\0')
-		return ps_err_set(err, "empty item in port spec");
+		return ps_err_input(err, "empty item in port spec");
 	if (strcmp(item, "-") == 0 || strcmp(item, "all") == 0) {
 		ps_portset_add_range(set, 1, 65535);
 		return 0;
@@ -109,52 +132,58 @@ static int add_item(const char *item, const char *proto, bool allow_zero,
 		ps_portset_add_range(set, a, bounds[cls][1]);
 		return 0;
 	}
-	if (isdigit((unsigned char)*item)) {
-		dash = strchr(item, '-');
-		lo = parse_port_number(item, dash ? (size_t)(dash - item) : strlen(item));
-		hi = dash ? parse_port_number(dash + 1, strlen(dash + 1)) : lo;
-		if (lo == -2 || hi == -2)
-			return ps_err_set(err, "invalid port '%s' (%u-65535)", item, lo_min);
-		if (lo < 0 || hi < 0)
-			return ps_err_set(err, "invalid port '%s'", item);
-		if (lo < (long)lo_min || hi < (long)lo_min)
-			return ps_err_set(err, "invalid port '%s' (%u-65535)", item, lo_min);
-		if (lo > hi)
-			return ps_err_set(err, "invalid range '%s' (start above end)", item);
-		ps_portset_add_range(set, (unsigned)lo, (unsigned)hi);
-		return 0;
-	}
+	if (isdigit((unsigned char)*item) || (open && *item == '-'))
+		return add_range(item, open, lo_min, set, err);
 	svc = ps_ports_service_port(item, proto);
 	if (svc < 0)
-		return ps_err_set(err, "unknown service '%s'", item);
+		return ps_err_input(err, "unknown service '%s'", item);
 	ps_portset_add_range(set, (unsigned)svc, (unsigned)svc);
 	return 0;
 }
 
-int ps_ports_parse_spec(const char *spec, const char *proto, bool allow_zero,
-			struct ps_portset *set, ps_err *err)
+/* Add every item of spec to set; open: the command-line forms of ps_ports_parse_arg. */
+static int parse_items(const char *spec, const char *proto, bool allow_zero, bool open,
+		       struct ps_portset *set, ps_err *err)
 {
 	char item[128];
 	const char *p = spec, *comma;
 	size_t len;
 
-	ps_portset_clear(set);
 	if (!spec || !*spec)
-		return ps_err_set(err, "empty port spec");
+		return ps_err_input(err, "empty port spec");
 	for (;;) {
 		comma = strchr(p, ',');
 		len = comma ? (size_t)(comma - p) : strlen(p);
+		while (open && len && isspace((unsigned char)*p)) {
+			p++;
+			len--;
+		}
+		while (open && len && isspace((unsigned char)p[len - 1]))
+			len--;
 		if (len >= sizeof(item))
-			return ps_err_set(err, "invalid port '%.*s...'", 32, p);
+			return ps_err_input(err, "invalid port '%.*s...'", 32, p);
 		memcpy(item, p, len);
 		item[len] = '\0';
-		if (add_item(item, proto, allow_zero, set, err) < 0)
+		if (add_item(item, proto, allow_zero, open, set, err) < 0)
 			return -1;
 		if (!comma)
 			break;
 		p = comma + 1;
 	}
 	return 0;
+}
+
+int ps_ports_parse_spec(const char *spec, const char *proto, bool allow_zero,
+			struct ps_portset *set, ps_err *err)
+{
+	ps_portset_clear(set);
+	return parse_items(spec, proto, allow_zero, false, set, err);
+}
+
+int ps_ports_parse_arg(const char *spec, const char *proto, bool allow_zero,
+		       struct ps_portset *set, ps_err *err)
+{
+	return parse_items(spec, proto, allow_zero, true, set, err);
 }
 
 bool ps_ports_ephemeral(unsigned port)

@@ -34,6 +34,13 @@ int ps_portset_next(const struct ps_portset *set, unsigned from);
 int ps_ports_parse_spec(const char *spec, const char *proto, bool allow_zero,
 			struct ps_portset *set, ps_err *err);
 
+/* Parse SPEC as users type it on the command line (-p, --port): as ps_ports_parse_spec,
+ * and also spaces around items ("22, 80"), an open start ("-1024": 1-1024) and an open
+ * end ("8000-": 8000-65535). Adds to set, so repeated options accumulate. Returns 0, or
+ * -1 with err naming the offending item. */
+int ps_ports_parse_arg(const char *spec, const char *proto, bool allow_zero,
+		       struct ps_portset *set, ps_err *err);
+
 /* Class of a port, and its name ("well-known", "registered", "dynamic"). */
 enum ps_port_class ps_ports_class(unsigned port);
 const char *ps_ports_class_name(enum ps_port_class cls);

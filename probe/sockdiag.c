@@ -281,10 +281,17 @@ int ps_sock_state_parse(const char *name, unsigned *state)
 	return -1;
 }
 
+/* The kernel gives lo this index in every network namespace (LOOPBACK_IFINDEX). */
+#define LOOPBACK_IFINDEX 1
+
 enum ps_exposure ps_sock_exposure(const struct sock_rec *r)
 {
 	const uint8_t *a = r->local.s6_addr;
 
+	/* Bound to the lo device (SO_BINDTODEVICE, "0.0.0.0%lo"): only this host reaches it,
+	 * whatever the address. */
+	if (r->ifindex == LOOPBACK_IFINDEX)
+		return PS_EXPOSE_LOOPBACK;
 	if (r->family == AF_INET) {
 		if (a[0] == 127)
 			return PS_EXPOSE_LOOPBACK;

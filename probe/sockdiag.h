@@ -76,7 +76,8 @@ int ps_sock_state_parse(const char *name, unsigned *state);
 
 enum ps_exposure { PS_EXPOSE_LOOPBACK, PS_EXPOSE_ALL, PS_EXPOSE_SPECIFIC };
 
-/* How exposed a local socket is, from its bound address (DESIGN.md). */
+/* How exposed a local socket is: loopback when bound to the lo device, else from its
+ * bound address (DESIGN.md). */
 enum ps_exposure ps_sock_exposure(const struct sock_rec *r);
 const char *ps_exposure_name(enum ps_exposure e);
 /* Parse "loopback", "all" or "specific"; returns 0 or -1. */

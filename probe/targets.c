@@ -19,18 +19,18 @@ static int parse_port(const char *s, const char *text, uint8_t proto, uint16_t *
 	int svc;
 
 	if (!*s)
-		return ps_err_set(err, "missing port in '%s'", text);
+		return ps_err_input(err, "missing port in '%s'", text);
 	if (*s >= '0' && *s <= '9') {
 		errno = 0;
 		v = strtol(s, &end, 10);
 		if (errno || *end || v < 1 || v > 65535)
-			return ps_err_set(err, "invalid port '%s' in '%s' (1-65535)", s, text);
+			return ps_err_input(err, "invalid port '%s' in '%s' (1-65535)", s, text);
 		*port = (uint16_t)v;
 		return 0;
 	}
 	svc = ps_ports_service_port(s, proto == IPPROTO_UDP ? "udp" : "tcp");
 	if (svc <= 0)
-		return ps_err_set(err, "invalid port '%s' in '%s' (a number or a service name)", s,
+		return ps_err_input(err, "invalid port '%s' in '%s' (a number or a service name)", s,
 				  text);
 	*port = (uint16_t)svc;
 	return 0;
@@ -39,14 +39,14 @@ static int parse_port(const char *s, const char *text, uint8_t proto, uint16_t *
 static int set_host(struct ps_target *t, const char *s, size_t len, const char *text, ps_err *err)
 {
 	if (len == 0)
-		return ps_err_set(err, "missing host in '%s'", text);
+		return ps_err_input(err, "missing host in '%s'", text);
 	if (len >= sizeof(t->host))
-		return ps_err_set(err, "host name too long in '%.40s...'", text);
+		return ps_err_input(err, "host name too long in '%.40s...'", text);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c <= ' ' || c == 0x7f || c == '/' || c == '[' || c == ']')
-			return ps_err_set(err, "invalid host in '%s'", text);
+			return ps_err_input(err, "invalid host in '%s'", text);
 	}
 	memcpy(t->host, s, len);
 	t->host[len] = '\0';
@@ -61,9 +61,9 @@ int ps_targets_parse(const char *text, bool need_port, uint8_t default_proto,
 
 	memset(t, 0, sizeof(*t));
 	if (tlen == 0)
-		return ps_err_set(err, "empty target");
+		return ps_err_input(err, "empty target");
 	if (tlen >= sizeof(t->text))
-		return ps_err_set(err, "target too long: '%.40s...'", text);
+		return ps_err_input(err, "target too long: '%.40s...'", text);
 	memcpy(t->text, text, tlen + 1);
 	t->proto = default_proto;
 	if ((sep = strstr(s, "://")) != NULL) {
@@ -74,7 +74,7 @@ int ps_targets_parse(const char *text, bool need_port, uint8_t default_proto,
 		else if (slen == 3 && strncasecmp(s, "udp", 3) == 0)
 			t->proto = IPPROTO_UDP;
 		else
-			return ps_err_set(err, "unknown scheme '%.*s' in '%s' (tcp:// or udp://)",
+			return ps_err_input(err, "unknown scheme '%.*s' in '%s' (tcp:// or udp://)",
 					  (int)(slen > 20 ? 20 : slen), s, text);
 		t->proto_given = true;
 		s = sep + 3;
@@ -83,21 +83,21 @@ int ps_targets_parse(const char *text, bool need_port, uint8_t default_proto,
 		const char *close = strchr(s, ']');
 
 		if (!close)
-			return ps_err_set(err, "missing ']' in '%s'", text);
+			return ps_err_input(err, "missing ']' in '%s'", text);
 		if (set_host(t, s + 1, (size_t)(close - s - 1), text, err) < 0)
 			return -1;
 		if (!strchr(t->host, ':'))
-			return ps_err_set(err, "brackets are for IPv6 addresses in '%s'", text);
+			return ps_err_input(err, "brackets are for IPv6 addresses in '%s'", text);
 		s = close + 1;
 		if (*s == '\0') {
 			if (need_port)
-				return ps_err_set(err, "missing port in '%s'", text);
+				return ps_err_input(err, "missing port in '%s'", text);
 			return 0;
 		}
 		if (*s != ':')
-			return ps_err_set(err, "unexpected '%s' after ']' in '%s'", s, text);
+			return ps_err_input(err, "unexpected '%s' after ']' in '%s'", s, text);
 		if (!need_port)
-			return ps_err_set(err, "unexpected port in '%s' (scan takes ports from -p)",
+			return ps_err_input(err, "unexpected port in '%s' (scan takes ports from -p)",
 					  text);
 		return parse_port(s + 1, text, t->proto, &t->port, err);
 	}
@@ -105,14 +105,14 @@ int ps_targets_parse(const char *text, bool need_port, uint8_t default_proto,
 	if (!need_port) {
 		/* A bare IPv6 literal has several colons; one colon is host:port. */
 		if (colon && strchr(s, ':') == colon)
-			return ps_err_set(err, "unexpected port in '%s' (scan takes ports from -p)",
+			return ps_err_input(err, "unexpected port in '%s' (scan takes ports from -p)",
 					  text);
 		return set_host(t, s, strlen(s), text, err);
 	}
 	if (!colon)
-		return ps_err_set(err, "missing port in '%s' (host:port)", text);
+		return ps_err_input(err, "missing port in '%s' (host:port)", text);
 	if (memchr(s, ':', (size_t)(colon - s)))
-		return ps_err_set(err, "IPv6 address needs brackets in '%s' ([addr]:port)", text);
+		return ps_err_input(err, "IPv6 address needs brackets in '%s' ([addr]:port)", text);
 	if (set_host(t, s, (size_t)(colon - s), text, err) < 0)
 		return -1;
 	return parse_port(colon + 1, text, t->proto, &t->port, err);
@@ -163,19 +163,23 @@ int ps_targets_resolve(const char *host, int family, struct ps_addrlist *out, ps
 	rc = getaddrinfo(host, NULL, &hints, &res);
 	if (rc != 0) {
 		if (rc == EAI_SYSTEM)
-			return ps_err_set(err, "cannot resolve '%s': %s", host, strerror(errno));
+			return ps_err_system(err, "cannot resolve '%s': %s", host, strerror(errno));
+		if (rc == EAI_MEMORY)
+			return ps_err_nomem(err);
+		if (rc == EAI_AGAIN)
+			return ps_err_system(err, "cannot resolve '%s': %s", host, gai_strerror(rc));
 		if ((rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) &&
 		    family != AF_UNSPEC)
-			return ps_err_set(err, "'%s' has no %s address", host,
+			return ps_err_input(err, "'%s' has no %s address", host,
 					  family == AF_INET ? "IPv4" : "IPv6");
-		return ps_err_set(err, "cannot resolve '%s': %s", host, gai_strerror(rc));
+		return ps_err_input(err, "cannot resolve '%s': %s", host, gai_strerror(rc));
 	}
 	for (ai = res; ai; ai = ai->ai_next)
 		n++;
 	out->v = calloc(n ? n : 1, sizeof(*out->v));
 	if (!out->v) {
 		freeaddrinfo(res);
-		return ps_err_set(err, "out of memory");
+		return ps_err_nomem(err);
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		struct ps_addr *a = &out->v[out->len];
@@ -199,7 +203,7 @@ int ps_targets_resolve(const char *host, int family, struct ps_addrlist *out, ps
 	freeaddrinfo(res);
 	if (out->len == 0) {
 		ps_addrlist_free(out);
-		return ps_err_set(err, "'%s' has no IPv4 or IPv6 address", host);
+		return ps_err_input(err, "'%s' has no IPv4 or IPv6 address", host);
 	}
 	return 0;
 }

@@ -101,3 +101,41 @@ Test(ports, ephemeral_follows_the_kernel_range)
 	if (hi < 65535)
 		cr_assert(!ps_ports_ephemeral((unsigned)hi + 1));
 }
+
+/* The command-line forms (-p, --port): spaces around items, open ranges, accumulation. */
+Test(ports, command_line_forms)
+{
+	ps_portset_clear(&set);
+	cr_assert_eq(ps_ports_parse_arg("22, 80", "tcp", false, &set, &err), 0, "%s", err.msg);
+	cr_assert_eq(set.count, 2);
+	cr_assert(ps_portset_has(&set, 22) && ps_portset_has(&set, 80));
+	cr_assert_eq(ps_ports_parse_arg(" 443 ,\t8080 ", "tcp", false, &set, &err), 0, "%s", err.msg);
+	cr_assert_eq(set.count, 4, "a second spec adds to the first");
+	ps_portset_clear(&set);
+	cr_assert_eq(ps_ports_parse_arg("-1024", NULL, false, &set, &err), 0, "%s", err.msg);
+	cr_assert_eq(set.count, 1024);
+	cr_assert(ps_portset_has(&set, 1) && ps_portset_has(&set, 1024) && !ps_portset_has(&set, 0));
+	ps_portset_clear(&set);
+	cr_assert_eq(ps_ports_parse_arg("8000-", NULL, false, &set, &err), 0, "%s", err.msg);
+	cr_assert_eq(set.count, 65535 - 8000 + 1);
+	cr_assert(ps_portset_has(&set, 65535) && !ps_portset_has(&set, 7999));
+	ps_portset_clear(&set);
+	cr_assert_eq(ps_ports_parse_arg("-", NULL, false, &set, &err), 0);
+	cr_assert_eq(set.count, 65535);
+}
+
+Test(ports, command_line_forms_still_check_bounds)
+{
+	static const char *const bad[][2] = {
+		{ "-70000", "'-70000'" }, { "70000-", "'70000-'" }, { "22 80", "'22 80'" },
+		{ "22,,80", "empty" }, { " , ", "empty" }, { "--5", "'--5'" }, { "0-", "'0-'" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ps_portset_clear(&set);
+		cr_assert_eq(ps_ports_parse_arg(bad[i][0], "tcp", false, &set, &err), -1, "%s",
+			     bad[i][0]);
+		cr_assert(strstr(err.msg, bad[i][1]), "spec '%s' gave '%s'", bad[i][0], err.msg);
+		cr_assert_eq(err.kind, PS_ERR_INPUT);
+	}
+}
