@@ -93,7 +93,11 @@ int ps_addrwalk_next(struct ps_addrwalk *w, struct ps_addrjob *job)
 		return 0;
 	j = ps_perm_at(&w->perm, w->pos);
 	w->pos += w->nshards;
-	ps_addrspace_host(w->set, j / w->nports, w->ports[j % w->nports], job);
+	if (j <= UINT64_MAX)	/* 64-bit division is several times faster */
+		ps_addrspace_host(w->set, (uint64_t)j / w->nports,
+				  w->ports[(uint64_t)j % w->nports], job);
+	else
+		ps_addrspace_host(w->set, j / w->nports, w->ports[j % w->nports], job);
 	job->index = j;
 	return 1;
 }
