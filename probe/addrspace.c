@@ -309,6 +309,8 @@ int ps_addrspace_add(struct ps_addrspace *s, const char *tok, bool exclude, ps_e
 	size_t before = exclude ? s->exlen : s->len;
 	int rc;
 
+	if (s->final)
+		return ps_err_input(err, "target set already final at '%s'", SHOWN(tok));
 	if (!*tok)
 		return ps_err_input(err, "empty target");
 	if (!address_form(tok))
@@ -339,6 +341,8 @@ int ps_addrspace_add_addr(struct ps_addrspace *s, const union ps_sockaddr *sa,
 	uint16_t scope = 0;
 	char name[IF_NAMESIZE];
 
+	if (s->final)
+		return ps_err_input(err, "target set already final at '%s'", SHOWN(tok));
 	if (sa->sa.sa_family == AF_INET) {
 		v = ntohl(sa->v4.sin_addr.s_addr);
 	} else if (sa->sa.sa_family == AF_INET6) {

@@ -172,10 +172,16 @@ int ps_addrspace_read_lines(FILE *f, const char *name, ps_line_fn fn, void *ctx,
 
 	errno = 0;
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		char *l = line;
+
 		lineno++;
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
-		if (one_line(line, (size_t)n, fn, ctx, err) < 0)
+		if (lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			l += 3;		/* a UTF-8 byte order mark, as some editors write */
+			n -= 3;
+		}
+		if (one_line(l, (size_t)n, fn, ctx, err) < 0)
 			rc = at_line(err, name, lineno);
 	}
 	if (rc == 0 && ferror(f))

@@ -441,7 +441,7 @@ static int collect_name(void *ctx, const char *tok, ps_err *e)
 
 Test(addrspace, file_reader)
 {
-	static const char text[] = "# scan list\n\n  198.18.0.1  \n198.18.1.0/30 # four\n"
+	static const char text[] = "\xef\xbb\xbf# scan list\n\n  198.18.0.1  \n198.18.1.0/30 # four\n"
 				   "\t2001:db8::/126\r\nexample.org\n#198.18.9.9\n198.18.0.1";
 	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
 	char names[100] = "";
@@ -473,6 +473,26 @@ Test(addrspace, file_reader_errors_name_the_line)
 	bad_file("198.18.0.1 198.18.0.2\n", "list.txt:1: one target per line");
 	bad_file("\n\nexample.org\n", "list.txt:3: 'example.org' is not an address form");
 	bad_file("198.18.0.1\nfe80::1\n", "list.txt:2: link-local");
+}
+
+Test(addrspace, file_reader_long_line)
+{
+	static char text[1200];
+
+	memset(text, ' ', sizeof(text) - 2);
+	memcpy(text + 1100, "198.18.0.1", 10);
+	text[sizeof(text) - 2] = '\n';
+	bad_file(text, "list.txt:1: line longer than 1024 bytes");
+}
+
+Test(addrspace, no_adding_once_final)
+{
+	union ps_sockaddr sa = { .v4 = { .sin_family = AF_INET } };
+
+	cr_assert_eq(build(LIST("198.18.0.1"), NULL, false), 0);
+	cr_assert_eq(ps_addrspace_add(&set, "198.18.0.2", false, &err), -1);
+	cr_assert_eq(ps_addrspace_add_addr(&set, &sa, "x", true, &err), -1);
+	cr_assert_eq(ps_addrspace_count(&set), 1);
 }
 
 Test(addrspace, file_reader_nul_byte)
