@@ -12,9 +12,7 @@
 #include <errno.h>
 #include <time.h>	/* before errqueue.h, which uses struct timespec */
 #include <linux/errqueue.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
-#include <netinet/ip_icmp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -25,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe/icmp.h"
 #include "probe/tcp.h"
 
 #define NIL UINT32_MAX
@@ -252,53 +251,8 @@ static bool icmp_verdict(int fd, enum ps_probe_state *st, const char **reason)
 		      (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)))
 			continue;
 		ee = (const struct sock_extended_err *)CMSG_DATA(c);
-		if (ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == ICMP_DEST_UNREACH) {
+		if (ps_icmp_errqueue_verdict(ee, IPPROTO_TCP, st, reason))
 			found = true;
-			switch (ee->ee_code) {
-			case ICMP_NET_UNREACH: case ICMP_NET_UNKNOWN: case ICMP_NET_UNR_TOS:
-				*st = PS_PROBE_UNREACHABLE;
-				*reason = "icmp-net-unreachable";
-				break;
-			case ICMP_PORT_UNREACH:
-				/* A TCP stack answers with a reset: this came from a firewall. */
-				*st = PS_PROBE_FILTERED;
-				*reason = "icmp-port-unreachable";
-				break;
-			case ICMP_PROT_UNREACH:
-				*st = PS_PROBE_FILTERED;
-				*reason = "icmp-proto-unreachable";
-				break;
-			case ICMP_NET_ANO: case ICMP_HOST_ANO: case ICMP_PKT_FILTERED:
-			case ICMP_PREC_VIOLATION: case ICMP_PREC_CUTOFF:
-				*st = PS_PROBE_FILTERED;
-				*reason = "icmp-admin-prohibited";
-				break;
-			default:
-				*st = PS_PROBE_UNREACHABLE;
-				*reason = "icmp-host-unreachable";
-				break;
-			}
-		} else if (ee->ee_origin == SO_EE_ORIGIN_ICMP6 && ee->ee_type == ICMP6_DST_UNREACH) {
-			found = true;
-			switch (ee->ee_code) {
-			case ICMP6_DST_UNREACH_NOROUTE:
-				*st = PS_PROBE_UNREACHABLE;
-				*reason = "icmp-net-unreachable";
-				break;
-			case ICMP6_DST_UNREACH_NOPORT:
-				*st = PS_PROBE_FILTERED;
-				*reason = "icmp-port-unreachable";
-				break;
-			case ICMP6_DST_UNREACH_ADMIN: case 5: case 6:	/* policy fail, reject route */
-				*st = PS_PROBE_FILTERED;
-				*reason = "icmp-admin-prohibited";
-				break;
-			default:
-				*st = PS_PROBE_UNREACHABLE;
-				*reason = "icmp-host-unreachable";
-				break;
-			}
-		}
 	}
 	return found;
 }

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe/icmp.h"
 #include "probe/payloads.h"
 #include "probe/udp.h"
 
@@ -134,35 +135,9 @@ static unsigned hash_endpoint(const union ps_sockaddr *sa)
 
 const char *ps_udp_icmp_reason(int family, int type, int code, enum ps_probe_state *state)
 {
-	static const char *const v4[] = {
-		"icmp-net-unreachable", "icmp-host-unreachable", "icmp-protocol-unreachable",
-		"icmp-port-unreachable", "icmp-frag-needed", "icmp-source-route-failed",
-		"icmp-net-unknown", "icmp-host-unknown", "icmp-host-isolated",
-		"icmp-net-prohibited", "icmp-host-prohibited", "icmp-net-tos-unreachable",
-		"icmp-host-tos-unreachable", "icmp-admin-prohibited",
-		"icmp-host-precedence-violation", "icmp-precedence-cutoff",
-	};
-	static const char *const v6[] = {
-		"icmp-net-unreachable", "icmp-admin-prohibited", "icmp6-beyond-scope",
-		"icmp-host-unreachable", "icmp-port-unreachable", "icmp6-source-policy-failed",
-		"icmp6-reject-route",
-	};
-	bool port_unreach;
+	const char *reason;
 
-	if (family == AF_INET6) {
-		if (type != 1)
-			return NULL;
-		port_unreach = code == 4;
-		*state = port_unreach ? PS_PROBE_CLOSED : PS_PROBE_FILTERED;
-		return code >= 0 && code < (int)(sizeof(v6) / sizeof(v6[0])) ? v6[code]
-									     : "icmp6-unreachable";
-	}
-	/* Fragmentation needed says nothing about the port: not a verdict. */
-	if (type != 3 || code == 4)
-		return NULL;
-	port_unreach = code == 3;
-	*state = port_unreach ? PS_PROBE_CLOSED : PS_PROBE_FILTERED;
-	return code >= 0 && code < (int)(sizeof(v4) / sizeof(v4[0])) ? v4[code] : "icmp-unreachable";
+	return ps_icmp_verdict(family, type, code, IPPROTO_UDP, state, &reason) ? reason : NULL;
 }
 
 static int open_socket(struct engine *e, int family, ps_err *err)
@@ -498,11 +473,8 @@ static void error_one(struct engine *e, struct msghdr *m, const union ps_sockadd
 		if (m->msg_namelen == 0)
 			continue;
 		if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
-			reason = ps_udp_icmp_reason(ee.ee_origin == SO_EE_ORIGIN_ICMP6 ? AF_INET6
-										       : AF_INET,
-						    ee.ee_type, ee.ee_code, &st);
 			/* msg_name is the failed datagram's own destination */
-			if (reason)
+			if (ps_icmp_errqueue_verdict(&ee, IPPROTO_UDP, &st, &reason))
 				decide(e, from, st, reason, t, NULL, 0);
 		} else if (ee.ee_origin == SO_EE_ORIGIN_LOCAL) {
 			int i;
