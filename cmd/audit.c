@@ -112,11 +112,9 @@ int cmd_audit(int argc, char **argv)
 	}
 	/* Read the policy before entering a namespace: its path is the caller's. */
 	if (o.policy) {
-		rc = ps_policy_load(o.policy, &pol, &err);
-		if (rc == -1)
-			return ps_usage("%s", err.msg);
-		if (rc < 0)
-			return ps_fail("%s", err.msg);
+		if (ps_policy_load(o.policy, &pol, &err) < 0)
+			return err.kind == PS_ERR_INPUT ? ps_usage("%s", err.msg)
+							: ps_fail("%s", err.msg);
 	}
 	if ((rc = ps_sockopts_enter_netns(&o.so)) != 0)
 		goto end;
