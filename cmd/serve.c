@@ -150,7 +150,7 @@ int cmd_serve(int argc, char **argv)
 	struct ps_responder *r;
 	char ident[300];
 	sigset_t mask;
-	int rc, errnum, sfd;
+	int rc, sfd;
 	ps_err err;
 
 	if ((rc = parse_args(argc, argv, &o)) != 0)
@@ -160,13 +160,9 @@ int cmd_serve(int argc, char **argv)
 		return PS_EXIT_OK;
 	}
 	snprintf(ident, sizeof(ident), "%s %s", PS_VERSION, ps_json_hostname());
-	r = ps_responder_open(o.tcp, o.ntcp, o.udp, o.nudp, o.bind, ident, &errnum, &err);
-	if (!r) {
-		/* An address that is not ours, or not an address, is the user's input. */
-		if (errnum == EINVAL || errnum == EADDRNOTAVAIL)
-			return ps_usage("%s", err.msg);
-		return ps_fail("%s", err.msg);
-	}
+	r = ps_responder_open(o.tcp, o.ntcp, o.udp, o.nudp, o.bind, ident, &err);
+	if (!r)
+		return err.kind == PS_ERR_INPUT ? ps_usage("%s", err.msg) : ps_fail("%s", err.msg);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);

@@ -66,15 +66,12 @@ void ps_sockopts_finish(struct ps_sockopts *o)
 int ps_sockopts_enter_netns(const struct ps_sockopts *o)
 {
 	ps_err err;
-	int rc;
 
 	if (!o->netns)
 		return 0;
-	rc = ps_netns_enter(o->netns, &err);
-	if (rc == -1)
-		return ps_usage("%s in --netns", err.msg);
-	if (rc < 0)
-		return ps_fail("%s", err.msg);
+	if (ps_netns_enter(o->netns, &err) < 0)
+		return err.kind == PS_ERR_INPUT ? ps_usage("%s in --netns", err.msg)
+						: ps_fail("%s", err.msg);
 	return 0;
 }
 

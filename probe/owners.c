@@ -198,7 +198,7 @@ int ps_owners_attach(struct ps_sockvec *sv, const char *proc_root, struct ps_own
 	if (sv->len == 0)
 		return 0;
 	if (build_index(&s, sv) < 0) {
-		ps_err_set(err, "out of memory");
+		ps_err_nomem(err);
 		goto end;
 	}
 	procfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -216,7 +216,7 @@ int ps_owners_attach(struct ps_sockvec *sv, const char *proc_root, struct ps_own
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		if (scan_pid(&s, procfd, de->d_name) < 0) {
-			ps_err_set(err, "out of memory");
+			ps_err_nomem(err);
 			goto end;
 		}
 	}
@@ -226,7 +226,7 @@ int ps_owners_attach(struct ps_sockvec *sv, const char *proc_root, struct ps_own
 		qsort(s.hits, s.nhits, sizeof(*s.hits), hit_cmp);
 	o->procs = malloc((s.nhits ? s.nhits : 1) * sizeof(*o->procs));
 	if (!o->procs) {
-		ps_err_set(err, "out of memory");
+		ps_err_nomem(err);
 		goto end;
 	}
 	for (size_t i = 0; i < s.nhits; i++) {
