@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "probe/escape.h"
+#include "probe/grow.h"
 #include "probe/policy.h"
 
 static bool match_command(const char *want, const struct sock_rec *s)
@@ -62,15 +63,11 @@ bool ps_policy_match(const struct ps_rule *r, const struct sock_rec *s)
 static int push(struct ps_findings *out, enum ps_finding_kind kind, const struct ps_rule *rule,
 		const struct sock_rec *sock, ps_err *err)
 {
-	if (out->len == out->cap) {
-		size_t ncap = out->cap ? out->cap * 2 : 16;
-		struct ps_finding *nv = realloc(out->v, ncap * sizeof(*nv));
+	struct ps_finding *nv = ps_grow(out->v, &out->cap, out->len, sizeof(*nv), 16);
 
-		if (!nv)
-			return ps_err_nomem(err);
-		out->v = nv;
-		out->cap = ncap;
-	}
+	if (!nv)
+		return ps_err_nomem(err);
+	out->v = nv;
 	out->v[out->len++] = (struct ps_finding){ kind, rule, sock };
 	return 0;
 }

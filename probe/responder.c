@@ -275,6 +275,22 @@ static void conn_readable(struct ps_responder *r, int fd)
 		}
 }
 
+/* Make data the one control message of m (level, type), in buf (CMSG_SPACE(len) bytes,
+ * zeroed). */
+static void put_cmsg(struct msghdr *m, char *buf, int level, int type, const void *data,
+		     size_t len)
+{
+	struct cmsghdr *c;
+
+	m->msg_control = buf;
+	m->msg_controllen = CMSG_SPACE(len);
+	c = CMSG_FIRSTHDR(m);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+}
+
 static void udp_answer(struct ps_responder *r, struct rsock *s, ps_responder_cb cb, void *ctx)
 {
 	for (int k = 0; k < UDP_BURST; k++) {
@@ -312,34 +328,20 @@ static void udp_answer(struct ps_responder *r, struct rsock *s, ps_responder_cb 
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 				struct in_pktinfo pi;
-				struct cmsghdr *oc;
 
 				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 				ev.broadcast = pi.ipi_addr.s_addr != pi.ipi_spec_dst.s_addr;
 				/* Answer from the address the request reached (for a broadcast:
 				 * the receiving interface's own address), out of that interface. */
 				pi.ipi_addr.s_addr = 0;
-				om.msg_control = out.buf;
-				om.msg_controllen = CMSG_SPACE(sizeof(pi));
-				oc = CMSG_FIRSTHDR(&om);
-				oc->cmsg_level = IPPROTO_IP;
-				oc->cmsg_type = IP_PKTINFO;
-				oc->cmsg_len = CMSG_LEN(sizeof(pi));
-				memcpy(CMSG_DATA(oc), &pi, sizeof(pi));
+				put_cmsg(&om, out.buf, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 			} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
 				struct in6_pktinfo pi;
-				struct cmsghdr *oc;
 
 				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 				if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
 					continue;
-				om.msg_control = out.buf;
-				om.msg_controllen = CMSG_SPACE(sizeof(pi));
-				oc = CMSG_FIRSTHDR(&om);
-				oc->cmsg_level = IPPROTO_IPV6;
-				oc->cmsg_type = IPV6_PKTINFO;
-				oc->cmsg_len = CMSG_LEN(sizeof(pi));
-				memcpy(CMSG_DATA(oc), &pi, sizeof(pi));
+				put_cmsg(&om, out.buf, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 			}
 		}
 		/* Never answer another responder's reply (two responders would echo each

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "probe/grow.h"
+#include "probe/names.h"
 #include "probe/proto.h"
 #include "probe/sockdiag.h"
 
@@ -29,15 +31,11 @@ void ps_sockvec_free(struct ps_sockvec *sv)
 
 static struct sock_rec *sockvec_push(struct ps_sockvec *sv)
 {
-	if (sv->len == sv->cap) {
-		size_t ncap = sv->cap ? sv->cap * 2 : 256;
-		struct sock_rec *n = realloc(sv->v, ncap * sizeof(*n));
+	struct sock_rec *n = ps_grow(sv->v, &sv->cap, sv->len, sizeof(*n), 256);
 
-		if (!n)
-			return NULL;
-		sv->v = n;
-		sv->cap = ncap;
-	}
+	if (!n)
+		return NULL;
+	sv->v = n;
 	return &sv->v[sv->len++];
 }
 
@@ -314,21 +312,7 @@ static const char *const exposure_names[] = {
 	[PS_EXPOSE_SPECIFIC] = "specific",
 };
 
-const char *ps_exposure_name(enum ps_exposure e)
-{
-	return exposure_names[e];
-}
-
-int ps_exposure_parse(const char *name, enum ps_exposure *e)
-{
-	for (size_t i = 0; i < sizeof(exposure_names) / sizeof(exposure_names[0]); i++) {
-		if (strcmp(name, exposure_names[i]) == 0) {
-			*e = (enum ps_exposure)i;
-			return 0;
-		}
-	}
-	return -1;
-}
+PS_NAMES_FUNCS(enum ps_exposure, exposure_names, ps_exposure_name, ps_exposure_parse)
 
 /* Most hosts have a handful of socket owners and devices: a short list is enough. */
 #define NAME_CACHE 32

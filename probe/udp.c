@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "probe/clock.h"
+#include "probe/grow.h"
 #include "probe/icmp.h"
 #include "probe/udp_engine.h"
 
@@ -84,15 +85,11 @@ static void expire(struct ps_udp_engine *e, double t)
 
 static int hold(struct ps_udp_engine *e, const struct ps_probe_job *job, ps_err *err)
 {
-	if (e->nheld == e->held_cap) {
-		size_t cap = e->held_cap ? 2 * e->held_cap : 8;
-		struct ps_probe_job *v = realloc(e->held, cap * sizeof(*v));
+	struct ps_probe_job *v = ps_grow(e->held, &e->held_cap, e->nheld, sizeof(*v), 8);
 
-		if (!v)
-			return ps_err_nomem(err);
-		e->held = v;
-		e->held_cap = cap;
-	}
+	if (!v)
+		return ps_err_nomem(err);
+	e->held = v;
 	e->held[e->nheld++] = *job;
 	return 0;
 }
