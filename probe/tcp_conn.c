@@ -1,9 +1,10 @@
 /* The connect state machine of the TCP engine, one attempt at a time: a non-blocking
- * socket and connect() (launch), the verdict read at once or from an epoll event (a
- * connection, a reset, an ICMP error on the error queue through probe/icmp.c, a
- * timeout), then for --send / --expect / --banner the send and read phases, and finally
- * one result to the callback. Every attempt of a run has the same timeout, so attempts
- * time out in the order they started and the FIFO timer list is the timer queue. */
+ * socket and connect() (launch; over loopback the kernel has usually decided within that
+ * call), the verdict read at once or from an epoll event (a connection, a reset, an ICMP
+ * error on the error queue through probe/icmp.c, a timeout), then for --send / --expect
+ * / --banner the send and read phases, and finally one result to the callback. Every
+ * attempt of a run has the same timeout, so attempts time out in the order they started
+ * and the FIFO timer list is the timer queue. */
 #include <errno.h>
 #include <time.h>	/* before errqueue.h, which uses struct timespec */
 #include <linux/errqueue.h>
