@@ -114,13 +114,13 @@ int cmd_serve(const struct ps_command *cmd, int argc, char **argv)
 	struct ps_responder *r;
 	char ident[300];
 	sigset_t mask;
-	int rc, errnum, sfd;
+	int rc, sfd;
 	ps_err err;
 
 	if ((rc = parse_args(cmd, argc, argv, &o)) != PS_PARSE_RUN)
 		return rc;
 	snprintf(ident, sizeof(ident), "%s %s", PS_VERSION, ps_json_hostname());
-	r = ps_responder_open(o.tcp.v, o.tcp.n, o.udp.v, o.udp.n, o.bind, ident, &errnum, &err);
+	r = ps_responder_open(o.tcp.v, o.tcp.n, o.udp.v, o.udp.n, o.bind, ident, &err);
 	if (!r)
 		return ps_cli_err(&err);	/* an address not ours, or not one, is input */
 	sigemptyset(&mask);

@@ -9,20 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "probe/broadcast.h"
+#include "probe/clock.h"
 
 #define MAX_ANSWERS 4096	/* distinct responders remembered for deduplication */
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 void ps_bcast_ifaces_free(struct ps_bcast_ifaces *l)
 {
@@ -40,13 +32,13 @@ int ps_bcast_interfaces(const char *only, struct ps_bcast_ifaces *out, ps_err *e
 	out->v = NULL;
 	out->len = 0;
 	if (getifaddrs(&ifa) < 0)
-		return ps_err_set(err, "getifaddrs: %s", strerror(errno));
+		return ps_err_system(err, "getifaddrs: %s", strerror(errno));
 	for (i = ifa; i; i = i->ifa_next)
 		n++;
 	out->v = calloc(n ? n : 1, sizeof(*out->v));
 	if (!out->v) {
 		freeifaddrs(ifa);
-		return ps_err_set(err, "out of memory");
+		return ps_err_nomem(err);
 	}
 	for (i = ifa; i; i = i->ifa_next) {
 		struct ps_bcast_iface *f;
@@ -77,15 +69,15 @@ int ps_bcast_interfaces(const char *only, struct ps_bcast_ifaces *out, ps_err *e
 	freeifaddrs(ifa);
 	if (only && !seen) {
 		ps_bcast_ifaces_free(out);
-		return ps_err_set(err, "no interface '%s'", only);
+		return ps_err_input(err, "no interface '%s'", only);
 	}
 	if (only && !seen_up) {
 		ps_bcast_ifaces_free(out);
-		return ps_err_set(err, "interface '%s' is down", only);
+		return ps_err_input(err, "interface '%s' is down", only);
 	}
 	if (only && !out->len) {
 		ps_bcast_ifaces_free(out);
-		return ps_err_set(err, "interface '%s' has no IPv4 broadcast address", only);
+		return ps_err_input(err, "interface '%s' has no IPv4 broadcast address", only);
 	}
 	return 0;
 }
@@ -113,125 +105,186 @@ static int send_on(int fd, const struct ps_bcast_iface *f, uint16_t port, const 
 	return sendmsg(fd, &m, 0) < 0 ? -1 : 0;
 }
 
-int ps_bcast_run(const struct ps_bcast_ifaces *ifs, uint16_t port, const void *payload,
-		 size_t len, int wait_ms, ps_bcast_cb cb, void *ctx, ps_err *err)
-{
-	struct in_addr *seen = NULL;
-	double *sent_at = NULL, start, end;
-	size_t nseen = 0, nsent = 0;
-	int one = 1, fd, rc = -1, last_errno = 0;
-	struct sockaddr_in any = { .sin_family = AF_INET };
+/* What one run keeps while answers come in. */
+struct run {
+	const struct ps_bcast_ifaces *ifs;
+	uint16_t port;
+	struct in_addr *seen;		/* responders so far, MAX_ANSWERS at most */
+	size_t nseen;
+	double *sent_at, start;		/* per interface; -1: the send failed */
+	ps_bcast_cb cb;
+	void *ctx;
+	uint8_t buf[2048];		/* one answer */
+};
 
-	if (!ifs->len)
-		return 0;
+static int bcast_socket(ps_err *err)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	int one = 1, fd;
+
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return ps_err_set(err, "udp socket: %s", strerror(errno));
+		return ps_err_system(err, "udp socket: %s", strerror(errno));
 	if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
-		ps_err_set(err, "udp socket: %s", strerror(errno));
-		goto end;
+		ps_err_system(err, "udp socket: %s", strerror(errno));
+		(void)close(fd);
+		return -1;
 	}
-	seen = calloc(MAX_ANSWERS, sizeof(*seen));
-	sent_at = calloc(ifs->len, sizeof(*sent_at));
-	if (!seen || !sent_at) {
-		ps_err_set(err, "out of memory");
-		goto end;
-	}
-	start = now_ms();
-	for (size_t i = 0; i < ifs->len; i++) {
-		sent_at[i] = now_ms();
-		if (send_on(fd, &ifs->v[i], port, payload, len) < 0) {
-			sent_at[i] = -1;
+	return fd;
+}
+
+/* Send on every interface. Returns 0 when at least one send went out, else -1 with err. */
+static int send_all(struct run *r, int fd, const void *payload, size_t len, ps_err *err)
+{
+	size_t nsent = 0;
+	int last_errno = 0;
+
+	r->start = ps_clock_ms();
+	for (size_t i = 0; i < r->ifs->len; i++) {
+		r->sent_at[i] = ps_clock_ms();
+		if (send_on(fd, &r->ifs->v[i], r->port, payload, len) < 0) {
+			r->sent_at[i] = -1;
 			last_errno = errno;
 			continue;
 		}
 		nsent++;
 	}
-	if (!nsent) {
-		ps_err_set(err, "could not send to %s: %s", ifs->v[0].bcast_text, strerror(last_errno));
+	if (nsent)
+		return 0;
+	errno = last_errno;
+	return ps_err_system(err, "could not send to %s: %s", r->ifs->v[0].bcast_text,
+			     strerror(last_errno));
+}
+
+/* True when addr answered before; else remember it (while there is room). */
+static bool seen_before(struct run *r, struct in_addr addr)
+{
+	for (size_t k = 0; k < r->nseen; k++)
+		if (r->seen[k].s_addr == addr.s_addr)
+			return true;
+	if (r->nseen < MAX_ANSWERS)
+		r->seen[r->nseen++] = addr;
+	return false;
+}
+
+/* The interface an answer from `from` came in on (IP_PKTINFO in m); with several addresses
+ * on one interface, the one whose subnet holds the responder. */
+static size_t iface_of(const struct ps_bcast_ifaces *ifs, struct msghdr *m,
+		       const struct sockaddr_in *from)
+{
+	unsigned ifindex = 0;
+	size_t fi = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			ifindex = (unsigned)pi.ipi_ifindex;
+		}
+	for (size_t i = 0; i < ifs->len; i++) {
+		if (ifs->v[i].ifindex != ifindex)
+			continue;
+		fi = i;
+		if ((ifs->v[i].addr.s_addr ^ from->sin_addr.s_addr) & ifs->v[i].mask.s_addr)
+			continue;
+		break;
+	}
+	return fi;
+}
+
+/* Read every answer queued on fd, calling the callback once per new responder. Returns 0,
+ * or -1 with err when reading fails. */
+static int read_answers(struct run *r, int fd, ps_err *err)
+{
+	for (;;) {
+		struct sockaddr_in from;
+		union {
+			char buf[256];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = { r->buf, sizeof(r->buf) };
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+				    .msg_iovlen = 1, .msg_control = ctl.buf,
+				    .msg_controllen = sizeof(ctl.buf) };
+		struct ps_bcast_answer a = { 0 };
+		ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
+		size_t fi;
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			/* ICMP errors from hosts without a responder surface here. */
+			if (errno == EINTR || errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH)
+				continue;
+			return ps_err_system(err, "recvmsg: %s", strerror(errno));
+		}
+		if (ntohs(from.sin_port) != r->port || seen_before(r, from.sin_addr))
+			continue;
+		fi = iface_of(r->ifs, &m, &from);
+		inet_ntop(AF_INET, &from.sin_addr, a.address, sizeof(a.address));
+		a.ifname = r->ifs->v[fi].name;
+		a.bcast = r->ifs->v[fi].bcast_text;
+		a.rtt_ms = ps_clock_ms() - (r->sent_at[fi] >= 0 ? r->sent_at[fi] : r->start);
+		a.bytes = (size_t)n;
+		a.data = r->buf;
+		r->cb(&a, r->ctx);
+	}
+}
+
+int ps_bcast_run(const struct ps_bcast_ifaces *ifs, uint16_t port, const void *payload,
+		 size_t len, int wait_ms, ps_bcast_cb cb, void *ctx, ps_err *err)
+{
+	struct run *r;
+	double end;
+	int fd, rc = -1;
+
+	if (!ifs->len)
+		return 0;
+	if ((fd = bcast_socket(err)) < 0)
+		return -1;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		ps_err_nomem(err);
 		goto end;
 	}
-	end = start + wait_ms;
+	r->ifs = ifs;
+	r->port = port;
+	r->cb = cb;
+	r->ctx = ctx;
+	r->seen = calloc(MAX_ANSWERS, sizeof(*r->seen));
+	r->sent_at = calloc(ifs->len, sizeof(*r->sent_at));
+	if (!r->seen || !r->sent_at) {
+		ps_err_nomem(err);
+		goto end;
+	}
+	if (send_all(r, fd, payload, len, err) < 0)
+		goto end;
+	end = r->start + wait_ms;
 	for (;;) {
-		double t = now_ms();
+		double t = ps_clock_ms();
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int prc;
 
 		if (t >= end)
 			break;
-		prc = poll(&p, 1, (int)(end - t) + 1);
-		if (prc < 0 && errno != EINTR) {
-			ps_err_set(err, "poll: %s", strerror(errno));
+		if (poll(&p, 1, (int)(end - t) + 1) < 0 && errno != EINTR) {
+			ps_err_system(err, "poll: %s", strerror(errno));
 			goto end;
 		}
-		for (;;) {
-			struct sockaddr_in from;
-			uint8_t buf[2048];
-			union {
-				char buf[256];
-				struct cmsghdr align;
-			} ctl;
-			struct iovec iov = { buf, sizeof(buf) };
-			struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from),
-					    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-					    .msg_controllen = sizeof(ctl.buf) };
-			struct ps_bcast_answer a = { 0 };
-			ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT);
-			unsigned ifindex = 0;
-			size_t k, fi = 0;
-
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					break;
-				/* ICMP errors from hosts without a responder surface here. */
-				if (errno == EINTR || errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-				    errno == ENETUNREACH)
-					continue;
-				ps_err_set(err, "recvmsg: %s", strerror(errno));
-				goto end;
-			}
-			if (ntohs(from.sin_port) != port)
-				continue;
-			for (k = 0; k < nseen; k++)
-				if (seen[k].s_addr == from.sin_addr.s_addr)
-					break;
-			if (k < nseen)
-				continue;
-			if (nseen < MAX_ANSWERS)
-				seen[nseen++] = from.sin_addr;
-			for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-				if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-					struct in_pktinfo pi;
-
-					memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-					ifindex = (unsigned)pi.ipi_ifindex;
-				}
-			/* The interface it came in on; several addresses on one interface: the
-			 * one whose subnet holds the responder. */
-			for (size_t i = 0; i < ifs->len; i++) {
-				if (ifs->v[i].ifindex != ifindex)
-					continue;
-				fi = i;
-				if ((ifs->v[i].addr.s_addr ^ from.sin_addr.s_addr) & ifs->v[i].mask.s_addr)
-					continue;
-				break;
-			}
-			inet_ntop(AF_INET, &from.sin_addr, a.address, sizeof(a.address));
-			a.ifname = ifs->v[fi].name;
-			a.bcast = ifs->v[fi].bcast_text;
-			a.rtt_ms = now_ms() - (sent_at[fi] >= 0 ? sent_at[fi] : start);
-			a.bytes = (size_t)n;
-			a.data = buf;
-			cb(&a, ctx);
-		}
+		if (read_answers(r, fd, err) < 0)
+			goto end;
 	}
-	rc = (int)nseen;
+	rc = (int)r->nseen;
 end:
-	free(seen);
-	free(sent_at);
+	if (r) {
+		free(r->seen);
+		free(r->sent_at);
+		free(r);
+	}
 	if (close(fd) < 0 && rc >= 0)
-		rc = ps_err_set(err, "close: %s", strerror(errno));
+		rc = ps_err_system(err, "close: %s", strerror(errno));
 	return rc;
 }

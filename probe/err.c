@@ -37,17 +37,6 @@ int ps_err_system(ps_err *err, const char *fmt, ...)
 	return -1;
 }
 
-int ps_err_set(ps_err *err, const char *fmt, ...)
-{
-	int errnum = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	fill(err, PS_ERR_SYSTEM, errnum, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int ps_err_nomem(ps_err *err)
 {
 	if (err) {

@@ -26,8 +26,4 @@ int ps_err_input(ps_err *err, const char *fmt, ...) __attribute__((format(printf
 int ps_err_system(ps_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ps_err_nomem(ps_err *err);
 
-/* Transitional: PS_ERR_SYSTEM with a message. Every caller moves to one of the three
- * above; then this goes. */
-int ps_err_set(ps_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 #endif

@@ -62,7 +62,7 @@ int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps
 		return -1;
 	inv->sorted = sort_records(&inv->sv);
 	if (!inv->sorted)
-		return ps_err_set(err, "out of memory");
+		return ps_err_nomem(err);
 	return 0;
 }
 

@@ -17,31 +17,33 @@ int ps_netns_enter(const char *name, ps_err *err)
 
 	/* A name is one path component: no way to point at some other file. */
 	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return ps_err_set(err, "invalid namespace name '%s'", name);
+		return ps_err_input(err, "invalid namespace name '%s'", name);
 	n = snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return ps_err_set(err, "namespace name too long");
+		return ps_err_input(err, "namespace name too long");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		int e = errno;
-
-		ps_err_set(err, "cannot open network namespace '%s' (%s): %s", name, path,
-			   strerror(e));
-		return e == ENOENT || e == ENOTDIR ? -1 : -2;
+		/* No such namespace is the user's input; anything else the system's refusal. */
+		if (errno == ENOENT || errno == ENOTDIR)
+			return ps_err_input(err, "cannot open network namespace '%s' (%s): %s", name,
+					    path, strerror(errno));
+		return ps_err_system(err, "cannot open network namespace '%s' (%s): %s", name,
+				     path, strerror(errno));
 	}
 	rc = setns(fd, CLONE_NEWNET);
 	if (rc < 0) {
 		int e = errno;
 
-		close(fd);
+		(void)close(fd);
+		errno = e;
 		/* EINVAL: the file exists but is not a network namespace. */
-		ps_err_set(err, "cannot enter network namespace '%s': %s", name,
-			   e == EINVAL ? "not a network namespace" : strerror(e));
-		return e == EINVAL ? -1 : -2;
+		if (e == EINVAL)
+			return ps_err_input(err, "cannot enter network namespace '%s': %s", name,
+					    "not a network namespace");
+		return ps_err_system(err, "cannot enter network namespace '%s': %s", name,
+				     strerror(e));
 	}
-	if (close(fd) < 0) {
-		ps_err_set(err, "close %s: %s", path, strerror(errno));
-		return -2;
-	}
+	if (close(fd) < 0)
+		return ps_err_system(err, "close %s: %s", path, strerror(errno));
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probe/grow.h"
 #include "probe/owners.h"
 
 struct slot {
@@ -106,15 +107,11 @@ static void read_comm(int procfd, const char *pid, char *out, size_t outlen)
 
 static int add_hit(struct scan *s, uint32_t rec, uint32_t proc)
 {
-	if (s->nhits == s->caphits) {
-		size_t ncap = s->caphits ? s->caphits * 2 : 256;
-		struct hit *n = realloc(s->hits, ncap * sizeof(*n));
+	struct hit *n = ps_grow(s->hits, &s->caphits, s->nhits, sizeof(*n), 256);
 
-		if (!n)
-			return -1;
-		s->hits = n;
-		s->caphits = ncap;
-	}
+	if (!n)
+		return -1;
+	s->hits = n;
 	s->hits[s->nhits].rec = rec;
 	s->hits[s->nhits].proc = proc;
 	s->nhits++;
@@ -153,15 +150,12 @@ static int scan_pid(struct scan *s, int procfd, const char *pid)
 		if (!ino || (rec = lookup(s, ino)) < 0)
 			continue;
 		if (proc < 0) {
-			if (s->nprocs == s->capprocs) {
-				size_t ncap = s->capprocs ? s->capprocs * 2 : 64;
-				struct ps_proc *np = realloc(s->procs, ncap * sizeof(*np));
+			struct ps_proc *np = ps_grow(s->procs, &s->capprocs, s->nprocs,
+						     sizeof(*np), 64);
 
-				if (!np)
-					goto oom;
-				s->procs = np;
-				s->capprocs = ncap;
-			}
+			if (!np)
+				goto oom;
+			s->procs = np;
 			proc = (long)s->nprocs++;
 			s->procs[proc].pid = (int)strtol(pid, NULL, 10);	/* readdir of /proc: digits only */
 			read_comm(procfd, pid, s->procs[proc].command, sizeof(s->procs[proc].command));
@@ -198,7 +192,7 @@ int ps_owners_attach(struct ps_sockvec *sv, const char *proc_root, struct ps_own
 	if (sv->len == 0)
 		return 0;
 	if (build_index(&s, sv) < 0) {
-		ps_err_set(err, "out of memory");
+		ps_err_nomem(err);
 		goto end;
 	}
 	procfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -216,7 +210,7 @@ int ps_owners_attach(struct ps_sockvec *sv, const char *proc_root, struct ps_own
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		if (scan_pid(&s, procfd, de->d_name) < 0) {
-			ps_err_set(err, "out of memory");
+			ps_err_nomem(err);
 			goto end;
 		}
 	}
@@ -226,7 +220,7 @@ int ps_owners_attach(struct ps_sockvec *sv, const char *proc_root, struct ps_own
 		qsort(s.hits, s.nhits, sizeof(*s.hits), hit_cmp);
 	o->procs = malloc((s.nhits ? s.nhits : 1) * sizeof(*o->procs));
 	if (!o->procs) {
-		ps_err_set(err, "out of memory");
+		ps_err_nomem(err);
 		goto end;
 	}
 	for (size_t i = 0; i < s.nhits; i++) {

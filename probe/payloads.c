@@ -153,8 +153,9 @@ int ps_payload_parse_text(const char *s, struct ps_payload *out, ps_err *err)
 
 	if (n < 0) {
 		if (bad && *bad == '\\')
-			return ps_err_set(err, "invalid escape '%.4s' in '%s'", bad, s);
-		return ps_err_set(err, "payload '%.20s...' longer than %d bytes", s, PS_UDP_PAYLOAD_MAX);
+			return ps_err_input(err, "invalid escape '%.4s' in '%s'", bad, s);
+		return ps_err_input(err, "payload '%.20s...' longer than %d bytes", s,
+				    PS_UDP_PAYLOAD_MAX);
 	}
 	out->len = (size_t)n;
 	out->name = "user";
@@ -177,15 +178,16 @@ int ps_payload_parse_hex(const char *s, struct ps_payload *out, ps_err *err)
 		}
 		hi = ps_hexval(p[0]);
 		if (hi < 0)
-			return ps_err_set(err, "invalid hex digit '%c' in '%s'", p[0], s);
+			return ps_err_input(err, "invalid hex digit '%c' in '%s'", p[0], s);
 		lo = p[1] ? ps_hexval(p[1]) : -1;
 		if (lo < 0) {
 			if (!p[1])
-				return ps_err_set(err, "odd number of hex digits in '%s'", s);
-			return ps_err_set(err, "invalid hex digit '%c' in '%s'", p[1], s);
+				return ps_err_input(err, "odd number of hex digits in '%s'", s);
+			return ps_err_input(err, "invalid hex digit '%c' in '%s'", p[1], s);
 		}
 		if (n >= sizeof(out->data))
-			return ps_err_set(err, "hex payload longer than %d bytes", PS_UDP_PAYLOAD_MAX);
+			return ps_err_input(err, "hex payload longer than %d bytes",
+					    PS_UDP_PAYLOAD_MAX);
 		out->data[n++] = (uint8_t)(hi << 4 | lo);
 		p += 2;
 	}

@@ -1,8 +1,9 @@
-/* Audit policies. jansson parses the file (duplicate keys rejected) and reports where
- * malformed JSON goes wrong, but it keeps no positions for values, so a schema error
+/* Audit policies: reading and checking a policy file (the matcher is
+ * probe/policy_match.c). jansson parses the file (duplicate keys rejected) and reports
+ * where malformed JSON goes wrong, but it keeps no positions for values, so a schema error
  * (unknown field, bad port, unknown exposure) is located by a second, small scan of the
- * same bytes: the text is already known to be valid JSON, so a plain recursive walk
- * that follows the path to the offending key or value is exact. */
+ * same bytes (probe/jsonpos.c): the text is already known to be valid JSON, so a plain
+ * recursive walk that follows the path to the offending key or value is exact. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
@@ -11,25 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/policy.h"
 #include "probe/escape.h"
+#include "probe/jsonpos.h"
+#include "probe/policy.h"
+#include "probe/proto.h"
 
 #define POLICY_MAX_BYTES (16u << 20)
 #define COMM_MAX 15	/* TASK_COMM_LEN - 1: the kernel cuts process names there */
-
-/* ---- locating a key or value in the text ---- */
-
-/* One step of a path: a member key, or an array index when key is NULL. */
-struct step {
-	const char *key;
-	size_t index;
-};
-
-struct scan {
-	const unsigned char *s;
-	size_t len, i;
-	int line, col;		/* of s[i], both from 1; columns count characters */
-};
 
 struct ctx {
 	const char *text;
@@ -38,279 +27,16 @@ struct ctx {
 	ps_err *err;
 };
 
-static void sc_adv(struct scan *sc)
+static void rule_at(size_t i, int line, int col, void *rules)
 {
-	if (sc->i >= sc->len)
-		return;
-	if (sc->s[sc->i] == '\n') {
-		sc->line++;
-		sc->col = 1;
-	} else if ((sc->s[sc->i] & 0xc0) != 0x80) {
-		/* Continuation bytes do not start a character. */
-		sc->col++;
-	}
-	sc->i++;
-	while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80)
-		sc->i++;
+	((struct ps_rule *)rules)[i].line = line;
+	((struct ps_rule *)rules)[i].column = col;
 }
-
-static int sc_peek(const struct scan *sc)
-{
-	return sc->i < sc->len ? sc->s[sc->i] : -1;
-}
-
-static void sc_ws(struct scan *sc)
-{
-	int c;
-
-	while ((c = sc_peek(sc)) == ' ' || c == '\t' || c == '\n' || c == '\r')
-		sc_adv(sc);
-}
-
-static unsigned sc_hex4(struct scan *sc)
-{
-	unsigned v = 0;
-
-	for (int k = 0; k < 4; k++) {
-		int h = ps_hexval(sc_peek(sc));
-
-		v = v * 16 + (unsigned)(h < 0 ? 0 : h);
-		sc_adv(sc);
-	}
-	return v;
-}
-
-static size_t put_utf8(char *out, size_t o, size_t cap, unsigned cp)
-{
-	unsigned char b[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | (cp >> 6));
-		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | (cp >> 12));
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (unsigned char)(0xf0 | (cp >> 18));
-		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	for (size_t k = 0; k < n && o < cap; k++)
-		out[o++] = (char)b[k];
-	return o;
-}
-
-/* Read a string at sc (on its opening quote), decoding escapes into out (cap bytes, kept
- * NUL-terminated; a longer string is cut, which only matters for keys we never use). */
-static void sc_string(struct scan *sc, char *out, size_t cap)
-{
-	size_t o = 0;
-	int c;
-
-	sc_adv(sc);
-	while ((c = sc_peek(sc)) >= 0 && c != '"') {
-		if (c != '\\') {
-			size_t start = sc->i;
-
-			sc_adv(sc);
-			for (size_t k = start; k < sc->i && o + 1 < cap; k++)
-				out[o++] = (char)sc->s[k];
-			continue;
-		}
-		sc_adv(sc);
-		c = sc_peek(sc);
-		sc_adv(sc);
-		switch (c) {
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'u': {
-			unsigned cp = sc_hex4(sc);
-
-			if (cp >= 0xd800 && cp < 0xdc00 && sc_peek(sc) == '\\') {
-				sc_adv(sc);
-				sc_adv(sc);
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (sc_hex4(sc) - 0xdc00);
-			}
-			if (cap > 0)
-				o = put_utf8(out, o, cap - 1, cp);
-			continue;
-		}
-		default: break;	/* a quote, backslash or slash stands for itself */
-		}
-		if (o + 1 < cap)
-			out[o++] = (char)c;
-	}
-	sc_adv(sc);
-	if (cap > 0)
-		out[o] = '\0';
-}
-
-static void sc_skip(struct scan *sc);
-
-static void sc_skip_container(struct scan *sc, int close)
-{
-	char key[8];
-
-	sc_adv(sc);
-	sc_ws(sc);
-	if (sc_peek(sc) == close) {
-		sc_adv(sc);
-		return;
-	}
-	for (;;) {
-		sc_ws(sc);
-		if (close == '}') {
-			sc_string(sc, key, sizeof(key));
-			sc_ws(sc);
-			sc_adv(sc);	/* ':' */
-			sc_ws(sc);
-		}
-		sc_skip(sc);
-		sc_ws(sc);
-		if (sc_peek(sc) != ',')
-			break;
-		sc_adv(sc);
-	}
-	sc_adv(sc);	/* the closing bracket */
-}
-
-/* Skip one value; the text is valid JSON, so no error checks are needed beyond the end. */
-static void sc_skip(struct scan *sc)
-{
-	char tmp[8];
-	int c = sc_peek(sc);
-
-	if (c == '{' || c == '[') {
-		sc_skip_container(sc, c == '{' ? '}' : ']');
-	} else if (c == '"') {
-		sc_string(sc, tmp, sizeof(tmp));
-	} else {
-		while ((c = sc_peek(sc)) >= 0 && c != ',' && c != '}' && c != ']' && c != ' ' &&
-		       c != '\t' && c != '\n' && c != '\r')
-			sc_adv(sc);
-	}
-}
-
-/* Follow path from the value at sc. On success set line and col to the value the path
- * names, or to its key when want_key (the last step must then be a key). Returns 0, or
- * -1 when the path is not in the text. */
-static int sc_find(struct scan *sc, const struct step *path, size_t n, bool want_key, int *line,
-		   int *col)
-{
-	int c;
-
-	sc_ws(sc);
-	if (n == 0) {
-		*line = sc->line;
-		*col = sc->col;
-		return 0;
-	}
-	c = sc_peek(sc);
-	if (path->key ? c != '{' : c != '[')
-		return -1;
-	sc_adv(sc);
-	sc_ws(sc);
-	if (sc_peek(sc) == (path->key ? '}' : ']'))
-		return -1;
-	for (size_t idx = 0;; idx++) {
-		sc_ws(sc);
-		if (path->key) {
-			char key[256];
-			int kl = sc->line, kc = sc->col;
-
-			sc_string(sc, key, sizeof(key));
-			sc_ws(sc);
-			sc_adv(sc);
-			if (strcmp(key, path->key) == 0) {
-				if (n == 1 && want_key) {
-					*line = kl;
-					*col = kc;
-					return 0;
-				}
-				return sc_find(sc, path + 1, n - 1, want_key, line, col);
-			}
-		} else if (idx == path->index) {
-			return sc_find(sc, path + 1, n - 1, want_key, line, col);
-		}
-		sc_ws(sc);
-		sc_skip(sc);
-		sc_ws(sc);
-		if (sc_peek(sc) != ',')
-			return -1;
-		sc_adv(sc);
-	}
-}
-
-/* Place the scanner on the value path names (keys only). Returns 0, or -1 when absent. */
-static int sc_enter(struct scan *sc, const char *key)
-{
-	int c;
-
-	sc_ws(sc);
-	if (sc_peek(sc) != '{')
-		return -1;
-	sc_adv(sc);
-	for (;;) {
-		char k[256];
-
-		sc_ws(sc);
-		if (sc_peek(sc) != '"')
-			return -1;
-		sc_string(sc, k, sizeof(k));
-		sc_ws(sc);
-		sc_adv(sc);	/* ':' */
-		sc_ws(sc);
-		if (strcmp(k, key) == 0)
-			return 0;
-		sc_skip(sc);
-		sc_ws(sc);
-		if ((c = sc_peek(sc)) != ',')
-			return -1;
-		sc_adv(sc);
-	}
-}
-
-/* Set line and column of each of the n rules of section from one walk over its array
- * (a search per rule would make a large policy quadratic). */
-static void locate_rules(const struct ctx *cx, const char *section, struct ps_rule *rules,
-			 size_t n)
-{
-	struct scan sc = { (const unsigned char *)cx->text, cx->len, 0, 1, 1 };
-
-	if (n == 0 || sc_enter(&sc, section) < 0 || sc_peek(&sc) != '[')
-		return;
-	sc_adv(&sc);
-	for (size_t i = 0; i < n; i++) {
-		sc_ws(&sc);
-		rules[i].line = sc.line;
-		rules[i].column = sc.col;
-		sc_skip(&sc);
-		sc_ws(&sc);
-		if (sc_peek(&sc) != ',')
-			return;
-		sc_adv(&sc);
-	}
-}
-
-/* ---- parsing ---- */
 
 __attribute__((format(printf, 5, 6)))
-static int fail_at(const struct ctx *cx, const struct step *path, size_t n, bool want_key,
+static int fail_at(const struct ctx *cx, const struct ps_jsonpos_step *path, size_t n, bool want_key,
 		   const char *fmt, ...)
 {
-	struct scan sc = { (const unsigned char *)cx->text, cx->len, 0, 1, 1 };
 	char reason[200];
 	int line = 1, col = 1;
 	va_list ap;
@@ -319,11 +45,11 @@ static int fail_at(const struct ctx *cx, const struct step *path, size_t n, bool
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	/* The path always exists (it came from the parsed tree); 1:1 is only a fallback. */
-	if (sc_find(&sc, path, n, want_key, &line, &col) < 0) {
+	if (ps_jsonpos_find(cx->text, cx->len, path, n, want_key, &line, &col) < 0) {
 		line = 1;
 		col = 1;
 	}
-	return ps_err_set(cx->err, "%s:%d:%d: %s", cx->name, line, col, reason);
+	return ps_err_input(cx->err, "%s:%d:%d: %s", cx->name, line, col, reason);
 }
 
 /* Text of a JSON value for messages, escaped and cut short. */
@@ -354,11 +80,9 @@ static char *dup_string(const json_t *v)
 	return strndup(json_string_value(v), json_string_length(v));
 }
 
-#define OOM (-2)
-
 /* A string-valued field; returns 0, or -1 (after fail_at) when v is not a non-empty
  * string without NUL bytes. */
-static int want_string(const struct ctx *cx, struct step *path, const char *field,
+static int want_string(const struct ctx *cx, struct ps_jsonpos_step *path, const char *field,
 		       const json_t *v)
 {
 	char buf[64];
@@ -370,7 +94,7 @@ static int want_string(const struct ctx *cx, struct step *path, const char *fiel
 	return 0;
 }
 
-static int parse_port(const struct ctx *cx, struct step *path, const json_t *v,
+static int parse_port(const struct ctx *cx, struct ps_jsonpos_step *path, const json_t *v,
 		      struct ps_rule *r)
 {
 	char buf[64];
@@ -386,7 +110,7 @@ static int parse_port(const struct ctx *cx, struct step *path, const json_t *v,
 		r->port_is_number = true;
 		r->port_text = malloc(8);
 		if (!r->port_text)
-			return OOM;
+			return ps_err_nomem(cx->err);
 		snprintf(r->port_text, 8, "%u", (unsigned)n);
 		return 0;
 	}
@@ -399,17 +123,16 @@ static int parse_port(const struct ctx *cx, struct step *path, const json_t *v,
 	/* A bitmap only for a SPEC: --init policies have thousands of single ports. */
 	r->ports = calloc(1, sizeof(*r->ports));
 	if (!r->ports)
-		return OOM;
+		return ps_err_nomem(cx->err);
 	if (ps_ports_parse_spec(json_string_value(v),
-				(r->has & PS_RULE_PROTO) ? (r->proto == IPPROTO_TCP ? "tcp" : "udp")
-							 : NULL,
+				(r->has & PS_RULE_PROTO) ? ps_proto_name(r->proto) : NULL,
 				false, r->ports, &perr) < 0)
 		return fail_at(cx, path, 3, false, "bad port: %s", perr.msg);
 	r->port_text = dup_string(v);
-	return r->port_text ? 0 : OOM;
+	return r->port_text ? 0 : ps_err_nomem(cx->err);
 }
 
-static int parse_field(const struct ctx *cx, struct step *path, const char *key,
+static int parse_field(const struct ctx *cx, struct ps_jsonpos_step *path, const char *key,
 		       const json_t *v, struct ps_rule *r)
 {
 	char buf[64];
@@ -457,7 +180,7 @@ static int parse_field(const struct ctx *cx, struct step *path, const char *key,
 		r->has |= PS_RULE_ADDRESS;
 		r->address_text = dup_string(v);
 		if (!r->address_text)
-			return OOM;
+			return ps_err_nomem(cx->err);
 	} else if (strcmp(key, "exposure") == 0) {
 		if (ps_exposure_parse(s, &r->exposure) < 0)
 			return fail_at(cx, path, 3, false,
@@ -473,16 +196,16 @@ static int parse_field(const struct ctx *cx, struct step *path, const char *key,
 		r->has |= PS_RULE_COMMAND;
 		r->command = dup_string(v);
 		if (!r->command)
-			return OOM;
+			return ps_err_nomem(cx->err);
 	} else if (strcmp(key, "user") == 0) {
 		r->has |= PS_RULE_USER;
 		r->user = dup_string(v);
 		if (!r->user)
-			return OOM;
+			return ps_err_nomem(cx->err);
 	} else {	/* comment */
 		r->comment = dup_string(v);
 		if (!r->comment)
-			return OOM;
+			return ps_err_nomem(cx->err);
 	}
 	return 0;
 }
@@ -497,7 +220,7 @@ static void rule_free(struct ps_rule *r)
 	free(r->comment);
 }
 
-static int parse_rule(const struct ctx *cx, struct step *path, const json_t *obj,
+static int parse_rule(const struct ctx *cx, struct ps_jsonpos_step *path, const json_t *obj,
 		      struct ps_rule *r)
 {
 	char buf[64];
@@ -538,7 +261,7 @@ static int parse_rule(const struct ctx *cx, struct step *path, const json_t *obj
 	    r->family != r->addr_family) {
 		path[2].key = "address";
 		return fail_at(cx, path, 3, false, "address '%s' is not %s", r->address_text,
-			       r->family == AF_INET ? "ipv4" : "ipv6");
+			       ps_family_name(r->family));
 	}
 	return 0;
 }
@@ -546,7 +269,7 @@ static int parse_rule(const struct ctx *cx, struct step *path, const json_t *obj
 static int parse_section(const struct ctx *cx, const char *key, const json_t *arr,
 			 struct ps_rule **out, size_t *nout)
 {
-	struct step path[3] = { { key, 0 }, { NULL, 0 }, { NULL, 0 } };
+	struct ps_jsonpos_step path[3] = { { key, 0 }, { NULL, 0 }, { NULL, 0 } };
 	enum ps_rule_section sec = strcmp(key, "allow") == 0 ? PS_SECTION_ALLOW
 							     : PS_SECTION_REQUIRE;
 	char buf[64];
@@ -558,7 +281,7 @@ static int parse_section(const struct ctx *cx, const char *key, const json_t *ar
 	n = json_array_size(arr);
 	*out = calloc(n ? n : 1, sizeof(**out));
 	if (!*out)
-		return OOM;
+		return ps_err_nomem(cx->err);
 	*nout = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct ps_rule *r = &(*out)[i];
@@ -572,7 +295,7 @@ static int parse_section(const struct ctx *cx, const char *key, const json_t *ar
 		if (rc != 0)
 			return rc;
 	}
-	locate_rules(cx, key, *out, n);
+	(void)ps_jsonpos_elements(cx->text, cx->len, key, n, rule_at, *out);
 	return 0;
 }
 
@@ -592,7 +315,7 @@ int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_po
 {
 	struct ctx cx = { text, len, name, err };
 	struct ps_policy pol = { 0 };
-	struct step path[1] = { { NULL, 0 } };
+	struct ps_jsonpos_step path[1] = { { NULL, 0 } };
 	json_error_t jerr;
 	const char *key;
 	json_t *root, *v;
@@ -601,7 +324,7 @@ int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_po
 
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return ps_err_set(err, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+		return ps_err_input(err, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
 	if (!json_is_object(root)) {
 		rc = fail_at(&cx, path, 0, false,
 			     "a policy is an object with \"allow\" and \"require\" arrays");
@@ -624,8 +347,6 @@ int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_po
 end:
 	json_decref(root);
 	if (rc != 0) {
-		if (rc == OOM)
-			ps_err_set(err, "out of memory");
 		ps_policy_free(&pol);
 		return rc;
 	}
@@ -641,7 +362,7 @@ int ps_policy_load(const char *path, struct ps_policy *p, ps_err *err)
 	int rc;
 
 	if (!f)
-		return ps_err_set(err, "cannot read policy '%s': %s", path, strerror(errno));
+		return ps_err_input(err, "cannot read policy '%s': %s", path, strerror(errno));
 	for (;;) {
 		size_t n;
 
@@ -651,16 +372,15 @@ int ps_policy_load(const char *path, struct ps_policy *p, ps_err *err)
 			if (cap >= POLICY_MAX_BYTES) {
 				fclose(f);
 				free(text);
-				return ps_err_set(err, "policy '%s' is larger than %u bytes", path,
-						  POLICY_MAX_BYTES);
+				return ps_err_input(err, "policy '%s' is larger than %u bytes", path,
+						    POLICY_MAX_BYTES);
 			}
 			cap = cap ? cap * 2 : 4096;
 			nt = realloc(text, cap);
 			if (!nt) {
 				fclose(f);
 				free(text);
-				ps_err_set(err, "out of memory");
-				return OOM;
+				return ps_err_nomem(err);
 			}
 			text = nt;
 		}
@@ -674,205 +394,13 @@ int ps_policy_load(const char *path, struct ps_policy *p, ps_err *err)
 
 		fclose(f);
 		free(text);
-		return ps_err_set(err, "cannot read policy '%s': %s", path, strerror(e));
+		return ps_err_input(err, "cannot read policy '%s': %s", path, strerror(e));
 	}
 	if (fclose(f) != 0) {
 		free(text);
-		return ps_err_set(err, "cannot read policy '%s': %s", path, strerror(errno));
+		return ps_err_input(err, "cannot read policy '%s': %s", path, strerror(errno));
 	}
 	rc = ps_policy_parse(text ? text : "", len, path, p, err);
 	free(text);
 	return rc;
-}
-
-/* ---- matching ---- */
-
-static bool match_command(const char *want, const struct sock_rec *s)
-{
-	for (uint32_t i = 0; i < s->nprocs; i++) {
-		char shown[4 * sizeof(s->procs[i].command) + 1];
-
-		ps_escape(s->procs[i].command, strlen(s->procs[i].command), shown, sizeof(shown));
-		if (strcmp(shown, want) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool match_user(const struct ps_rule *r, const struct sock_rec *s)
-{
-	const char *name;
-	char num[16];
-
-	if (r->user_is_uid)
-		return s->uid == r->uid;
-	name = ps_sock_user(s->uid);
-	if (name)
-		return strcmp(name, r->user) == 0;
-	/* No passwd entry (a container's user): the uid is all there is to compare. */
-	snprintf(num, sizeof(num), "%u", s->uid);
-	return strcmp(num, r->user) == 0;
-}
-
-bool ps_policy_match(const struct ps_rule *r, const struct sock_rec *s)
-{
-	if ((r->has & PS_RULE_PROTO) && s->proto != r->proto)
-		return false;
-	if ((r->has & PS_RULE_FAMILY) && s->family != r->family)
-		return false;
-	if ((r->has & PS_RULE_PORT) &&
-	    !(r->ports ? ps_portset_has(r->ports, s->local_port) : s->local_port == r->port))
-		return false;
-	if (r->has & PS_RULE_ADDRESS) {
-		if (s->family != r->addr_family)
-			return false;
-		if (memcmp(&s->local, &r->addr, s->family == AF_INET ? 4 : 16) != 0)
-			return false;
-	}
-	if ((r->has & PS_RULE_EXPOSURE) && ps_sock_exposure(s) != r->exposure)
-		return false;
-	if ((r->has & PS_RULE_COMMAND) && !match_command(r->command, s))
-		return false;
-	if ((r->has & PS_RULE_USER) && !match_user(r, s))
-		return false;
-	return true;
-}
-
-static int push(struct ps_findings *out, enum ps_finding_kind kind, const struct ps_rule *rule,
-		const struct sock_rec *sock, ps_err *err)
-{
-	if (out->len == out->cap) {
-		size_t ncap = out->cap ? out->cap * 2 : 16;
-		struct ps_finding *nv = realloc(out->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return ps_err_set(err, "out of memory");
-		out->v = nv;
-		out->cap = ncap;
-	}
-	out->v[out->len++] = (struct ps_finding){ kind, rule, sock };
-	return 0;
-}
-
-/* Rules of one section by port number: a rule with a numeric port is looked at only for
- * sockets on that port, the others (no port, or a SPEC) for every socket. This keeps an
- * --init policy of thousands of rules against thousands of sockets near linear. */
-struct rule_index {
-	uint32_t *start;	/* 65537 offsets into by_port */
-	const struct ps_rule **by_port;
-	const struct ps_rule **general;
-	size_t ngeneral;
-};
-
-static void index_free(struct rule_index *ix)
-{
-	free(ix->start);
-	free(ix->by_port);
-	free(ix->general);
-}
-
-static int index_build(struct rule_index *ix, const struct ps_rule *rules, size_t n)
-{
-	memset(ix, 0, sizeof(*ix));
-	ix->start = calloc(65537, sizeof(*ix->start));
-	ix->by_port = malloc((n ? n : 1) * sizeof(*ix->by_port));
-	ix->general = malloc((n ? n : 1) * sizeof(*ix->general));
-	if (!ix->start || !ix->by_port || !ix->general)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (rules[i].port_is_number)
-			ix->start[rules[i].port + 1]++;
-	for (size_t p = 1; p <= 65536; p++)
-		ix->start[p] += ix->start[p - 1];
-	for (size_t i = 0; i < n; i++) {
-		if (rules[i].port_is_number)
-			ix->by_port[ix->start[rules[i].port]++] = &rules[i];
-		else
-			ix->general[ix->ngeneral++] = &rules[i];
-	}
-	/* The fill advanced each start to the next port's: shift back. */
-	for (size_t p = 65536; p > 0; p--)
-		ix->start[p] = ix->start[p - 1];
-	ix->start[0] = 0;
-	return 0;
-}
-
-/* Call fn for every rule of ix that matches s, until fn returns true. Returns whether
- * some call did. */
-static bool index_each(const struct rule_index *ix, const struct sock_rec *s,
-		       bool (*fn)(const struct ps_rule *r, void *ctx), void *ctx)
-{
-	for (uint32_t k = ix->start[s->local_port]; k < ix->start[s->local_port + 1]; k++)
-		if (ps_policy_match(ix->by_port[k], s) && fn(ix->by_port[k], ctx))
-			return true;
-	for (size_t k = 0; k < ix->ngeneral; k++)
-		if (ps_policy_match(ix->general[k], s) && fn(ix->general[k], ctx))
-			return true;
-	return false;
-}
-
-static bool stop_at_first(const struct ps_rule *r, void *ctx)
-{
-	(void)r;
-	(void)ctx;
-	return true;
-}
-
-struct require_marks {
-	const struct ps_rule *base;
-	bool *found;
-};
-
-static bool mark_found(const struct ps_rule *r, void *ctx)
-{
-	struct require_marks *m = ctx;
-
-	m->found[r - m->base] = true;
-	return false;	/* every require rule this socket satisfies */
-}
-
-int ps_policy_audit(const struct ps_policy *p, const struct sock_rec *const *recs, size_t n,
-		    struct ps_findings *out, ps_err *err)
-{
-	struct rule_index allow = { 0 }, require = { 0 };
-	struct require_marks marks = { p->require, NULL };
-	int rc = -1;
-
-	if (index_build(&allow, p->allow, p->nallow) < 0 ||
-	    index_build(&require, p->require, p->nrequire) < 0 ||
-	    !(marks.found = calloc(p->nrequire ? p->nrequire : 1, sizeof(*marks.found)))) {
-		ps_err_set(err, "out of memory");
-		goto end;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!index_each(&allow, recs[i], stop_at_first, NULL) &&
-		    push(out, PS_FINDING_UNEXPECTED, NULL, recs[i], err) < 0)
-			goto end;
-		index_each(&require, recs[i], mark_found, &marks);
-	}
-	for (size_t k = 0; k < p->nrequire; k++)
-		if (!marks.found[k] && push(out, PS_FINDING_MISSING, &p->require[k], NULL, err) < 0)
-			goto end;
-	rc = 0;
-end:
-	free(marks.found);
-	index_free(&allow);
-	index_free(&require);
-	return rc;
-}
-
-void ps_findings_free(struct ps_findings *f)
-{
-	free(f->v);
-	memset(f, 0, sizeof(*f));
-}
-
-const char *ps_finding_kind_name(enum ps_finding_kind k)
-{
-	return k == PS_FINDING_UNEXPECTED ? "unexpected" : "missing";
-}
-
-const char *ps_rule_section_name(enum ps_rule_section s)
-{
-	return s == PS_SECTION_ALLOW ? "allow" : "require";
 }

@@ -53,15 +53,15 @@ struct ps_policy {
 	size_t nallow, nrequire;
 };
 
-/* Parse a policy from text (len bytes; name is used in messages). Returns 0; -1 with err
- * "NAME:LINE:COLUMN: reason" for a policy that is not valid JSON or breaks the schema
- * (the position is that of the offending key or value); -2 with err when out of memory.
- * p is filled only on success; free it with ps_policy_free. */
+/* Parse a policy from text (len bytes; name is used in messages). Returns 0, or -1 with
+ * err: PS_ERR_INPUT "NAME:LINE:COLUMN: reason" for a policy that is not valid JSON or
+ * breaks the schema (the position is that of the offending key or value), PS_ERR_NOMEM
+ * when out of memory. p is filled only on success; free it with ps_policy_free. */
 int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_policy *p,
 		    ps_err *err);
 
-/* Read and parse the policy file at path: as ps_policy_parse, and -1 when the file
- * cannot be read. */
+/* Read and parse the policy file at path: as ps_policy_parse, and -1 with PS_ERR_INPUT
+ * when the file cannot be read (missing, unreadable, larger than 16 MiB). */
 int ps_policy_load(const char *path, struct ps_policy *p, ps_err *err);
 
 void ps_policy_free(struct ps_policy *p);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/names.h"
 #include "probe/ports.h"
 
 void ps_portset_clear(struct ps_portset *set)
@@ -56,21 +57,7 @@ static const char *const class_names[] = {
 	[PS_CLASS_DYNAMIC] = "dynamic",
 };
 
-const char *ps_ports_class_name(enum ps_port_class cls)
-{
-	return class_names[cls];
-}
-
-int ps_ports_class_parse(const char *name, enum ps_port_class *cls)
-{
-	for (size_t i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++) {
-		if (strcmp(name, class_names[i]) == 0) {
-			*cls = (enum ps_port_class)i;
-			return 0;
-		}
-	}
-	return -1;
-}
+PS_NAMES_FUNCS(enum ps_port_class, class_names, ps_ports_class_name, ps_ports_class_parse)
 
 /* Parse a decimal port 0-65535 occupying all of s[0..len). Returns it, or -1. */
 static long parse_port_number(const char *s, size_t len)

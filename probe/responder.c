@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "probe/clock.h"
 #include "probe/payloads.h"
+#include "probe/proto.h"
 #include "probe/responder.h"
 
 #define LINGER_MS 2000
@@ -47,14 +48,6 @@ struct ps_responder {
 	int ep;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len, uint16_t *port)
 {
 	if (ss->ss_family == AF_INET6) {
@@ -78,15 +71,17 @@ static int close_fd(int fd)
 	return fd >= 0 ? close(fd) : 0;
 }
 
-/* One bound socket. Returns 0, or -1 with err and *errnum. */
+/* One bound socket. Returns 0, or the errno of the failing call with err (bad input
+ * when the address cannot be bound here: not ours, or not valid for the socket). */
 static int bind_one(struct ps_responder *r, uint8_t proto, int family, const void *addr,
-		    uint16_t port, int *errnum, ps_err *err)
+		    uint16_t port, ps_err *err)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct rsock *s = &r->socks[r->nsocks];
 	int one = 1, fd, type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
-	const char *what = proto == IPPROTO_TCP ? "tcp" : "udp";
+	const char *what = ps_proto_name(proto);
 	socklen_t len;
+	int errnum;
 
 	if (family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -106,8 +101,9 @@ static int bind_one(struct ps_responder *r, uint8_t proto, int family, const voi
 	addr_text(&ss, s->local, sizeof(s->local), &s->port);
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		*errnum = errno;
-		return ps_err_set(err, "%s socket: %s", what, strerror(errno));
+		errnum = errno;
+		ps_err_system(err, "%s socket: %s", what, strerror(errnum));
+		return errnum;
 	}
 	if ((family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
@@ -117,23 +113,27 @@ static int bind_one(struct ps_responder *r, uint8_t proto, int family, const voi
 	     setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) ||
 	    (proto == IPPROTO_UDP && family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0)) {
-		*errnum = errno;
-		ps_err_set(err, "%s socket options: %s", what, strerror(errno));
+		errnum = errno;
+		ps_err_system(err, "%s socket options: %s", what, strerror(errnum));
 		goto fail;
 	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		*errnum = errno;
-		if (errno == EACCES)
-			ps_err_set(err, "cannot bind %s port %u on %s: %s (ports below 1024 need root "
-				   "or CAP_NET_BIND_SERVICE)", what, port, s->local, strerror(errno));
+		errnum = errno;
+		if (errnum == EADDRNOTAVAIL || errnum == EINVAL)
+			ps_err_input(err, "cannot bind %s port %u on %s: %s", what, port, s->local,
+				     strerror(errnum));
+		else if (errnum == EACCES)
+			ps_err_system(err, "cannot bind %s port %u on %s: %s (ports below 1024 need "
+				      "root or CAP_NET_BIND_SERVICE)", what, port, s->local,
+				      strerror(errnum));
 		else
-			ps_err_set(err, "cannot bind %s port %u on %s: %s", what, port, s->local,
-				   strerror(errno));
+			ps_err_system(err, "cannot bind %s port %u on %s: %s", what, port, s->local,
+				      strerror(errnum));
 		goto fail;
 	}
 	if (proto == IPPROTO_TCP && listen(fd, 512) < 0) {
-		*errnum = errno;
-		ps_err_set(err, "listen on tcp port %u: %s", port, strerror(errno));
+		errnum = errno;
+		ps_err_system(err, "listen on tcp port %u: %s", port, strerror(errnum));
 		goto fail;
 	}
 	s->fd = fd;
@@ -143,23 +143,21 @@ static int bind_one(struct ps_responder *r, uint8_t proto, int family, const voi
 	return 0;
 fail:
 	(void)close(fd);
-	return -1;
+	return errnum;
 }
 
 struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const uint16_t *udp,
 				       size_t nudp, const char *bind_addr, const char *ident,
-				       int *errnum, ps_err *err)
+				       ps_err *err)
 {
 	struct ps_responder *r = calloc(1, sizeof(*r));
 	struct in6_addr a6 = IN6ADDR_ANY_INIT;
 	struct in_addr a4 = { htonl(INADDR_ANY) };
 	bool want4 = true, want6 = true;
-	int n;
+	int n, errnum;
 
-	*errnum = 0;
 	if (!r) {
-		*errnum = ENOMEM;
-		ps_err_set(err, "out of memory");
+		ps_err_nomem(err);
 		return NULL;
 	}
 	r->ep = -1;
@@ -167,16 +165,14 @@ struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const u
 		want4 = inet_pton(AF_INET, bind_addr, &a4) == 1;
 		want6 = !want4 && inet_pton(AF_INET6, bind_addr, &a6) == 1;
 		if (!want4 && !want6) {
-			*errnum = EINVAL;
-			ps_err_set(err, "invalid address '%s' in --bind (an IPv4 or IPv6 literal)",
-				   bind_addr);
+			ps_err_input(err, "invalid address '%s' in --bind (an IPv4 or IPv6 literal)",
+				     bind_addr);
 			goto fail;
 		}
 	}
 	r->socks = calloc(2 * (ntcp + nudp), sizeof(*r->socks));
 	if (!r->socks) {
-		*errnum = ENOMEM;
-		ps_err_set(err, "out of memory");
+		ps_err_nomem(err);
 		goto fail;
 	}
 	for (int fam = 0; fam < 2; fam++) {
@@ -189,10 +185,11 @@ struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const u
 			uint8_t proto = pi < ntcp ? IPPROTO_TCP : IPPROTO_UDP;
 			uint16_t port = pi < ntcp ? tcp[pi] : udp[pi - ntcp];
 
-			if (bind_one(r, proto, family, addr, port, errnum, err) == 0)
+			errnum = bind_one(r, proto, family, addr, port, err);
+			if (errnum == 0)
 				continue;
 			/* No IPv6 on this host: serve IPv4 alone, unless IPv6 was asked for. */
-			if (fam && !bind_addr && (*errnum == EAFNOSUPPORT || *errnum == EADDRNOTAVAIL)) {
+			if (fam && !bind_addr && (errnum == EAFNOSUPPORT || errnum == EADDRNOTAVAIL)) {
 				want6 = false;
 				break;
 			}
@@ -257,7 +254,7 @@ static void tcp_accept(struct ps_responder *r, struct rsock *s, ps_responder_cb 
 				continue;
 			}
 		}
-		r->conns[r->nconns++] = (struct conn){ fd, now_ms() + LINGER_MS };
+		r->conns[r->nconns++] = (struct conn){ fd, ps_clock_ms() + LINGER_MS };
 	}
 }
 
@@ -276,6 +273,22 @@ static void conn_readable(struct ps_responder *r, int fd)
 			conn_close(r, i);
 			return;
 		}
+}
+
+/* Make data the one control message of m (level, type), in buf (CMSG_SPACE(len) bytes,
+ * zeroed). */
+static void put_cmsg(struct msghdr *m, char *buf, int level, int type, const void *data,
+		     size_t len)
+{
+	struct cmsghdr *c;
+
+	m->msg_control = buf;
+	m->msg_controllen = CMSG_SPACE(len);
+	c = CMSG_FIRSTHDR(m);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
 }
 
 static void udp_answer(struct ps_responder *r, struct rsock *s, ps_responder_cb cb, void *ctx)
@@ -315,34 +328,20 @@ static void udp_answer(struct ps_responder *r, struct rsock *s, ps_responder_cb 
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 				struct in_pktinfo pi;
-				struct cmsghdr *oc;
 
 				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 				ev.broadcast = pi.ipi_addr.s_addr != pi.ipi_spec_dst.s_addr;
 				/* Answer from the address the request reached (for a broadcast:
 				 * the receiving interface's own address), out of that interface. */
 				pi.ipi_addr.s_addr = 0;
-				om.msg_control = out.buf;
-				om.msg_controllen = CMSG_SPACE(sizeof(pi));
-				oc = CMSG_FIRSTHDR(&om);
-				oc->cmsg_level = IPPROTO_IP;
-				oc->cmsg_type = IP_PKTINFO;
-				oc->cmsg_len = CMSG_LEN(sizeof(pi));
-				memcpy(CMSG_DATA(oc), &pi, sizeof(pi));
+				put_cmsg(&om, out.buf, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 			} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
 				struct in6_pktinfo pi;
-				struct cmsghdr *oc;
 
 				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 				if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
 					continue;
-				om.msg_control = out.buf;
-				om.msg_controllen = CMSG_SPACE(sizeof(pi));
-				oc = CMSG_FIRSTHDR(&om);
-				oc->cmsg_level = IPPROTO_IPV6;
-				oc->cmsg_type = IPV6_PKTINFO;
-				oc->cmsg_len = CMSG_LEN(sizeof(pi));
-				memcpy(CMSG_DATA(oc), &pi, sizeof(pi));
+				put_cmsg(&om, out.buf, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 			}
 		}
 		/* Never answer another responder's reply (two responders would echo each
@@ -360,9 +359,9 @@ int ps_responder_run(struct ps_responder *r, int stop_fd, ps_responder_cb cb, vo
 
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (r->ep < 0)
-		return ps_err_set(err, "epoll: %s", strerror(errno));
+		return ps_err_system(err, "epoll: %s", strerror(errno));
 	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, stop_fd, &e) < 0)
-		return ps_err_set(err, "epoll: %s", strerror(errno));
+		return ps_err_system(err, "epoll: %s", strerror(errno));
 	for (size_t i = 0; i < r->nsocks; i++) {
 		struct ps_responder_event ev = { .kind = PS_RESP_LISTENING, .proto = r->socks[i].proto,
 						 .local_port = r->socks[i].port };
@@ -370,7 +369,7 @@ int ps_responder_run(struct ps_responder *r, int stop_fd, ps_responder_cb cb, vo
 		e.events = EPOLLIN;
 		e.data.u64 = i;
 		if (epoll_ctl(r->ep, EPOLL_CTL_ADD, r->socks[i].fd, &e) < 0)
-			return ps_err_set(err, "epoll: %s", strerror(errno));
+			return ps_err_system(err, "epoll: %s", strerror(errno));
 		memcpy(ev.local, r->socks[i].local, sizeof(ev.local));
 		cb(&ev, ctx);
 	}
@@ -382,7 +381,7 @@ int ps_responder_run(struct ps_responder *r, int stop_fd, ps_responder_cb cb, vo
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return ps_err_set(err, "epoll_wait: %s", strerror(errno));
+			return ps_err_system(err, "epoll_wait: %s", strerror(errno));
 		}
 		for (int k = 0; k < n; k++) {
 			uint32_t kind = (uint32_t)(evs[k].data.u64 >> 32);
@@ -397,7 +396,7 @@ int ps_responder_run(struct ps_responder *r, int stop_fd, ps_responder_cb cb, vo
 			else
 				udp_answer(r, &r->socks[idx], cb, ctx);
 		}
-		t = now_ms();
+		t = ps_clock_ms();
 		for (size_t i = 0; i < r->nconns;)
 			if (r->conns[i].deadline <= t)
 				conn_close(r, i);

@@ -38,11 +38,12 @@ struct ps_responder;
  * udp[0..nudp), on bind_addr (an IPv4 or IPv6 literal) or, when NULL, on 0.0.0.0 and ::
  * (IPv6 only where the host has it). ident is "<version> <hostname>": the TCP greeting is
  * "portscope <ident>\n", the UDP reply the responder reply of probe/payloads.h. Returns
- * the responder, or NULL with err and *errnum (the failing call's errno: EADDRINUSE,
- * EACCES, EADDRNOTAVAIL, EINVAL for a bad bind_addr...). */
+ * the responder, or NULL with err: PS_ERR_INPUT when bind_addr is not an address or not
+ * one of ours, PS_ERR_SYSTEM when a socket cannot be had (sys_errno EADDRINUSE, EACCES,
+ * ...), PS_ERR_NOMEM. */
 struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const uint16_t *udp,
 				       size_t nudp, const char *bind_addr, const char *ident,
-				       int *errnum, ps_err *err);
+				       ps_err *err);
 
 /* Serve until stop_fd becomes readable (a signalfd), calling cb with every event (the
  * LISTENING ones first). Returns 0 then, or -1 with err when epoll fails. */

@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "probe/grow.h"
+#include "probe/names.h"
+#include "probe/proto.h"
 #include "probe/sockdiag.h"
 
 /* Big enough for the largest chunk the kernel builds for a dump (32 KiB skbs). */
@@ -28,15 +31,11 @@ void ps_sockvec_free(struct ps_sockvec *sv)
 
 static struct sock_rec *sockvec_push(struct ps_sockvec *sv)
 {
-	if (sv->len == sv->cap) {
-		size_t ncap = sv->cap ? sv->cap * 2 : 256;
-		struct sock_rec *n = realloc(sv->v, ncap * sizeof(*n));
+	struct sock_rec *n = ps_grow(sv->v, &sv->cap, sv->len, sizeof(*n), 256);
 
-		if (!n)
-			return NULL;
-		sv->v = n;
-		sv->cap = ncap;
-	}
+	if (!n)
+		return NULL;
+	sv->v = n;
 	return &sv->v[sv->len++];
 }
 
@@ -48,13 +47,13 @@ static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockve
 	struct sock_rec *r;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return ps_err_set(err, "netlink: truncated inet_diag message");
+		return ps_err_system(err, "netlink: truncated inet_diag message");
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
 		return 0;
 	r = sockvec_push(out);
 	if (!r)
-		return ps_err_set(err, "out of memory");
+		return ps_err_nomem(err);
 	memset(r, 0, sizeof(*r));
 	r->proto = proto;
 	r->family = m->idiag_family;
@@ -119,22 +118,26 @@ int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sock
 			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
 				int e = *(const int *)mnl_nlmsg_get_payload(nlh);
 
-				if (e < 0)
-					return ps_err_set(err, "netlink: dump failed: %s",
-							  strerror(msg_errno(e)));
+				if (e < 0) {
+					errno = msg_errno(e);
+					return ps_err_system(err, "netlink: dump failed: %s",
+							     strerror(errno));
+				}
 			}
 			return intr ? -2 : 1;
 		case NLMSG_ERROR: {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return ps_err_set(err, "netlink: truncated error message");
+				return ps_err_system(err, "netlink: truncated error message");
 			if (e->error == 0)
 				continue;	/* an ack */
+			errno = msg_errno(e->error);
 			if (e->error == -ENOENT)
-				return ps_err_set(err, "netlink: sock_diag for %s is not available in this kernel",
-						  proto == IPPROTO_TCP ? "tcp" : "udp");
-			return ps_err_set(err, "netlink: %s", strerror(msg_errno(e->error)));
+				return ps_err_system(err,
+						     "netlink: sock_diag for %s is not available in this kernel",
+						     ps_proto_name(proto));
+			return ps_err_system(err, "netlink: %s", strerror(errno));
 		}
 		case NLMSG_NOOP:
 		case NLMSG_OVERRUN:
@@ -148,7 +151,7 @@ int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sock
 		}
 	}
 	if (left != 0)
-		return ps_err_set(err, "netlink: malformed message in dump");
+		return ps_err_system(err, "netlink: malformed message in dump");
 	return intr ? -2 : 0;
 }
 
@@ -175,7 +178,7 @@ static int dump_one(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t fam
 	msg.req.idiag_states = states;
 
 	if (mnl_socket_sendto(nl, &msg, sizeof(msg)) < 0)
-		return ps_err_set(err, "netlink: send: %s", strerror(errno));
+		return ps_err_system(err, "netlink: send: %s", strerror(errno));
 	for (;;) {
 		const struct nlmsghdr *h;
 
@@ -183,7 +186,7 @@ static int dump_one(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t fam
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return ps_err_set(err, "netlink: receive: %s", strerror(errno));
+			return ps_err_system(err, "netlink: receive: %s", strerror(errno));
 		}
 		/* Replies to an earlier, abandoned request are not ours. */
 		h = (const struct nlmsghdr *)buf;
@@ -207,14 +210,15 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 
 	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
 	if (!nl)
-		return ps_err_set(err, "netlink: cannot open sock_diag socket: %s", strerror(errno));
+		return ps_err_system(err, "netlink: cannot open sock_diag socket: %s",
+				     strerror(errno));
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ps_err_set(err, "netlink: bind: %s", strerror(errno));
+		ps_err_system(err, "netlink: bind: %s", strerror(errno));
 		goto end;
 	}
 	buf = malloc(DUMP_BUF_SIZE);
 	if (!buf) {
-		ps_err_set(err, "out of memory");
+		ps_err_nomem(err);
 		goto end;
 	}
 	for (size_t p = 0; p < 2; p++) {
@@ -234,7 +238,9 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 			}
 			if (rc == -2) {
 				out->len = mark;
-				ps_err_set(err, "netlink: dump interrupted %d times by socket churn", tries);
+				errno = EAGAIN;
+				ps_err_system(err, "netlink: dump interrupted %d times by socket churn",
+					      tries);
 				goto end;
 			}
 			if (rc < 0)
@@ -313,21 +319,7 @@ static const char *const exposure_names[] = {
 	[PS_EXPOSE_SPECIFIC] = "specific",
 };
 
-const char *ps_exposure_name(enum ps_exposure e)
-{
-	return exposure_names[e];
-}
-
-int ps_exposure_parse(const char *name, enum ps_exposure *e)
-{
-	for (size_t i = 0; i < sizeof(exposure_names) / sizeof(exposure_names[0]); i++) {
-		if (strcmp(name, exposure_names[i]) == 0) {
-			*e = (enum ps_exposure)i;
-			return 0;
-		}
-	}
-	return -1;
-}
+PS_NAMES_FUNCS(enum ps_exposure, exposure_names, ps_exposure_name, ps_exposure_parse)
 
 /* Most hosts have a handful of socket owners and devices: a short list is enough. */
 #define NAME_CACHE 32

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "probe/ports.h"
+#include "probe/proto.h"
 #include "probe/targets.h"
 
 static int parse_port(const char *s, const char *text, uint8_t proto, uint16_t *port,
@@ -28,7 +29,7 @@ static int parse_port(const char *s, const char *text, uint8_t proto, uint16_t *
 		*port = (uint16_t)v;
 		return 0;
 	}
-	svc = ps_ports_service_port(s, proto == IPPROTO_UDP ? "udp" : "tcp");
+	svc = ps_ports_service_port(s, ps_proto_name(proto));
 	if (svc <= 0)
 		return ps_err_input(err, "invalid port '%s' in '%s' (a number or a service name)", s,
 				  text);

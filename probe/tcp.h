@@ -1,5 +1,6 @@
-/* The TCP connect engine: one epoll loop of non-blocking connects (no threads, no
- * blocking calls), memory bounded by the concurrency, never by the number of jobs. */
+/* The TCP connect engine: epoll loops of non-blocking connects (no blocking calls; two
+ * loops per usable CPU, each in its own thread, when there are enough jobs), memory
+ * bounded by the concurrency, never by the number of jobs. */
 #ifndef PS_TCP_H
 #define PS_TCP_H
 

@@ -33,8 +33,9 @@ int ps_udp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 #define PS_UDP_MIN_WAIT_MS 100
 #define PS_UDP_MIN_WAIT_LOOPBACK_MS 50
 
-/* Reason for an ICMP (v4: type 3, v6: type 1) destination-unreachable code: closed for
- * port unreachable, else filtered. Returns the static reason string. */
+/* Reason for an ICMP (v4: type 3, v6: type 1) destination-unreachable code, from the
+ * UDP column of probe/icmp.c: closed for port unreachable, else filtered. Returns the
+ * static reason string, or NULL when the message is no verdict. */
 const char *ps_udp_icmp_reason(int family, int type, int code, enum ps_probe_state *state);
 
 #endif

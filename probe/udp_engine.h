@@ -1,0 +1,97 @@
+/* Inside the UDP engine (not for other modules): the state of one run, shared by
+ * probe/udp.c (the loop), probe/udp_table.c (probes in flight and hosts) and
+ * probe/udp_io.c (sockets, sends, and the evidence read back). */
+#ifndef PS_UDP_ENGINE_H
+#define PS_UDP_ENGINE_H
+
+#include <sys/socket.h>
+
+#include "probe/udp.h"
+#include "probe/udp_pace.h"
+
+#define PS_UDP_BATCH 64		/* sends between two drains of the queues */
+#define PS_UDP_MAX_DESTS 256	/* hosts with their own RTT estimate; more share the last */
+#define PS_UDP_ERR_BATCH 64	/* error-queue entries read per recvmmsg */
+
+struct ps_udp_dest {
+	union ps_sockaddr addr;	/* port 0 */
+	struct ps_udp_pace pace;
+};
+
+struct ps_udp_slot {
+	struct ps_probe_job job;
+	struct ps_udp_dest *dest;
+	double sent;		/* time of the last attempt (ms) */
+	double deadline;	/* when the last attempt counts as unanswered */
+	int attempts;
+	int next;		/* hash chain, -1 ends */
+	bool used;
+};
+
+/* Buffers of one recvmmsg on the error queue. */
+struct ps_udp_errq {
+	union ps_sockaddr from[PS_UDP_ERR_BATCH];
+	union {
+		char buf[128];
+		struct cmsghdr align;
+	} ctl[PS_UDP_ERR_BATCH];
+	uint8_t data[PS_UDP_ERR_BATCH][64];
+	struct mmsghdr mm[PS_UDP_ERR_BATCH];
+	struct iovec iov[PS_UDP_ERR_BATCH];
+};
+
+struct ps_udp_engine {
+	const struct ps_probe_opts *o;
+	ps_result_cb cb;
+	void *ctx;
+	int fd[2];		/* [0] IPv4, [1] IPv6; -1 until needed */
+	uint16_t own_port[2];
+	struct ps_udp_slot *slots;
+	int *free_list, nfree, cap, inflight;
+	int *heads;
+	unsigned hmask;
+	struct ps_udp_dest dests[PS_UDP_MAX_DESTS];
+	int ndests;
+	struct ps_probe_job *held;	/* jobs for our own port, probed last */
+	size_t nheld, held_cap;
+	double next_send;	/* --rate pacing */
+	double min_deadline;
+	struct ps_udp_errq errq;
+	uint8_t buf[2048];	/* one answer */
+};
+
+/* probe/udp_table.c */
+static inline int ps_udp_fam_index(int family)
+{
+	return family == AF_INET6;
+}
+uint16_t ps_udp_port(const union ps_sockaddr *sa);
+/* Allocate the slot table for e->cap probes in flight. Returns 0, or -1 with err. */
+int ps_udp_table_init(struct ps_udp_engine *e, ps_err *err);
+void ps_udp_table_free(struct ps_udp_engine *e);
+/* The host entry of addr (any port), made on first use. */
+struct ps_udp_dest *ps_udp_dest_for(struct ps_udp_engine *e, const union ps_sockaddr *addr);
+/* Take a free slot for job to d (one must be free) and enter it in the hash. */
+int ps_udp_slot_add(struct ps_udp_engine *e, const struct ps_probe_job *job,
+		    struct ps_udp_dest *d);
+/* A slot in flight to endpoint sa, or -1. */
+int ps_udp_slot_find(const struct ps_udp_engine *e, const union ps_sockaddr *sa);
+void ps_udp_slot_release(struct ps_udp_engine *e, int i);
+
+/* probe/udp_io.c */
+/* Open e's socket for family (IP_RECVERR, a large receive buffer, a port of its own).
+ * Returns 0, or -1 with err. */
+int ps_udp_open_socket(struct ps_udp_engine *e, int family, ps_err *err);
+/* First attempts for slots idx[0..m), all of family index fi, at time t. */
+void ps_udp_send_batch(struct ps_udp_engine *e, int fi, const int *idx, int m, double t);
+/* Send another attempt of slot i. Returns 0 sent, 1 try later (buffer full), -1 the slot
+ * was reported (the datagram could not be sent) and released. */
+int ps_udp_transmit(struct ps_udp_engine *e, int i, double t);
+/* Read the error queues and the answers of both sockets, deciding what they speak of. */
+void ps_udp_drain(struct ps_udp_engine *e);
+/* Hand one verdict to the callback. */
+void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,
+		   enum ps_probe_state st, const char *reason, double rtt, const char *error,
+		   const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,291 @@
+/* The UDP engine's side that touches the network: its sockets (one unconnected socket per
+ * family with IP_RECVERR / IPV6_RECVERR), the sends (sendmmsg for first attempts, sendto
+ * for retries), and the evidence read back: ICMP errors from the error queue, where
+ * msg_name holds the failed datagram's own destination, and answers as ordinary datagrams
+ * from the probed address and port. Evidence decides every probe in flight to that
+ * endpoint and feeds its host's round-trip estimate and pace (probe/udp_pace.c). */
+#include <errno.h>
+#include <time.h>	/* before errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probe/clock.h"
+#include "probe/icmp.h"
+#include "probe/payloads.h"
+#include "probe/udp_engine.h"
+
+int ps_udp_open_socket(struct ps_udp_engine *e, int family, ps_err *err)
+{
+	int i = ps_udp_fam_index(family), one = 1, fd, bufsz = 4 << 20;
+	union ps_sockaddr sa = { 0 };
+	socklen_t len;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return ps_err_system(err, "udp socket: %s", strerror(errno));
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+		goto fail;
+	if (family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one))
+			      : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one)))
+		goto fail;
+	/* A large buffer keeps the error queue from overflowing between drains; beyond
+	 * rmem_max only root may force it, and the drains keep up without it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	sa.sa.sa_family = (sa_family_t)family;
+	len = family == AF_INET6 ? sizeof(sa.v6) : sizeof(sa.v4);
+	if (bind(fd, &sa.sa, len) < 0 || getsockname(fd, &sa.sa, &len) < 0)
+		goto fail;
+	e->fd[i] = fd;
+	e->own_port[i] = ps_udp_port(&sa);
+	return 0;
+fail:
+	ps_err_system(err, "udp socket: %s", strerror(errno));
+	(void)close(fd);
+	return -1;
+}
+
+void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,
+		   enum ps_probe_state st, const char *reason, double rtt, const char *error,
+		   const uint8_t *data, size_t len)
+{
+	struct probe_result r;
+
+	ps_result_from_job(&r, job, IPPROTO_UDP);
+	r.state = st;
+	r.reason = reason;
+	r.rtt_ms = rtt;
+	if (error) {
+		size_t n = strlen(error);
+
+		if (n >= sizeof(r.error))
+			n = sizeof(r.error) - 1;
+		memcpy(r.error, error, n);
+		r.error[n] = '\0';
+	}
+	if (data) {
+		r.banner_len = len < sizeof(r.banner) ? len : sizeof(r.banner);
+		memcpy(r.banner, data, r.banner_len);
+		r.has_banner = 1;
+		if (e->o->expect)
+			r.expect_ok = e->o->expect_len <= len &&
+				      memmem(data, len, e->o->expect, e->o->expect_len) != NULL;
+	}
+	e->cb(&r, e->ctx);
+}
+
+/* Evidence for endpoint sa: every probe in flight to it gets the verdict. */
+static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps_probe_state st,
+		   const char *reason, double t, const uint8_t *data, size_t len)
+{
+	int i;
+
+	while ((i = ps_udp_slot_find(e, sa)) >= 0) {
+		struct ps_udp_slot *s = &e->slots[i];
+		double rtt = s->attempts ? t - s->sent : -1;
+		bool icmp = st == PS_PROBE_CLOSED || st == PS_PROBE_FILTERED;
+
+		/* The first sample can shorten every wait in flight: look again. */
+		if (ps_udp_pace_evidence(&s->dest->pace, s->attempts, s->sent, t, icmp))
+			e->min_deadline = t;
+		ps_udp_report(e, &s->job, st, reason, rtt, NULL, data, len);
+		ps_udp_slot_release(e, i);
+	}
+}
+
+static void send_error(struct ps_udp_engine *e, const struct ps_probe_job *job, int errnum)
+{
+	/* The local stack's own verdicts: a neighbour that never answered ARP/ND is the
+	 * same host-unreachable an ICMP error would say; no route at all stops the probe. */
+	if (errnum == EHOSTUNREACH)
+		ps_udp_report(e, job, PS_PROBE_FILTERED, "icmp-host-unreachable", -1, NULL, NULL, 0);
+	else
+		ps_udp_report(e, job, PS_PROBE_ERROR,
+			      errnum == ENETUNREACH ? "no-route" : "send-error", -1,
+			      strerror(errnum), NULL, 0);
+}
+
+static void payload_of(const struct ps_udp_engine *e, const struct ps_udp_slot *s,
+		       const void **data, size_t *len)
+{
+	const struct ps_payload *p;
+
+	*data = "";
+	*len = 0;
+	if (e->o->udp_payload) {
+		*data = e->o->udp_payload;
+		*len = e->o->udp_payload_len;
+	} else if ((p = ps_payload_for_port(ps_udp_port(&s->job.addr)))) {
+		*data = p->data;
+		*len = p->len;
+	}
+}
+
+static void mark_sent(struct ps_udp_engine *e, struct ps_udp_slot *s, double t)
+{
+	s->attempts++;
+	s->sent = t;
+	s->deadline = t + ps_udp_pace_wait(&s->dest->pace, e->o->timeout_ms, s->attempts);
+	if (s->deadline < e->min_deadline)
+		e->min_deadline = s->deadline;
+	ps_udp_pace_sent(&s->dest->pace, t);
+}
+
+int ps_udp_transmit(struct ps_udp_engine *e, int i, double t)
+{
+	struct ps_udp_slot *s = &e->slots[i];
+	const void *data;
+	size_t len;
+	ssize_t n;
+
+	payload_of(e, s, &data, &len);
+	for (int tries = 0;; tries++) {
+		n = sendto(e->fd[ps_udp_fam_index(s->job.addr.sa.sa_family)], data, len, 0,
+			   &s->job.addr.sa, ps_sockaddr_len(&s->job.addr));
+		if (n >= 0)
+			break;
+		/* A queued ICMP error is reported once through the next socket call, which
+		 * may be this send: it belongs to an earlier probe, the error queue has it. */
+		if ((errno == ECONNREFUSED || errno == EINTR) && tries < 4)
+			continue;
+		if (errno == EAGAIN || errno == ENOBUFS)
+			return 1;
+		send_error(e, &s->job, errno);
+		ps_udp_slot_release(e, i);
+		return -1;
+	}
+	mark_sent(e, s, t);
+	return 0;
+}
+
+/* One sendmmsg for as many of the batch as the kernel takes; a datagram it refuses is
+ * retried alone to learn why. */
+void ps_udp_send_batch(struct ps_udp_engine *e, int fi, const int *idx, int m, double t)
+{
+	struct mmsghdr mm[PS_UDP_BATCH];
+	struct iovec iov[PS_UDP_BATCH];
+	int done = 0;
+
+	for (int k = 0; k < m; k++) {
+		struct ps_udp_slot *s = &e->slots[idx[k]];
+		const void *data;
+		size_t len;
+
+		payload_of(e, s, &data, &len);
+		iov[k] = (struct iovec){ (void *)data, len };
+		mm[k].msg_hdr = (struct msghdr){ .msg_name = &s->job.addr,
+						 .msg_namelen = ps_sockaddr_len(&s->job.addr),
+						 .msg_iov = &iov[k], .msg_iovlen = 1 };
+	}
+	while (done < m) {
+		int n = sendmmsg(e->fd[fi], mm + done, (unsigned)(m - done), 0);
+
+		if (n > 0) {
+			for (int k = done; k < done + n; k++)
+				mark_sent(e, &e->slots[idx[k]], t);
+			done += n;
+			continue;
+		}
+		if (ps_udp_transmit(e, idx[done], t) == 1) {
+			/* Buffer full: the rest wait a moment, as first attempts still. */
+			for (int k = done; k < m; k++)
+				e->slots[idx[k]].deadline = t + 1;
+			if (e->min_deadline > t + 1)
+				e->min_deadline = t + 1;
+			return;
+		}
+		done++;
+	}
+}
+
+static void error_one(struct ps_udp_engine *e, struct msghdr *m, const union ps_sockaddr *from,
+		      double t)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		struct sock_extended_err ee;
+		enum ps_probe_state st;
+		const char *reason;
+		int i;
+
+		if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+		      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+			continue;
+		memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+		if (m->msg_namelen == 0)
+			continue;
+		/* msg_name is the failed datagram's own destination */
+		if (ps_icmp_errqueue_verdict(&ee, IPPROTO_UDP, &st, &reason)) {
+			decide(e, from, st, reason, t, NULL, 0);
+		} else if (ee.ee_origin == SO_EE_ORIGIN_LOCAL) {
+			while ((i = ps_udp_slot_find(e, from)) >= 0) {
+				send_error(e, &e->slots[i].job, (int)ee.ee_errno);
+				ps_udp_slot_release(e, i);
+			}
+		}
+	}
+}
+
+/* Read the error queue, PS_UDP_ERR_BATCH messages a call. */
+static void drain_errors(struct ps_udp_engine *e, int fi)
+{
+	struct ps_udp_errq *q = &e->errq;
+
+	for (;;) {
+		int n;
+		double t;
+
+		for (int k = 0; k < PS_UDP_ERR_BATCH; k++) {
+			q->iov[k] = (struct iovec){ q->data[k], sizeof(q->data[k]) };
+			q->mm[k].msg_hdr = (struct msghdr){ .msg_name = &q->from[k],
+							    .msg_namelen = sizeof(q->from[k]),
+							    .msg_iov = &q->iov[k], .msg_iovlen = 1,
+							    .msg_control = q->ctl[k].buf,
+							    .msg_controllen = sizeof(q->ctl[k].buf) };
+		}
+		n = recvmmsg(e->fd[fi], q->mm, PS_UDP_ERR_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return;
+		}
+		t = ps_clock_ms();
+		for (int k = 0; k < n; k++)
+			error_one(e, &q->mm[k].msg_hdr, &q->from[k], t);
+		if (n < PS_UDP_ERR_BATCH)
+			return;
+	}
+}
+
+static void drain_answers(struct ps_udp_engine *e, int fi)
+{
+	for (;;) {
+		union ps_sockaddr from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(e->fd[fi], e->buf, sizeof(e->buf), MSG_DONTWAIT, &from.sa, &flen);
+
+		if (n < 0) {
+			/* A pending ICMP error surfaces here once; the error queue holds it. */
+			if (errno == EINTR || errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH || errno == EACCES || errno == EPROTO)
+				continue;
+			return;
+		}
+		if (from.sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&from.v6.sin6_addr))
+			continue;
+		decide(e, &from, PS_PROBE_OPEN, "udp-response", ps_clock_ms(), e->buf, (size_t)n);
+	}
+}
+
+void ps_udp_drain(struct ps_udp_engine *e)
+{
+	for (int fi = 0; fi < 2; fi++) {
+		if (e->fd[fi] < 0)
+			continue;
+		drain_errors(e, fi);
+		drain_answers(e, fi);
+	}
+}
