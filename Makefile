@@ -31,7 +31,7 @@ TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 .PHONY: all run test deps deps-build check unit it sanitize clean install bench \
-	fuzz fuzz-targets fuzz-run lint
+	deps-lint deps-fuzz fuzz fuzz-targets fuzz-run lint
 
 all: $(BUILD)/portscope
 
@@ -59,6 +59,12 @@ deps:
 
 deps-build:
 	@sh scripts/deps.sh build
+
+deps-lint:
+	@sh scripts/deps.sh lint
+
+deps-fuzz:
+	@sh scripts/deps.sh fuzz
 
 run: deps-build
 	@$(MAKE) --no-print-directory all
@@ -90,7 +96,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
 
-fuzz:
+fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=fuzzer,address,undefined" fuzz-targets
@@ -121,7 +127,7 @@ fuzz-run: fuzz
 # every finding is printed and fails the target. LINT_JOBS files are checked at once.
 LINT_JOBS ?= 2
 
-lint:
+lint: deps-lint
 	@sh scripts/lint.sh $(LINT_JOBS) -- -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS)
 
 bench: all
