@@ -27,13 +27,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
-# valid SCHEMA FILE [ndjson [MIN]]
-valid() { python3 "$check" "$@" || fail "$2 does not match docs/schema/$1"; }
-# invalid SCHEMA FILE [ndjson]: the schema must refuse it.
-invalid() {
-	python3 "$check" "$@" >/dev/null && fail "docs/schema/$1 accepted $(cat "$2")"
-	return 0
-}
+# valid SCHEMA FILE [ndjson [MIN]]; invalid SCHEMA FILE [ndjson]: the schema must refuse
+# it. Checks are collected and run in one python3 at the end (each start costs ~0.3 s).
+valid() { echo "valid $*" >>"$tmp/checks"; }
+invalid() { echo "invalid $*" >>"$tmp/checks"; }
+validate() { python3 "$check" --list "$tmp/checks" || fail "output does not match docs/schema"; }
 run() { timeout -k 2 20 "$bin" "$@"; }
 
 # Loopback sockets held for at most 60 s by a process whose name needs escaping (a
@@ -174,11 +172,13 @@ done
 # broadcast: a pair of namespaces joined by a veth, 198.18.7.1/24 (the prober) and
 # 198.18.7.2/24 (serve), nothing else on the link.
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1; then
+	validate
 	echo "broadcast: skipped, needs root and ip (iproute2) for network namespaces"
 	exit 0
 fi
 p="pss$id-p" s="pss$id-s"
 if ! ip netns add "$p" 2>/dev/null || ! ip netns add "$s" 2>/dev/null; then
+	validate
 	echo "broadcast: skipped, cannot create network namespaces"
 	exit 0
 fi
@@ -212,4 +212,5 @@ invalid broadcast.json "$tmp/bad-broadcast1.json"
 invalid broadcast.json "$tmp/bad-broadcast2.json"
 # serve's log with the broadcast peers in it.
 valid serve-log.json "$tmp/serve-ns.ndjson" ndjson 3
+validate
 exit 0
