@@ -22,14 +22,16 @@ CMD_SRC := $(wildcard cmd/*.c)
 LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(PROBE_SRC) $(REPORT_SRC))
 CMD_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(CMD_SRC))
 
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
-IT_SRC := $(wildcard tests/it/test_*.c)
-TEST_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
-	$(patsubst tests/it/%.c,$(BUILD)/tests/%,$(IT_SRC))
+# Test binaries are named after what they test and keep their directory, so a unit test
+# and an integration test of the same module cannot collide: build/tests/unit/test_X,
+# build/tests/it/test_X.
+TEST_SRC := $(wildcard tests/unit/test_*.c tests/it/test_*.c)
+TEST_BINS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
-.PHONY: all run test deps deps-build check unit it sanitize clean install bench docs
+.PHONY: all run test deps deps-build check unit it sanitize clean install bench docs \
+	deps-lint deps-fuzz fuzz fuzz-targets fuzz-run lint
 
 all: $(BUILD)/portscope
 
@@ -60,12 +62,7 @@ $(BUILD)/tests/helpers.o: tests/helpers.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(BUILD)/tests/helpers.o
-	@mkdir -p $(dir $@)
-	@echo "  CCLD    $@"
-	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(TEST_LIBS)
-
-$(BUILD)/tests/test_%: tests/it/test_%.c $(LIB_OBJ) $(BUILD)/tests/helpers.o
+$(TEST_BINS): $(BUILD)/tests/%: tests/%.c $(LIB_OBJ) $(BUILD)/tests/helpers.o
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(TEST_LIBS)
@@ -75,6 +72,12 @@ deps:
 
 deps-build:
 	@sh scripts/deps.sh build
+
+deps-lint:
+	@sh scripts/deps.sh lint
+
+deps-fuzz:
+	@sh scripts/deps.sh fuzz
 
 run: deps-build
 	@$(MAKE) --no-print-directory all
@@ -95,6 +98,50 @@ sanitize:
 	@$(MAKE) --no-print-directory BUILD=build/asan CC=$(or $(SAN_CC),clang) \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" check
+
+# Fuzz targets: every tests/fuzz/fuzz_X.c becomes build/fuzz/fuzz_X, linked against the
+# probe/ and report/ objects built again with the same instrumentation (an archive, so
+# each target takes only the objects it needs). `make fuzz-run FUZZ_SECONDS=N` runs each
+# target N seconds: new inputs go to build/fuzz/corpus/X, seeds come from
+# tests/fuzz/X_corpus when it exists; a crash leaves its input in build/fuzz/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRC))
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=fuzzer,address,undefined" fuzz-targets
+
+fuzz-targets: $(FUZZ_BINS)
+
+$(BUILD)/libportscope.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_BINS): $(BUILD)/%: tests/fuzz/%.c $(BUILD)/libportscope.a
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libportscope.a $(PKG_LIBS)
+
+fuzz-run: fuzz
+	@for t in $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC)); do \
+		n=$${t##*/fuzz_}; seeds=tests/fuzz/$${n}_corpus; [ -d "$$seeds" ] || seeds=; \
+		mkdir -p build/fuzz/corpus/$$n; \
+		echo "  FUZZ    $$t, $(FUZZ_SECONDS) s"; \
+		(cd build/fuzz && ./$${t##*/} -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			corpus/$$n $${seeds:+../../$$seeds}) >build/fuzz/$${t##*/}.log 2>&1 || \
+			{ tail -n 40 build/fuzz/$${t##*/}.log; echo "$$t: finding, see build/fuzz/"; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$${t##*/}.log | \
+			sed 's/^/          /'; \
+	done
+
+# Static analysis with the checked-in configuration (.clang-tidy, .cppcheck-suppressions):
+# every finding is printed and fails the target. LINT_JOBS files are checked at once.
+LINT_JOBS ?= 2
+
+lint: deps-lint
+	@sh scripts/lint.sh $(LINT_JOBS) -- -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS)
 
 bench: all
 	@sh tests/bench/run.sh

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what portscope needs from Debian packages: `deps.sh build` for make and make run,
-# `deps.sh test` (the default) adds what the tests run against. As root it runs apt-get;
+# `deps.sh test` (the default) adds what the tests run against, `deps.sh lint` the static
+# analysers of make lint, `deps.sh fuzz` the compiler of make fuzz. As root it runs apt-get;
 # otherwise it names the packages to install and fails.
 set -u
 what=${1:-test}
@@ -20,12 +21,22 @@ have_pc criterion || need="$need libcriterion-dev"
 command -v ss >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || need="$need nftables"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+# JSON Schema draft 2020-12 (tests/sh/test_schema.sh): jsonschema 4.0 or later.
+python3 -c 'from jsonschema import Draft202012Validator' >/dev/null 2>&1 ||
+	need="$need python3-jsonschema"
 [ -x /usr/bin/time ] || need="$need time"
 # Optional packages by request, e.g. PORTSCOPE_EXTRA_DEPS="nmap time" for tests/bench/scan.sh.
 command -v promtool >/dev/null 2>&1 || need="$need prometheus"
 command -v prometheus-node-exporter >/dev/null 2>&1 || need="$need prometheus-node-exporter"
 command -v curl >/dev/null 2>&1 || need="$need curl"
 [ -x /usr/lib/nagios/plugins/check_tcp ] || need="$need monitoring-plugins-basic"
+fi
+if [ "$what" = lint ]; then
+command -v clang-tidy >/dev/null 2>&1 || need="$need clang-tidy"
+command -v cppcheck >/dev/null 2>&1 || need="$need cppcheck"
+fi
+if [ "$what" = fuzz ]; then
+command -v clang >/dev/null 2>&1 || need="$need clang"
 fi
 for extra in ${PORTSCOPE_EXTRA_DEPS:-}; do
 	dpkg -s "$extra" >/dev/null 2>&1 || need="$need $extra"

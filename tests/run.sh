@@ -1,12 +1,13 @@
 #!/bin/sh
-# Run every Criterion test binary in BUILD/tests (unit and integration) and the shell
+# Run every Criterion test binary in BUILD/tests/unit and BUILD/tests/it and the shell
 # tests in tests/sh, then print one closing line: "tests: N passed, N failed, N skipped".
 set -u
 build=${1:-build}
 export PORTSCOPE="$build/portscope"
 pass=0 fail=0 skip=0 failed_bins=""
-for t in "$build"/tests/test_*; do
+for t in "$build"/tests/unit/test_* "$build"/tests/it/test_*; do
 	[ -x "$t" ] || continue
+	name=${t#"$build"/tests/}	# unit/test_X or it/test_X
 	log=$(mktemp)
 	# Integration tests compare against ss at one moment: one test at a time.
 	"$t" --jobs 1 --short-filename >"$log" 2>&1
@@ -18,10 +19,10 @@ for t in "$build"/tests/test_*; do
 	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + s))
 	if [ "$rc" != 0 ] || [ -z "$line" ]; then
 		[ -z "$line" ] && fail=$((fail + 1))
-		failed_bins="$failed_bins $(basename "$t")"
+		failed_bins="$failed_bins $name"
 		cat "$log"
 	else
-		printf '%-28s %s\n' "$(basename "$t")" "$line" | sed 's/\[====\] //'
+		printf '%-28s %s\n' "$name" "$line" | sed 's/\[====\] //'
 		grep 'SKIP' "$log" | sed 's/^/    /'
 	fi
 	rm -f "$log"

@@ -2,11 +2,8 @@
  * must stay inside the text and end. Text jansson accepts (an object): every member's key
  * and value, and every element of an array member, must be found, at a position that
  * holds the key's quote or the value's first character.
- * Build and run (see README):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. \
- *     -o build/fuzz_jsonpos tests/fuzz/fuzz_jsonpos.c probe/jsonpos.c probe/escape.c \
- *     $(pkg-config --cflags --libs jansson)
- *   build/fuzz_jsonpos -max_total_time=60 tests/fuzz/policy_corpus */
+ * Build and run: `make fuzz` builds build/fuzz/fuzz_jsonpos; `make fuzz-run FUZZ_SECONDS=60`
+ * runs it from the seeds in tests/fuzz/jsonpos_corpus (the policy seeds). */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,10 +1,7 @@
 /* libFuzzer target for the sock_diag parser: arbitrary bytes as a netlink dump, for both
- * protocols. The recorded dumps in tests/fixtures/ make a good seed corpus.
- * Build and run:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. \
- *     -o build/fuzz_sockdiag tests/fuzz/fuzz_sockdiag.c probe/sockdiag.c probe/err.c \
- *     $(pkg-config --cflags --libs libmnl)
- *   build/fuzz_sockdiag -max_total_time=60 tests/fixtures */
+ * protocols. Seeds: the recorded dumps of tests/fixtures/ (linked from
+ * tests/fuzz/sockdiag_corpus). `make fuzz` builds build/fuzz/fuzz_sockdiag;
+ * `make fuzz-run FUZZ_SECONDS=60` runs it. */
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
