@@ -528,3 +528,76 @@ Test(tls, option_errors_name_the_token)
 	assert_opts_error(&(struct ps_tls_opts){ .alpn = "h2,,http/1.1" }, "h2,,http/1.1");
 	assert_opts_error(&(struct ps_tls_opts){ .alpn = "" }, "ALPN");
 }
+
+/* STARTTLS then the handshake against the python server: "ok" upgrades (and the
+ * certificate verifies as on plain TLS), "refuse" answers the protocol's no. */
+static void assert_starttls(const char *proto, const char *refusal)
+{
+	struct ps_tls_opts o = with_ca();
+	struct ps_tls_info i;
+	ps_err err;
+	uint16_t ok = starttls_server(proto, "ok"), refuse = starttls_server(proto, "refuse");
+
+	cr_assert_eq(ps_starttls_parse(proto, &o.starttls, &err), 0);
+	cr_assert_eq(run(ok, "good.test", &o, &i), PS_TLS_DONE, "%s: %s", proto, i.verify_error);
+	cr_assert_str_eq(ps_tls_verify_name(i.verify), "ok");
+	cr_assert_str_eq(i.subject, "O=portscope,CN=good.test");
+	cr_assert_eq(run(refuse, "good.test", &o, &i), PS_TLS_FAILED);
+	cr_assert_str_eq(ps_tls_verify_name(i.verify), "starttls-refused");
+	cr_assert_str_eq(i.verify_error, refusal);
+	cr_assert(!i.handshake_done && !i.ok);
+}
+
+Test(tls, starttls_smtp)
+{
+	assert_starttls("smtp", "server replied: '454 4.7.0 TLS not available due to temporary "
+				"reason'");
+}
+
+Test(tls, starttls_imap)
+{
+	assert_starttls("imap", "server replied: 'a1 NO STARTTLS not available'");
+}
+
+Test(tls, starttls_pop3)
+{
+	assert_starttls("pop3", "server replied: '-ERR command not permitted'");
+}
+
+Test(tls, starttls_ftp)
+{
+	assert_starttls("ftp", "server replied: '534 Request denied for policy reasons'");
+}
+
+Test(tls, starttls_postgres)
+{
+	assert_starttls("postgres", "server does not accept SSL");
+}
+
+Test(tls, starttls_xmpp)
+{
+	assert_starttls("xmpp", "server answered: 'failure'");
+}
+
+static void assert_refused(const char *proto, const char *mode, const char *why)
+{
+	struct ps_tls_opts o = with_ca();
+	struct ps_tls_info i;
+	ps_err err;
+
+	cr_assert_eq(ps_starttls_parse(proto, &o.starttls, &err), 0);
+	cr_assert_eq(run(starttls_server(proto, mode), "good.test", &o, &i), PS_TLS_FAILED);
+	cr_assert_str_eq(ps_tls_verify_name(i.verify), "starttls-refused");
+	cr_assert_str_eq(i.verify_error, why);
+	stop_servers();
+}
+
+/* Not offering the upgrade, or not speaking the protocol at all, is a refusal too. */
+Test(tls, starttls_not_offered_or_not_the_protocol)
+{
+	assert_refused("smtp", "absent", "STARTTLS is not in the EHLO reply");
+	assert_refused("xmpp", "absent", "starttls is not in the stream features");
+	assert_refused("smtp", "garbage", "not an SMTP reply: 'HTTP/1.0 400 Bad Request'");
+	assert_refused("imap", "garbage", "not an IMAP greeting: 'HTTP/1.0 400 Bad Request'");
+	assert_refused("postgres", "garbage", "not a PostgreSQL answer: 'H'");
+}
