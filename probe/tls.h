@@ -90,8 +90,9 @@ struct ps_tls_ctx *ps_tls_ctx_new(const struct ps_tls_opts *o, ps_err *err);
 void ps_tls_ctx_free(struct ps_tls_ctx *c);
 
 /* A session on the connected non-blocking socket fd (the caller keeps owning it). host
- * is the target as the user wrote it: sent as SNI unless --sni or a literal address, and
- * the name (or address) the certificate is verified for. Returns NULL with err. */
+ * is the target as the user wrote it (an IPv6 address without brackets): sent as SNI
+ * unless --sni is set or it is a literal address, and the name (or address) the
+ * certificate must match; NULL with no --sni checks no name. Returns NULL with err. */
 struct ps_tls *ps_tls_new(struct ps_tls_ctx *c, int fd, const char *host, ps_err *err);
 /* Do what can be done without blocking: STARTTLS, then the handshake. */
 enum ps_tls_status ps_tls_step(struct ps_tls *t);
