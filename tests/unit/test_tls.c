@@ -61,7 +61,8 @@ static const char *cert(const char *name)
 	char *p = paths[next++ % 8];
 
 	if (!dir)
-		cr_skip_test("openssl command not found or failed: no test certificates");
+		cr_skip_test("no test certificates: they need the openssl command and "
+			     "tests/fixtures/make_tls_certs.sh (run from the repository root)");
 	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
 	return p;
 }
@@ -426,6 +427,22 @@ Test(tls, chain_earliest_expiry_is_the_intermediate)
 	assert_days(i.chain_days_left, inter_end, before, after);
 	cr_assert(i.chain_days_left == 9 || i.chain_days_left == 10, "%ld", i.chain_days_left);
 	cr_assert_str_eq(i.issuer, "O=portscope,CN=portscope test intermediate");
+}
+
+/* The leaf is fine, its intermediate has expired: "expired" at depth 1, and the chain's
+ * earliest expiry is in the past while the leaf's days are still ahead. */
+Test(tls, expired_intermediate)
+{
+	struct ps_tls_opts o = with_ca();
+	struct ps_tls_info i;
+	uint16_t port = s_server("underold", "oldinter.pem", NULL);
+
+	cr_assert_eq(run(port, "good.test", &o, &i), PS_TLS_DONE);
+	cr_assert_str_eq(ps_tls_verify_name(i.verify), "expired");
+	cr_assert_eq(i.verify_depth, 1);
+	cr_assert_eq(i.chain_earliest_not_after, 1609459200);
+	cr_assert_lt(i.chain_days_left, -365);
+	cr_assert_geq(i.days_left, 29);
 }
 
 Test(tls, alpn_negotiation)
