@@ -13,6 +13,7 @@ command -v make >/dev/null 2>&1 || need="$need make"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 have_pc libmnl || need="$need libmnl-dev"
 have_pc jansson || need="$need libjansson-dev"
+have_pc openssl || need="$need libssl-dev"
 [ -f /etc/services ] || need="$need netbase"
 if [ "$what" = test ]; then
 command -v clang >/dev/null 2>&1 || need="$need clang"
@@ -24,6 +25,7 @@ command -v python3 >/dev/null 2>&1 || need="$need python3"
 # JSON Schema draft 2020-12 (tests/sh/test_schema.sh): jsonschema 4.0 or later.
 python3 -c 'from jsonschema import Draft202012Validator' >/dev/null 2>&1 ||
 	need="$need python3-jsonschema"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 [ -x /usr/bin/time ] || need="$need time"
 # Optional packages by request, e.g. PORTSCOPE_EXTRA_DEPS="nmap time" for tests/bench/scan.sh.
 command -v promtool >/dev/null 2>&1 || need="$need prometheus"
