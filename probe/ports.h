@@ -28,7 +28,7 @@ static inline bool ps_portset_has(const struct ps_portset *set, unsigned port)
 /* Next member >= from, or -1 when there is none. */
 int ps_portset_next(const struct ps_portset *set, unsigned from);
 
-/* Parse SPEC (DESIGN.md: ports, ranges, service names, class names, '-' or 'all').
+/* Parse SPEC (docs/design.md: ports, ranges, service names, class names, '-' or 'all').
  * proto is "tcp", "udp" or NULL (either) for service names. allow_zero admits port 0
  * (list filters only). Returns 0, or -1 with err naming the offending item. */
 int ps_ports_parse_spec(const char *spec, const char *proto, bool allow_zero,

@@ -1,4 +1,4 @@
-/* The result of one reachability probe (check, scan, broadcast): DESIGN.md's probe
+/* The result of one reachability probe (check, scan, broadcast): docs/design.md's probe
  * record. Engines fill it and hand it to a callback as soon as the verdict is in. */
 #ifndef PS_RESULT_H
 #define PS_RESULT_H

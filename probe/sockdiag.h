@@ -69,7 +69,7 @@ int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sock
  * is retried from scratch. Returns 0, or -1 with err (netlink unavailable, ...). */
 int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, ps_err *err);
 
-/* Lower-case state name as DESIGN.md spells it ("listen", "unconn", ...). */
+/* Lower-case state name as docs/design.md spells it ("listen", "unconn", ...). */
 const char *ps_sock_state_name(const struct sock_rec *r);
 /* Parse a state name into its kernel value; "unconn" is CLOSE. Returns 0 or -1. */
 int ps_sock_state_parse(const char *name, unsigned *state);
@@ -77,7 +77,7 @@ int ps_sock_state_parse(const char *name, unsigned *state);
 enum ps_exposure { PS_EXPOSE_LOOPBACK, PS_EXPOSE_ALL, PS_EXPOSE_SPECIFIC };
 
 /* How exposed a local socket is: loopback when bound to the lo device, else from its
- * bound address (DESIGN.md). */
+ * bound address (docs/design.md). */
 enum ps_exposure ps_sock_exposure(const struct sock_rec *r);
 const char *ps_exposure_name(enum ps_exposure e);
 /* Parse "loopback", "all" or "specific"; returns 0 or -1. */

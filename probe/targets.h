@@ -11,7 +11,7 @@
 
 #include "probe/err.h"
 
-#define PS_TARGET_MAX 300	/* longest target text kept (DESIGN.md: "as the user wrote it") */
+#define PS_TARGET_MAX 300	/* longest target text kept (docs/design.md: "as the user wrote it") */
 #define PS_HOST_MAX 256
 
 struct ps_target {

@@ -1,4 +1,4 @@
-/* Rendering broadcast discovery: each responder is a probe record (DESIGN.md fields,
+/* Rendering broadcast discovery: each responder is a probe record (docs/design.md fields,
  * through report/results.h) plus the interface it answered on, the broadcast address
  * that reached it and its reply size. Table, JSON document or NDJSON lines. */
 #ifndef PS_REPORT_BROADCAST_H

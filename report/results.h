@@ -15,7 +15,7 @@
 
 #define PS_NSTATES (PS_PROBE_ERROR + 1)
 
-/* The fields of one probe record (DESIGN.md) into the object j has open. */
+/* The fields of one probe record (docs/design.md) into the object j has open. */
 void ps_report_result_fields(struct ps_json *j, const struct probe_result *r,
 			     const struct ps_view *v);
 

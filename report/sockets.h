@@ -14,7 +14,7 @@
 int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_view *view);
 
-/* The fields of one socket record (DESIGN.md), into the object j has open. */
+/* The fields of one socket record (docs/design.md), into the object j has open. */
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 			   const struct ps_view *view);
 
