@@ -84,23 +84,20 @@ static int mi_line(const char *line, size_t n, struct ps_cgroup_mount *m)
 
 int ps_cgroup_parse_mountinfo(const char *text, size_t len, struct ps_cgroup_mount *m)
 {
-	struct ps_cgroup_mount *cand = malloc(sizeof(*cand));
+	struct ps_cgroup_mount cand;
 	int best = 0;
 
-	if (!cand)
-		return 0;
 	for (size_t i = 0; i < len;) {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
-		int score = mi_line(text + i, n, cand);
+		int score = mi_line(text + i, n, &cand);
 
 		if (score > best) {
 			best = score;
-			*m = *cand;
+			*m = cand;
 		}
 		i += n + 1;
 	}
-	free(cand);
 	return best > 0;
 }
 

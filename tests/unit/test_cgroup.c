@@ -337,12 +337,14 @@ static uint64_t cgroup_handle_id(const char *path)
 }
 
 /* The real cgroup v2 mount, as root: a cgroup made there is found by its id. */
-static char real_slice[PATH_MAX + 32], real_svc[PATH_MAX + 64];
+static char real_slice[PATH_MAX + 32], real_svc[PATH_MAX + 64], real_ctr[PATH_MAX + 128];
 
 static void real_rm(void)
 {
 	if (real_svc[0])
 		rmdir(real_svc);
+	if (real_ctr[0])
+		rmdir(real_ctr);
 	if (real_slice[0])
 		rmdir(real_slice);
 }
@@ -365,6 +367,7 @@ Test(cgroup_map, real_v2_mount, .fini = real_rm)
 		cr_skip_test("cgroup v2 is mounted from a subtree (%s)", mnt.root);
 	snprintf(real_slice, sizeof(real_slice), "%s/portscope-test.slice", mnt.path);
 	snprintf(real_svc, sizeof(real_svc), "%s/fake-web.service", real_slice);
+	snprintf(real_ctr, sizeof(real_ctr), "%s/docker-" H ".scope", real_slice);
 	if (mkdir(real_slice, 0755) < 0 && errno != EEXIST)
 		cr_skip_test("cannot make a cgroup under %s: %s", mnt.path, strerror(errno));
 	cr_assert(mkdir(real_svc, 0755) == 0 || errno == EEXIST, "%s", strerror(errno));
@@ -381,5 +384,15 @@ Test(cgroup_map, real_v2_mount, .fini = real_rm)
 	cr_assert_eq(ps_cgroup_map_lookup(m, (uint64_t)st.st_ino, &e, &err), 1);
 	cr_assert_str_eq(e->path, "/");
 	cr_assert_eq(ps_cgroup_map_walks(m), 1);
+
+	/* a container's scope made after the walk: found by the one more walk */
+	cr_assert(mkdir(real_ctr, 0755) == 0 || errno == EEXIST, "%s", strerror(errno));
+	cr_assert_eq(stat(real_ctr, &st), 0);
+	cr_assert_eq(ps_cgroup_map_lookup(m, (uint64_t)st.st_ino, &e, &err), 1, "%s", err.msg);
+	cr_assert_str_eq(e->path, "/portscope-test.slice/docker-" H ".scope");
+	cr_assert_str_eq(e->info.runtime, "docker");
+	cr_assert_str_eq(e->info.id, H);
+	cr_assert_str_eq(e->info.unit, "");
+	cr_assert_eq(ps_cgroup_map_walks(m), 2);
 	ps_cgroup_map_free(m);
 }
