@@ -28,19 +28,25 @@ void ps_rtaddr_free(struct ps_rtaddr *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Room for one more element of size sz in *v (len, cap): NULL on OOM. */
-static void *grow(void **v, size_t *len, size_t *cap, size_t sz)
+/* Room for one more element of size sz in the array whose pointer is at parray (len
+ * and cap beside it): the new element, or NULL on OOM. The pointer is copied, not cast,
+ * so a struct pointer is never written through a void * lvalue. */
+static void *grow(void *parray, size_t *len, size_t *cap, size_t sz)
 {
+	char *v;
+
+	memcpy(&v, parray, sizeof(v));
 	if (*len == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
-		void *n = realloc(*v, ncap * sz);
+		char *n = realloc(v, ncap * sz);
 
 		if (!n)
 			return NULL;
-		*v = n;
+		v = n;
 		*cap = ncap;
+		memcpy(parray, &v, sizeof(v));
 	}
-	return (char *)*v + (*len)++ * sz;
+	return v + (*len)++ * sz;
 }
 
 static void link_attr(const struct nlattr *a, struct ps_link *l)
@@ -79,7 +85,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct ps_rtaddr *r, ps_err *e
 
 	if (!ifi)
 		return -1;
-	l = grow((void **)&r->links, &r->nlinks, &r->links_cap, sizeof(*l));
+	l = grow(&r->links, &r->nlinks, &r->links_cap, sizeof(*l));
 	if (!l)
 		return ps_err_nomem(err);
 	memset(l, 0, sizeof(*l));
@@ -135,7 +141,7 @@ static int parse_addr(const struct nlmsghdr *nlh, struct ps_rtaddr *r, ps_err *e
 	/* On a point-to-point link IFA_ADDRESS is the peer's; IFA_LOCAL is ours. */
 	if (!has_local && !has_address)
 		return 0;
-	out = grow((void **)&r->addrs, &r->naddrs, &r->addrs_cap, sizeof(*out));
+	out = grow(&r->addrs, &r->naddrs, &r->addrs_cap, sizeof(*out));
 	if (!out)
 		return ps_err_nomem(err);
 	out->ifindex = ifa->ifa_index;
