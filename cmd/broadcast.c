@@ -148,11 +148,10 @@ int cmd_broadcast(const struct ps_command *cmd, int argc, char **argv)
 		free(c.rows);
 		return ps_cli_err(&err);
 	}
-	if (c.oom) {
-		rc = ps_fail("out of memory");
-	} else if (o.out.fmt != PS_FMT_NDJSON &&	/* NDJSON lines were written as they came */
-		   ps_report_bcast(stdout, o.out.fmt, c.rows, c.n, ifs.len, (int)o.wait_ms,
-				   &c.view) < 0) {
+	if (c.oom ||
+	    (o.out.fmt != PS_FMT_NDJSON &&	/* NDJSON lines were written as they came */
+	     ps_report_bcast(stdout, o.out.fmt, c.rows, c.n, ifs.len, (int)o.wait_ms,
+			     &c.view) < 0)) {
 		rc = ps_fail("out of memory");
 	} else {
 		rc = c.n ? PS_EXIT_OK : PS_EXIT_NEGATIVE;

@@ -48,7 +48,7 @@ const struct ps_cmd_help ps_check_help = {
 
 struct check_state {
 	struct ps_probe_sink sink;
-	struct ps_plan *plan;
+	struct ps_plan plan;	/* owned here, freed by run() */
 	unsigned char *reachable;	/* per target: 0 no, 1 open but --expect failed, 2 yes */
 	struct ps_nagios_target *verdict;	/* per target, for the nagios line */
 };
@@ -56,7 +56,7 @@ struct check_state {
 static void on_result(const struct probe_result *r, void *ctx)
 {
 	struct check_state *c = ctx;
-	uint32_t t = c->plan->ep_target[r->tag];
+	uint32_t t = c->plan.ep_target[r->tag];
 	struct ps_nagios_target *v = &c->verdict[t];
 	unsigned char level = 0;
 
@@ -132,7 +132,6 @@ static int parse_targets(char **args, size_t n, struct ps_target *targets)
 static int run(const struct check_opts *o, char **args, struct ps_target *targets,
 	       size_t ntargets, struct check_state *cs, bool *verdict)
 {
-	struct ps_plan plan = { 0 };
 	double elapsed;
 	int rc;
 
@@ -144,10 +143,9 @@ static int run(const struct check_opts *o, char **args, struct ps_target *target
 			   "check", true, 0);
 	cs->sink.progress = false;
 	ps_cli_stdout_buffer();
-	rc = ps_probe_plan_build(&plan, targets, ntargets, o->pc.family);
-	cs->plan = &plan;
+	rc = ps_probe_plan_build(&cs->plan, targets, ntargets, o->pc.family);
 	if (rc == PS_EXIT_OK)
-		rc = ps_probe_plan_run(&plan, NULL, &o->pc.o, on_result, cs);
+		rc = ps_probe_plan_run(&cs->plan, NULL, &o->pc.o, on_result, cs);
 	elapsed = ps_probe_sink_done(&cs->sink);
 	if (rc == PS_EXIT_OK && cs->sink.oom)
 		rc = ps_fail("out of memory");
@@ -163,7 +161,7 @@ static int run(const struct check_opts *o, char **args, struct ps_target *target
 				rc = PS_EXIT_NEGATIVE;
 	}
 	ps_resultset_free(&cs->sink.set);
-	ps_plan_free(&plan);
+	ps_plan_free(&cs->plan);
 	return rc;
 }
 

@@ -237,8 +237,8 @@ static int add_cidr(struct ps_addrspace *s, const char *tok, const char *slash, 
 	size_t alen = (size_t)(slash - tok);
 	bool v6 = memchr(tok, ':', alen) != NULL;
 	unsigned long plen;
-	unsigned lo[4], hi[4];
-	ps_u128 v, mask;
+	unsigned lo[4] = { 0 }, hi[4] = { 0 };
+	ps_u128 v = 0, mask;
 	uint16_t scope = 0;
 
 	if (parse_num(slash + 1, strlen(slash + 1), 3, v6 ? 128 : 32, &plen) < 0)
@@ -320,8 +320,8 @@ int ps_addrspace_add(struct ps_addrspace *s, const char *tok, bool exclude, ps_e
 	if (slash) {
 		rc = add_cidr(s, tok, slash, exclude, err);
 	} else if (strchr(tok, ':') || tok[0] == '[') {
-		ps_u128 v;
-		uint16_t scope;
+		ps_u128 v = 0;
+		uint16_t scope = 0;
 
 		rc = parse_v6(s, tok, strlen(tok), tok, &v, &scope, err);
 		if (rc == 0 && (rc = reserve(s, exclude, 1, tok, err)) == 0)

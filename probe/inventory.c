@@ -25,12 +25,20 @@ bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r
 	return true;
 }
 
+#define NBUCKETS ((size_t)2 * 65536)	/* one per (protocol, port) */
+
+static size_t bucket(const struct sock_rec *r)
+{
+	return (size_t)(r->proto == IPPROTO_UDP) * 65536 + r->local_port;
+}
+
 /* A counting sort of pointers by (protocol, port): linear, stable (so the kernel's order
  * stays within a port), and it moves no records. Returns NULL on out of memory. */
 static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 {
-	uint32_t *count = calloc(2 * 65536 + 1, sizeof(*count));
-	const struct sock_rec **out = malloc((sv->len ? sv->len : 1) * sizeof(*out));
+	uint32_t *count = calloc(NBUCKETS + 1, sizeof(*count));
+	const struct sock_rec **out =
+		malloc((sv->len ? sv->len : 1) * sizeof(const struct sock_rec *));
 
 	if (!count || !out) {
 		free(count);
@@ -38,11 +46,11 @@ static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 		return NULL;
 	}
 	for (size_t i = 0; i < sv->len; i++)
-		count[(sv->v[i].proto == IPPROTO_UDP) * 65536 + sv->v[i].local_port + 1]++;
-	for (size_t k = 1; k <= 2 * 65536; k++)
+		count[bucket(&sv->v[i]) + 1]++;
+	for (size_t k = 1; k <= NBUCKETS; k++)
 		count[k] += count[k - 1];
 	for (size_t i = 0; i < sv->len; i++)
-		out[count[(sv->v[i].proto == IPPROTO_UDP) * 65536 + sv->v[i].local_port]++] = &sv->v[i];
+		out[count[bucket(&sv->v[i])]++] = &sv->v[i];
 	free(count);
 	return out;
 }

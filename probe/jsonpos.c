@@ -244,8 +244,6 @@ static int sc_find(struct scan *sc, const struct ps_jsonpos_step *path, size_t n
 /* Place the scanner on the value path names (keys only). Returns 0, or -1 when absent. */
 static int sc_enter(struct scan *sc, const char *key)
 {
-	int c;
-
 	sc_ws(sc);
 	if (sc_peek(sc) != '{')
 		return -1;
@@ -264,7 +262,7 @@ static int sc_enter(struct scan *sc, const char *key)
 			return 0;
 		sc_skip(sc);
 		sc_ws(sc);
-		if ((c = sc_peek(sc)) != ',')
+		if (sc_peek(sc) != ',')
 			return -1;
 		sc_adv(sc);
 	}

@@ -34,7 +34,9 @@ struct scan {
 
 static size_t hash_inode(uint32_t ino)
 {
-	return (size_t)(ino * 2654435761u);
+	uint32_t h = ino * 2654435761u;	/* Knuth's multiplicative hash, modulo 2^32 */
+
+	return h;
 }
 
 static int build_index(struct scan *s, const struct ps_sockvec *sv)

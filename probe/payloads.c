@@ -31,8 +31,10 @@ size_t ps_payload_ntp_client(uint8_t *buf, size_t len)
 	/* LI 0, VN 4, Mode 3 (client). Some servers drop a request whose transmit timestamp
 	 * is zero, so it carries a fixed, recognisable one (the server echoes it back as the
 	 * origin timestamp). */
-	buf[0] = 0 << 6 | 4 << 3 | 3;
-	memcpy(buf + 40, "portscop", 8);
+	static const uint8_t stamp[8] = { 'p', 'o', 'r', 't', 's', 'c', 'o', 'p' };
+
+	buf[0] = 4 << 3 | 3;
+	memcpy(buf + 40, stamp, sizeof(stamp));
 	return 48;
 }
 

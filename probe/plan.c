@@ -29,9 +29,9 @@ int ps_plan_build(struct ps_plan *plan, struct ps_target *targets, size_t n, int
 			snprintf(why[i], sizeof(why[i]), "%s", rerr.msg);
 		total += plan->addrs[i].len ? plan->addrs[i].len : 1;
 	}
-	plan->eps = calloc(total, sizeof(*plan->eps));
-	plan->ep_target = calloc(total, sizeof(*plan->ep_target));
-	plan->ep_error = calloc(total, sizeof(*plan->ep_error));
+	plan->eps = calloc(total ? total : 1, sizeof(*plan->eps));
+	plan->ep_target = calloc(total ? total : 1, sizeof(*plan->ep_target));
+	plan->ep_error = calloc(total ? total : 1, sizeof(*plan->ep_error));
 	if (!plan->eps || !plan->ep_target || !plan->ep_error) {
 		free(why);
 		return ps_err_nomem(err);
@@ -108,6 +108,7 @@ int ps_plan_run(struct ps_plan *plan, const struct ps_portset *ports,
 		return ps_err_nomem(err);
 	for (size_t p = 0; p < sizeof(protos) && rc == 0; p++) {
 		struct ps_jobsrc src = { .eps = sub, .ports = ports };
+		/* cppcheck-suppress AssignmentIntegerToAddress ; engine_for returns a function pointer */
 		ps_probe_many_fn engine = engine_for(protos[p]);
 
 		for (size_t k = 0; k < plan->neps; k++)

@@ -156,13 +156,13 @@ static int parse_field(const struct ctx *cx, struct ps_jsonpos_step *path, const
 	const char *s = json_string_value(v);
 
 	if (strcmp(key, "proto") == 0) {
-		if (strcmp(s, "tcp") && strcmp(s, "udp"))
+		if (strcmp(s, "tcp") != 0 && strcmp(s, "udp") != 0)
 			return fail_at(cx, path, 3, false, "unknown proto '%s' (tcp, udp)",
 				       show(v, buf, sizeof(buf)));
 		r->has |= PS_RULE_PROTO;
 		r->proto = s[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
 	} else if (strcmp(key, "family") == 0) {
-		if (strcmp(s, "ipv4") && strcmp(s, "ipv6"))
+		if (strcmp(s, "ipv4") != 0 && strcmp(s, "ipv6") != 0)
 			return fail_at(cx, path, 3, false, "unknown family '%s' (ipv4, ipv6)",
 				       show(v, buf, sizeof(buf)));
 		r->has |= PS_RULE_FAMILY;
@@ -331,7 +331,7 @@ int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_po
 		goto end;
 	}
 	json_object_foreach(root, key, v) {
-		if (strcmp(key, "allow") && strcmp(key, "require")) {
+		if (strcmp(key, "allow") != 0 && strcmp(key, "require") != 0) {
 			path[0].key = key;
 			ps_escape(key, strlen(key), buf, sizeof(buf));
 			rc = fail_at(&cx, path, 1, true, "unknown field '%s' (allow, require)", buf);

@@ -93,8 +93,8 @@ static int index_build(struct rule_index *ix, const struct ps_rule *rules, size_
 {
 	memset(ix, 0, sizeof(*ix));
 	ix->start = calloc(65537, sizeof(*ix->start));
-	ix->by_port = malloc((n ? n : 1) * sizeof(*ix->by_port));
-	ix->general = malloc((n ? n : 1) * sizeof(*ix->general));
+	ix->by_port = malloc((n ? n : 1) * sizeof(const struct ps_rule *));
+	ix->general = malloc((n ? n : 1) * sizeof(const struct ps_rule *));
 	if (!ix->start || !ix->by_port || !ix->general)
 		return -1;
 	for (size_t i = 0; i < n; i++)

@@ -184,11 +184,16 @@ bool ps_ports_ephemeral(unsigned port)
 		lo = 32768;
 		hi = 60999;
 		if (f) {
-			int a, b;
+			char line[64], *mid = line, *end = line;
+			long a = 0, b = 0;
 
-			if (fscanf(f, "%d %d", &a, &b) == 2 && a >= 0 && b <= 65535 && a <= b) {
-				lo = a;
-				hi = b;
+			if (fgets(line, sizeof(line), f)) {
+				a = strtol(line, &mid, 10);
+				b = strtol(mid, &end, 10);
+			}
+			if (mid != line && end != mid && a >= 0 && b <= 65535 && a <= b) {
+				lo = (int)a;
+				hi = (int)b;
 			}
 			fclose(f);
 		}

@@ -51,18 +51,20 @@ struct ps_responder {
 static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len, uint16_t *port)
 {
 	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		struct sockaddr_in6 s6;
 
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
+		memcpy(&s6, ss, sizeof(s6));
+		if (IN6_IS_ADDR_V4MAPPED(&s6.sin6_addr))
+			inet_ntop(AF_INET, &s6.sin6_addr.s6_addr[12], buf, (socklen_t)len);
 		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
-		*port = ntohs(s6->sin6_port);
+			inet_ntop(AF_INET6, &s6.sin6_addr, buf, (socklen_t)len);
+		*port = ntohs(s6.sin6_port);
 	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+		struct sockaddr_in s4;
 
-		inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len);
-		*port = ntohs(s4->sin_port);
+		memcpy(&s4, ss, sizeof(s4));
+		inet_ntop(AF_INET, &s4.sin_addr, buf, (socklen_t)len);
+		*port = ntohs(s4.sin_port);
 	}
 }
 
@@ -227,7 +229,7 @@ static void conn_close(struct ps_responder *r, size_t i)
 static void tcp_accept(struct ps_responder *r, struct rsock *s, ps_responder_cb cb, void *ctx)
 {
 	for (int k = 0; k < 64; k++) {
-		struct sockaddr_storage peer;
+		struct sockaddr_storage peer = { 0 };
 		socklen_t plen = sizeof(peer);
 		struct ps_responder_event ev = { .kind = PS_RESP_TCP_PEER, .proto = IPPROTO_TCP };
 		int fd = accept4(s->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -294,7 +296,7 @@ static void put_cmsg(struct msghdr *m, char *buf, int level, int type, const voi
 static void udp_answer(struct ps_responder *r, struct rsock *s, ps_responder_cb cb, void *ctx)
 {
 	for (int k = 0; k < UDP_BURST; k++) {
-		struct sockaddr_storage peer;
+		struct sockaddr_storage peer = { 0 };
 		uint8_t buf[2048];
 		union {
 			char buf[256];

@@ -18,7 +18,7 @@
 #include "probe/sockdiag.h"
 
 /* Big enough for the largest chunk the kernel builds for a dump (32 KiB skbs). */
-#define DUMP_BUF_SIZE (64 * 1024)
+#define DUMP_BUF_SIZE ((size_t)64 * 1024)
 /* Socket churn can interrupt a dump again and again; past this we say so. */
 #define DUMP_MAX_TRIES 16
 

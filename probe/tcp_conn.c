@@ -203,7 +203,7 @@ static void read_more(struct engine *e, uint32_t i)
  * this port has no listener. */
 static bool self_connected(int fd, const union ps_sockaddr *dst)
 {
-	union ps_sockaddr me;
+	union ps_sockaddr me = { 0 };
 	socklen_t len = sizeof(me);
 
 	if (getsockname(fd, &me.sa, &len) < 0 || me.sa.sa_family != dst->sa.sa_family)

@@ -263,7 +263,7 @@ static void drain_errors(struct ps_udp_engine *e, int fi)
 static void drain_answers(struct ps_udp_engine *e, int fi)
 {
 	for (;;) {
-		union ps_sockaddr from;
+		union ps_sockaddr from = { 0 };
 		socklen_t flen = sizeof(from);
 		ssize_t n = recvfrom(e->fd[fi], e->buf, sizeof(e->buf), MSG_DONTWAIT, &from.sa, &flen);
 

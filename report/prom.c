@@ -48,7 +48,7 @@ static int str_cmp(const void *a, const void *b)
 /* The distinct commands of r, escaped, sorted and joined with ','. */
 static void commands(const struct sock_rec *r, char *buf, size_t len)
 {
-	const char *names[64];
+	const char *names[64] = { 0 };
 	size_t n = 0, o = 0;
 
 	for (uint32_t i = 0; i < r->nprocs && n < 64; i++) {
@@ -149,7 +149,7 @@ int ps_prom_listening(FILE *f, const struct sock_rec *const *recs, size_t n,
 int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
 		  const struct ps_prom_audit_counts *c, const struct ps_view *view)
 {
-	const struct sock_rec **unexpected = calloc(n ? n : 1, sizeof(*unexpected));
+	const struct sock_rec **unexpected = calloc(n ? n : 1, sizeof(const struct sock_rec *));
 	size_t kinds[2] = { 0 }, nu = 0;
 	char rule[512];
 	int rc;

@@ -163,7 +163,7 @@ static void row_result(const struct ps_resultset *s, const struct ps_result_row 
 	r->state = (enum ps_probe_state)row->state;
 	r->rtt_ms = row->rtt_ms;
 	r->reason = row->reason;
-	r->expect_ok = row->expect_ok;
+	r->expect_ok = (int)row->expect_ok;	/* -1, 0 or 1: the sign is meant */
 	r->tag = row->tag;
 	if (row->error)
 		snprintf(r->error, sizeof(r->error), "%s", row->error);

@@ -183,7 +183,7 @@ static const struct sock_rec *ref_sock(const void *rec, const void *ctx)
 	const struct ps_sockref *ref = ctx;
 	const struct sock_rec *r;
 
-	memcpy(&r, (const char *)rec + ref->offset, sizeof(r));
+	memcpy(&r, (const char *)rec + ref->offset, sizeof(const struct sock_rec *));
 	return r;
 }
 

@@ -119,3 +119,20 @@ Test(plan, protocol_without_engine_is_bad_input)
 	cr_assert_eq(jobs[1], 0);
 	ps_plan_free(&plan);
 }
+
+/* No targets: an empty plan, not "out of memory" where calloc(0) returns NULL. */
+Test(plan, no_targets_is_an_empty_plan)
+{
+	struct ps_probe_opts o = { .timeout_ms = 100 };
+	struct ps_plan plan;
+	ps_err err;
+
+	cr_assert_eq(ps_plan_build(&plan, targets, 0, AF_UNSPEC, &err), 0, "%s", err.msg);
+	cr_assert_eq(plan.neps, 0);
+	results = errors = 0;
+	jobs[0] = jobs[1] = 0;
+	cr_assert_eq(ps_plan_run(&plan, NULL, &o, tcp_only, on_result, NULL, &err), 0);
+	cr_assert_eq(results, 0);
+	cr_assert_eq(jobs[0] + jobs[1], 0);
+	ps_plan_free(&plan);
+}
