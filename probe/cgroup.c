@@ -246,7 +246,7 @@ static int map_grow(struct ps_cgroup_map *m)
 	size_t ncap = m->cap ? m->cap * 2 : 64, ocap = m->cap;
 	struct ps_cgroup_entry **old = m->slot;
 
-	m->slot = calloc(ncap, sizeof(*m->slot));
+	m->slot = calloc(ncap, sizeof(struct ps_cgroup_entry *));
 	if (!m->slot) {
 		m->slot = old;
 		return -1;

@@ -17,7 +17,7 @@
 #include "probe/rtaddr.h"
 
 /* A link message with every attribute is a few KiB; 64 KiB takes whole kernel chunks. */
-#define DUMP_BUF_SIZE (64 * 1024)
+#define DUMP_BUF_SIZE ((size_t)64 * 1024)
 /* Links and addresses change under us on a busy host; past this we say so. */
 #define DUMP_MAX_TRIES 16
 
@@ -93,8 +93,9 @@ static int parse_link(const struct nlmsghdr *nlh, struct ps_rtaddr *r, ps_err *e
 	l->flags = ifi->ifi_flags;
 	l->type = ifi->ifi_type;
 	l->operstate = IF_OPER_UNKNOWN;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
 		link_attr(a, l);
+	}
 	return 0;
 }
 

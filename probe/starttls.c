@@ -217,14 +217,13 @@ static void imap_line(struct ps_starttls *s, const char *line)
 			finish(s, PS_STARTTLS_BAD, "not an IMAP greeting", line);
 		return;
 	}
-	if (starts_word(line, "* BYE"))
+	if (starts_word(line, "* BYE") || starts_word(line, IMAP_TAG " NO") ||
+	    starts_word(line, IMAP_TAG " BAD"))
 		finish(s, PS_STARTTLS_REFUSED, "server replied", line);
 	else if (line[0] == '*' && line[1] == ' ')
 		return;
 	else if (starts_word(line, IMAP_TAG " OK"))
 		finish(s, PS_STARTTLS_READY, "", NULL);
-	else if (starts_word(line, IMAP_TAG " NO") || starts_word(line, IMAP_TAG " BAD"))
-		finish(s, PS_STARTTLS_REFUSED, "server replied", line);
 	else
 		finish(s, PS_STARTTLS_BAD, "not an IMAP reply", line);
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install what portscope needs from Debian packages: `deps.sh build` for make and make run,
-# `deps.sh test` (the default) adds what the tests run against, `deps.sh lint` the static
-# analysers of make lint, `deps.sh fuzz` the compiler of make fuzz. As root it runs apt-get;
-# otherwise it names the packages to install and fails.
+# `deps.sh test` (the default) adds what the tests run against (make lint's analysers
+# included: the suite keeps lint clean), `deps.sh lint` only the static analysers,
+# `deps.sh fuzz` the compiler of make fuzz. As root it runs apt-get; otherwise it names
+# the packages to install and fails.
 set -u
 what=${1:-test}
 
@@ -33,7 +34,7 @@ command -v prometheus-node-exporter >/dev/null 2>&1 || need="$need prometheus-no
 command -v curl >/dev/null 2>&1 || need="$need curl"
 [ -x /usr/lib/nagios/plugins/check_tcp ] || need="$need monitoring-plugins-basic"
 fi
-if [ "$what" = lint ]; then
+if [ "$what" = lint ] || [ "$what" = test ]; then
 command -v clang-tidy >/dev/null 2>&1 || need="$need clang-tidy"
 command -v cppcheck >/dev/null 2>&1 || need="$need cppcheck"
 fi
