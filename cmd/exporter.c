@@ -26,7 +26,7 @@
 struct exporter_opts {
 	struct ps_output out;
 	const char *listen, *config, *policy;
-	int max_probes, max_connections, idle_timeout;
+	int max_probes, max_connections, idle_timeout, request_timeout;
 	bool log_requests, numeric, processes;
 };
 
@@ -44,6 +44,9 @@ static const struct ps_option exporter_options[] = {
 		   "open HTTP connections at most (default 512)", 1, 100000),
 	PS_OPT_INT(0, "idle-timeout", struct exporter_opts, idle_timeout, "S",
 		   "close a connection silent this long (default 10)", 1, 3600),
+	PS_OPT_INT(0, "request-timeout", struct exporter_opts, request_timeout, "S",
+		   "cut a request not answered this long (default 30, or the\nlongest module timeout + 5)",
+		   1, 86400),
 	PS_OPT_BOOL(0, "log-requests", struct exporter_opts, log_requests,
 		    "log every request (default: refusals and failures only)"),
 	PS_OPT_BOOL('n', "numeric", struct exporter_opts, numeric, "no service names"),
@@ -256,11 +259,13 @@ int cmd_exporter(const struct ps_command *cmd, int argc, char **argv)
 	so.max_probes = (unsigned)o.max_probes;
 	so.max_connections = (unsigned)o.max_connections;
 	so.idle_timeout_s = (unsigned)o.idle_timeout;
-	so.request_timeout_s = 30;
-	for (size_t i = 0; i < c.nmods; i++)
+	so.request_timeout_s = o.request_timeout ? (unsigned)o.request_timeout : 30;
+	for (size_t i = 0; !o.request_timeout && i < c.nmods; i++)
 		if ((unsigned)c.mods[i].o.timeout_ms / 1000 + 5 > so.request_timeout_s)
 			so.request_timeout_s = (unsigned)c.mods[i].o.timeout_ms / 1000 + 5;
 	so.log_requests = o.log_requests;
+	/* A descriptor per connection and per probe: raise the soft limit to the hard one. */
+	(void)ps_probe_fd_budget();
 	pthread_mutex_init(&x.policy_lock, NULL);
 	rc = serve(&x, &so, &c);
 	ps_policy_free(&x.policy);

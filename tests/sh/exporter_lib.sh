@@ -13,14 +13,18 @@ wait_http() {
 	done
 	return 1
 }
-# start_exporter LOG ARGS...: sets XPORT and XPID (a few tries for a free port).
+# start_exporter LOG ARGS...: sets XPORT, XPID (timeout(1), to wait for) and XREAL (the
+# exporter itself, for signals: timeout would pass them on and then arm its -k kill).
 start_exporter() {
 	log=$1; shift
 	for try in 1 2 3; do
 		XPORT=$(free_port)
 		timeout -k 2 300 "$P" exporter --listen "127.0.0.1:$XPORT" "$@" 2>"$log" &
 		XPID=$!
-		wait_http "http://127.0.0.1:$XPORT/-/healthy" "$XPID" && return 0
+		if wait_http "http://127.0.0.1:$XPORT/-/healthy" "$XPID"; then
+			XREAL=$(tr -d ' ' <"/proc/$XPID/task/$XPID/children")
+			return 0
+		fi
 		kill "$XPID" 2>/dev/null; wait "$XPID" 2>/dev/null; XPID=""
 	done
 	return 1
