@@ -354,13 +354,19 @@ enum MHD_Result ps_xsrv_on_request(void *cls, struct MHD_Connection *conn, const
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_size;
-	(void)req_cls;
+	/* The first call sees the head only; answering there makes MHD close the connection
+	 * (a body might follow), so answer on the second, and keep the connection alive. */
+	if (!*req_cls) {
+		*req_cls = s;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;	/* nothing served takes a body: dropped */
+		return MHD_YES;
+	}
 	pthread_mutex_lock(&s->lock);
 	s->stats.requests++;
 	pthread_mutex_unlock(&s->lock);
-	/* Answered at once, body or not: nothing served takes one, and MHD closes a
-	 * connection whose body was not read. */
 	rc = route(s, &rq, url, method);
 	if (s->opts.log_requests || rq.status >= 400)
 		log_request(s, &rq, url, method);
