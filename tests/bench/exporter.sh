@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmark: portscope exporter against prometheus-blackbox-exporter, same run, loopback.
-# 1. /probe?module=tcp (blackbox: a tcp prober module) on one open loopback port, 50
+# 1. /metrics first (see 2.), then /probe?module=tcp (blackbox: a tcp prober module) on one open loopback port, 50
 #    concurrent keep-alive clients (wrk, Debian package), rounds interleaved: probes per
 #    second and p99 latency (medians over the rounds), and each exporter's peak memory
 #    (VmHWM). Goal: >= 2x blackbox's throughput, <= half its peak memory.
@@ -17,6 +17,18 @@ n=${3:-20000}
 runs=11
 ps=build/portscope
 [ -x "$ps" ] || { echo "build first: make" >&2; exit 2; }
+# As root the whole run happens in a network namespace of its own (its own loopback and
+# port space), so listeners and TIME_WAITs of other programs on the machine cannot use up
+# the ephemeral ports the probes need.
+if [ -z "${PS_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+	ns=psbx$$
+	ip netns add "$ns" && ip -n "$ns" link set lo up || { echo "cannot make a namespace" >&2; exit 1; }
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	trap 'ip netns del "$ns" 2>/dev/null' EXIT INT TERM
+	PS_BENCH_NS=$ns ip netns exec "$ns" sh "$0" "$@"
+	exit $?
+fi
+[ -n "${PS_BENCH_NS:-}" ] && echo "(in network namespace $PS_BENCH_NS)"
 need=""
 command -v wrk >/dev/null || need="$need wrk"
 command -v prometheus-blackbox-exporter >/dev/null || need="$need prometheus-blackbox-exporter"
@@ -54,6 +66,22 @@ curl -s "http://127.0.0.1:$xp/probe?target=127.0.0.1:$target&module=tcp" | grep 
 curl -s "http://127.0.0.1:$bp/probe?target=127.0.0.1:$target&module=tcp_connect" | grep -q '^probe_success 1' ||
 	{ echo "blackbox probe failed" >&2; exit 1; }
 
+# Sockets other programs hold count too (the machine is shared): top up to N.
+have=$(ss -Hltn | wc -l)
+[ "$have" -lt "$n" ] && start_holders $((n - have))
+echo "/metrics with $(ss -Hltn | wc -l) listening TCP sockets, median of $runs alternating runs"
+alternate curl -sf -o /dev/null "http://127.0.0.1:$xp/metrics" -- "$ps" list -o prom
+curl -sf "http://127.0.0.1:$xp/metrics" >"$tmp/m"
+awk -v a="$ma" -v b="$mb" -v s="$(grep -c '^portscope_listening{' "$tmp/m")" 'BEGIN {
+	printf "  scrape %.1f ms (%d portscope_listening samples)   list -o prom %.1f ms   ratio %.2fx\n",
+		a / 1000, s, b / 1000, a / b }'
+for p in $holder_pids; do kill "$p" 2>/dev/null || true; done
+for p in $holder_pids; do wait "$p" 2>/dev/null || true; done
+holder_pids=""
+sleep 1
+# The probe part's peak memory, not the scrape's: reset the exporter's peak RSS.
+echo 5 >"/proc/$xpid/clear_refs" 2>/dev/null || true
+
 # run URL OUT: one wrk round; appends "rps p99_ms" to OUT.
 run() {
 	wrk -t2 -c50 -d"${secs}s" --latency "$1" >"$tmp/wrk" 2>&1
@@ -79,13 +107,3 @@ awk -v ra="$ra" -v rb="$rb" -v la="$la" -v lb="$lb" -v ha="$ha" -v hb="$hb" 'BEG
 	printf "  peak RSS    portscope %6.1f MB   blackbox %6.1f MB   ratio %.2fx (goal <= 0.5x) %s\n",
 		ha / 1024, hb / 1024, ha / hb, (ha / hb <= 0.5 ? "ok" : "MISSED") }'
 kill "$bpid" 2>/dev/null || true
-
-# Sockets other programs hold count too (the machine is shared): top up to N.
-have=$(ss -Hltn | wc -l)
-[ "$have" -lt "$n" ] && start_holders $((n - have))
-echo "/metrics with $(ss -Hltn | wc -l) listening TCP sockets, median of $runs alternating runs"
-alternate curl -sf -o /dev/null "http://127.0.0.1:$xp/metrics" -- "$ps" list -o prom
-curl -sf "http://127.0.0.1:$xp/metrics" >"$tmp/m"
-awk -v a="$ma" -v b="$mb" -v s="$(grep -c '^portscope_listening{' "$tmp/m")" 'BEGIN {
-	printf "  scrape %.1f ms (%d portscope_listening samples)   list -o prom %.1f ms   ratio %.2fx\n",
-		a / 1000, s, b / 1000, a / b }'
