@@ -388,7 +388,7 @@ static int parse_allow_entry(struct xctx *cx, const json_t *e, struct ps_xallow 
 	if (json_is_object(e)) {
 		json_object_foreach((json_t *)e, key, v) {
 			cx->path[2] = (struct ps_jsonpos_step){ key, 0 };
-			if (strcmp(key, "host") && strcmp(key, "ports"))
+			if (strcmp(key, "host") != 0 && strcmp(key, "ports") != 0)
 				return fail_at(cx, 3, true, "unknown allow_targets field (host, ports)");
 		}
 		host = json_object_get(e, "host");

@@ -45,14 +45,16 @@ static int connect_to(int fd, const struct ps_probe_job *job, uint64_t start,
 	int e = 0;
 	socklen_t el = sizeof(e);
 
-	if (connect(fd, &job->addr.sa, ps_sockaddr_len(&job->addr)) < 0 && errno != EINPROGRESS) {
-		e = errno;
-	} else if (!(wait_fd(fd, POLLOUT, deadline) & (POLLOUT | POLLERR | POLLHUP))) {
+	bool started = connect(fd, &job->addr.sa, ps_sockaddr_len(&job->addr)) == 0 ||
+		       errno == EINPROGRESS;
+
+	if (started && !(wait_fd(fd, POLLOUT, deadline) & (POLLOUT | POLLERR | POLLHUP))) {
 		verdict(r, PS_PROBE_FILTERED, "timeout", 0);
 		return -1;
-	} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0) {
-		e = errno;
 	}
+	/* connect() refused at once, or SO_ERROR (itself failing: report why). */
+	if (!started || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+		e = errno;
 	if (e == ECONNREFUSED)
 		verdict(r, PS_PROBE_CLOSED, "reset", 0);
 	else if (e == EHOSTUNREACH || e == ENETUNREACH)

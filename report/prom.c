@@ -316,7 +316,7 @@ void ps_prom_exporter(FILE *f, const struct ps_xstats *s, const char *version)
 		fprintf(f, "\"} %.6f\n", m->seconds);
 		fputs("portscope_exporter_probe_duration_seconds_count{module=\"", f);
 		ps_prom_label(f, m->name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)(m->success + m->failure));
+		fprintf(f, "\"} %llu\n", (unsigned long long)m->success + m->failure);
 	}
 	header(f, "portscope_exporter_config_reloads_total", "counter",
 	       "Configuration reloads (SIGHUP), by result.");
