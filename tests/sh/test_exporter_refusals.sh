@@ -51,10 +51,22 @@ import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))
 time.sleep(110)' "$SILENT" &
 PIDS="$PIDS $!"
+# A listener whose accept queue is full (backlog 0, never accepting): SYNs are dropped, so
+# a TCP probe of it lasts its whole timeout.
+HOLE=$(free_port)
+timeout -k 2 120 python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+cs = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); cs.append(c)
+time.sleep(110)' "$HOLE" &
+PIDS="$PIDS $!"
 cat >"$TMP/good.json" <<EOT
 {
   "modules": {
     "slow_udp": {"kind": "udp", "timeout_ms": 1500, "retries": 0},
+    "slow_tcp": {"kind": "tcp", "timeout_ms": 1500},
     "custom": {"kind": "tcp", "timeout_ms": 500}
   },
   "allow_targets": ["127.0.0.1/32", {"host": "localhost", "ports": "1-65535"}]
@@ -90,7 +102,21 @@ got=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$XPO
 expect_status "/probe?target=127.0.0.1:$XPORT&module=custom" 200 "^probe_success 1"
 expect_status "/probe?target=localhost:$XPORT&module=tcp" 200 "^probe_success 1"
 
-# 2,000 requests at once against probes that last 1.5 s: no crash, bounded memory, 503s.
+# Prometheus's scrape timeout caps the module's (1500 ms) less 0.5 s: the full queue's
+# probe times out after about 1.5 s alone, 0.3 s with a 0.8 s scrape timeout.
+sleep 0.5
+for cap in none 0.8; do
+	curl -s -m 5 -H "X-Prometheus-Scrape-Timeout-Seconds: $cap" \
+		"http://127.0.0.1:$XPORT/probe?target=127.0.0.1:$HOLE&module=slow_tcp" >"$TMP/capped"
+	d=$(sed -n 's/^probe_duration_seconds //p' "$TMP/capped")
+	if [ $cap = none ]; then lo=1.4 hi=2.0; else lo=0.2 hi=0.6; fi
+	awk -v d="$d" -v lo=$lo -v hi=$hi 'BEGIN { exit !(d > lo && d < hi) }' ||
+		fail "scrape timeout $cap: probe took ${d:-?} s (module timeout 1.5 s)"
+	grep -q 'portscope_probe_reason{reason="timeout"} 1' "$TMP/capped" || fail "capped probe reason"
+done
+
+# 2,000 requests at once against probes of a silent UDP port: no crash, bounded memory,
+# 503s past --max-probes.
 python3 tests/sh/exporter_load.py flood "$XPORT" "/probe?target=127.0.0.1:$SILENT&module=slow_udp" \
 	2000 >"$TMP/flood" || fail "load script failed"
 kill -0 "$XPID" 2>/dev/null || fail "the exporter died under 2,000 requests"
