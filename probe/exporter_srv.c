@@ -136,8 +136,10 @@ static struct MHD_Daemon *daemon_start(struct ps_xsrv *s)
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_ERROR_LOG;
 
+	/* [::] serves IPv4 too, as "every address" promises; another v6 address only itself. */
 	if (s->opts.listen.sa.sa_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+		flags |= IN6_IS_ADDR_UNSPECIFIED(&s->opts.listen.v6.sin6_addr) ? MHD_USE_DUAL_STACK
+									  : MHD_USE_IPv6;
 	return MHD_start_daemon(flags, 0, NULL, NULL, ps_xsrv_on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 		MHD_OPTION_SOCK_ADDR, &s->opts.listen.sa,
