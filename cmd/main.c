@@ -25,6 +25,8 @@ static const struct ps_command commands[] = {
 	/* json is taken and means ndjson: a stream has no enclosing document. */
 	{ "watch", cmd_watch, &ps_watch_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON),
 	  "stream events as listeners open and close" },
+	{ "exporter", cmd_exporter, &ps_exporter_help, FMT(TABLE) | FMT(NDJSON),
+	  "a Prometheus exporter: /metrics inventory and /probe?target=&module=" },
 };
 
 static void usage(FILE *f)

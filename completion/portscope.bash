@@ -10,7 +10,7 @@ _portscope()
 		cword=$COMP_CWORD
 	}
 	if [ "$cword" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "list check scan serve broadcast audit watch --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "list check scan serve broadcast audit watch exporter --version --help" -- "$cur"))
 		return
 	fi
 	case ${words[1]} in
@@ -93,6 +93,18 @@ _portscope()
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson" -- "$cur")); return ;;
 		esac
 		opts="--interval --initial --count --duration -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+	exporter)
+		case $prev in
+		--listen) COMPREPLY=(); return ;;
+		--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--policy) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--max-probes) COMPREPLY=(); return ;;
+		--max-connections) COMPREPLY=(); return ;;
+		--idle-timeout) COMPREPLY=(); return ;;
+		--request-timeout) COMPREPLY=(); return ;;
+		-o|--output) COMPREPLY=($(compgen -W "table ndjson" -- "$cur")); return ;;
+		esac
+		opts="--listen --config --policy --max-probes --max-connections --idle-timeout --request-timeout --log-requests -n --numeric -P --no-processes -o --output --ndjson -h --help" ;;
 	*) return ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -299,3 +299,16 @@ size_t ps_jsonpos_elements(const char *text, size_t len, const char *key, size_t
 	}
 	return i;
 }
+
+int ps_jsonpos_err(ps_err *err, const char *text, size_t len, const char *name,
+		   const struct ps_jsonpos_step *path, size_t n, bool want_key, const char *reason)
+{
+	int line = 1, col = 1;
+
+	/* The path normally exists (it came from the parsed tree); 1:1 is only a fallback. */
+	if (ps_jsonpos_find(text, len, path, n, want_key, &line, &col) < 0) {
+		line = 1;
+		col = 1;
+	}
+	return ps_err_input(err, "%s:%d:%d: %s", name, line, col, reason);
+}

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "probe/err.h"
+
 /* One step of a path: a member key, or an array index when key is NULL. */
 struct ps_jsonpos_step {
 	const char *key;
@@ -29,5 +31,10 @@ typedef void (*ps_jsonpos_elem_fn)(size_t i, int line, int col, void *ctx);
  * key is absent or not an array). */
 size_t ps_jsonpos_elements(const char *text, size_t len, const char *key, size_t n,
 			   ps_jsonpos_elem_fn fn, void *ctx);
+
+/* Fill err with the input error "NAME:LINE:COLUMN: reason", the position found as
+ * ps_jsonpos_find finds it (1:1 when the path is not in the text). Returns -1. */
+int ps_jsonpos_err(ps_err *err, const char *text, size_t len, const char *name,
+		   const struct ps_jsonpos_step *path, size_t n, bool want_key, const char *reason);
 
 #endif

@@ -38,18 +38,12 @@ static int fail_at(const struct ctx *cx, const struct ps_jsonpos_step *path, siz
 		   const char *fmt, ...)
 {
 	char reason[200];
-	int line = 1, col = 1;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	/* The path always exists (it came from the parsed tree); 1:1 is only a fallback. */
-	if (ps_jsonpos_find(cx->text, cx->len, path, n, want_key, &line, &col) < 0) {
-		line = 1;
-		col = 1;
-	}
-	return ps_err_input(cx->err, "%s:%d:%d: %s", cx->name, line, col, reason);
+	return ps_jsonpos_err(cx->err, cx->text, cx->len, cx->name, path, n, want_key, reason);
 }
 
 /* Text of a JSON value for messages, escaped and cut short. */

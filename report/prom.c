@@ -228,3 +228,100 @@ void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms)
 	header(f, "portscope_probe_duration_seconds", "gauge", "Time the whole run took.");
 	fprintf(f, "portscope_probe_duration_seconds %.6f\n", elapsed_ms / 1000.0);
 }
+
+/* The page of one /probe request, blackbox_exporter's names first. */
+void ps_prom_probe(FILE *f, const struct ps_xprobe *p)
+{
+	header(f, "probe_success", "gauge", "Whether the probe was a success.");
+	fprintf(f, "probe_success %d\n", p->success);
+	header(f, "probe_duration_seconds", "gauge",
+	       "How long the probe took to complete in seconds.");
+	fprintf(f, "probe_duration_seconds %.6f\n", p->duration_s);
+	header(f, "probe_ip_protocol", "gauge", "Specifies whether probe ip protocol is IP4 or IP6.");
+	fprintf(f, "probe_ip_protocol %d\n", p->ip_protocol);
+	if (p->r.rtt_ms >= 0) {
+		header(f, "portscope_probe_rtt_seconds", "gauge",
+		       "Connect start (or datagram sent) to verdict.");
+		fprintf(f, "portscope_probe_rtt_seconds %.6f\n", p->r.rtt_ms / 1000.0);
+	}
+	header(f, "portscope_probe_state", "gauge", "The probe's state: 1 for the one it ended in.");
+	for (int st = 0; st < PS_NSTATES; st++)
+		fprintf(f, "portscope_probe_state{state=\"%s\"} %d\n",
+			ps_probe_state_name((enum ps_probe_state)st), (int)p->r.state == st);
+	header(f, "portscope_probe_reason", "gauge", "Why the probe ended as it did.");
+	fputs("portscope_probe_reason{reason=\"", f);
+	ps_prom_label(f, p->reason ? p->reason : "none");
+	fputs("\"} 1\n", f);
+	if (p->has_tls && p->tls.handshake_done && p->tls.chain_earliest_not_after) {
+		header(f, "probe_ssl_earliest_cert_expiry", "gauge",
+		       "Returns last SSL chain expiry in unixtime.");
+		fprintf(f, "probe_ssl_earliest_cert_expiry %lld\n",
+			(long long)p->tls.chain_earliest_not_after);
+		header(f, "probe_tls_version_info", "gauge", "Returns the TLS version used or NaN when unknown.");
+		fputs("probe_tls_version_info{version=\"", f);
+		ps_prom_label(f, p->tls.version);
+		fputs("\"} 1\n", f);
+	}
+}
+
+/* The exporter's own figures, after the scrape-time inventory of /metrics. */
+void ps_prom_exporter(FILE *f, const struct ps_xstats *s, const char *version)
+{
+	static const char *const codes[PS_XREF_N] = { "400", "403", "404", "405", "503" };
+
+	header(f, "portscope_build_info", "gauge", "The portscope version serving these metrics.");
+	fputs("portscope_build_info{version=\"", f);
+	ps_prom_label(f, version);
+	fputs("\"} 1\n", f);
+	header(f, "portscope_exporter_start_time_seconds", "gauge",
+	       "When the exporter started, in UNIX seconds.");
+	fprintf(f, "portscope_exporter_start_time_seconds %.0f\n", s->start_time);
+	header(f, "portscope_exporter_scrape_duration_seconds", "summary",
+	       "Time taken by /metrics to gather the inventory.");
+	fprintf(f, "portscope_exporter_scrape_duration_seconds_sum %.6f\n"
+		   "portscope_exporter_scrape_duration_seconds_count %llu\n",
+		s->scrape_seconds, (unsigned long long)s->scrapes);
+	header(f, "portscope_exporter_requests_total", "counter", "HTTP requests answered.");
+	fprintf(f, "portscope_exporter_requests_total %llu\n", (unsigned long long)s->requests);
+	header(f, "portscope_exporter_refused_total", "counter",
+	       "Requests refused, by HTTP status (400 bad query, 403 target not allowed, 503 "
+	       "too many probes in flight).");
+	for (int k = 0; k < PS_XREF_N; k++)
+		fprintf(f, "portscope_exporter_refused_total{code=\"%s\"} %llu\n", codes[k],
+			(unsigned long long)s->refused[k]);
+	header(f, "portscope_exporter_probes_in_flight", "gauge", "Probes running now.");
+	fprintf(f, "portscope_exporter_probes_in_flight %u\n", s->in_flight);
+	header(f, "portscope_exporter_probes_total", "counter", "Probes run, by module and result.");
+	for (unsigned i = 0; i <= PS_XSTATS_MODULES; i++) {
+		const struct ps_xstats_module *m = &s->mods[i];
+
+		if (i >= s->nmods && (i < PS_XSTATS_MODULES || !m->name[0]))
+			continue;
+		fprintf(f, "portscope_exporter_probes_total{module=\"");
+		ps_prom_label(f, m->name);
+		fprintf(f, "\",result=\"success\"} %llu\n", (unsigned long long)m->success);
+		fprintf(f, "portscope_exporter_probes_total{module=\"");
+		ps_prom_label(f, m->name);
+		fprintf(f, "\",result=\"failure\"} %llu\n", (unsigned long long)m->failure);
+	}
+	header(f, "portscope_exporter_probe_duration_seconds", "summary",
+	       "Time taken by probes, by module.");
+	for (unsigned i = 0; i <= PS_XSTATS_MODULES; i++) {
+		const struct ps_xstats_module *m = &s->mods[i];
+
+		if (i >= s->nmods && (i < PS_XSTATS_MODULES || !m->name[0]))
+			continue;
+		fputs("portscope_exporter_probe_duration_seconds_sum{module=\"", f);
+		ps_prom_label(f, m->name);
+		fprintf(f, "\"} %.6f\n", m->seconds);
+		fputs("portscope_exporter_probe_duration_seconds_count{module=\"", f);
+		ps_prom_label(f, m->name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)m->success + m->failure);
+	}
+	header(f, "portscope_exporter_config_reloads_total", "counter",
+	       "Configuration reloads (SIGHUP), by result.");
+	fprintf(f, "portscope_exporter_config_reloads_total{result=\"success\"} %llu\n"
+		   "portscope_exporter_config_reloads_total{result=\"failure\"} %llu\n",
+		(unsigned long long)(s->reloads - s->reload_failures),
+		(unsigned long long)s->reload_failures);
+}

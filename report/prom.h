@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include "probe/exporter_probe.h"
+#include "probe/exporter_stats.h"
 #include "probe/policy.h"
 #include "probe/sockdiag.h"
 #include "report/results.h"
@@ -36,5 +38,16 @@ int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
  * and matching --expect), portscope_probe_results{state} counting every result, and
  * portscope_probe_duration_seconds. */
 void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms);
+
+/* The page of one exporter /probe: probe_success, probe_duration_seconds,
+ * probe_ip_protocol (blackbox_exporter's names), portscope_probe_rtt_seconds,
+ * portscope_probe_state{state}, portscope_probe_reason{reason}, and for TLS
+ * probe_ssl_earliest_cert_expiry and probe_tls_version_info{version}. */
+void ps_prom_probe(FILE *f, const struct ps_xprobe *p);
+
+/* The exporter's own figures: portscope_build_info{version}, scrapes and their time,
+ * requests, refusals by code, probes in flight, probes by module and result, probe time
+ * by module, config reloads. */
+void ps_prom_exporter(FILE *f, const struct ps_xstats *s, const char *version);
 
 #endif

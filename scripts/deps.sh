@@ -15,6 +15,7 @@ command -v cc >/dev/null 2>&1 || need="$need gcc"
 have_pc libmnl || need="$need libmnl-dev"
 have_pc jansson || need="$need libjansson-dev"
 have_pc openssl || need="$need libssl-dev"
+have_pc libmicrohttpd || need="$need libmicrohttpd-dev"
 [ -f /etc/services ] || need="$need netbase"
 if [ "$what" = test ]; then
 command -v clang >/dev/null 2>&1 || need="$need clang"
@@ -32,6 +33,8 @@ command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v promtool >/dev/null 2>&1 || need="$need prometheus"
 command -v prometheus-node-exporter >/dev/null 2>&1 || need="$need prometheus-node-exporter"
 command -v curl >/dev/null 2>&1 || need="$need curl"
+# tests/sh/test_exporter.sh compares /probe with the real blackbox_exporter.
+command -v prometheus-blackbox-exporter >/dev/null 2>&1 || need="$need prometheus-blackbox-exporter"
 [ -x /usr/lib/nagios/plugins/check_tcp ] || need="$need monitoring-plugins-basic"
 fi
 if [ "$what" = lint ] || [ "$what" = test ]; then

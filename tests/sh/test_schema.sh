@@ -133,6 +133,26 @@ kill -INT $spid
 wait $spid || fail "serve exit $?"
 valid serve-log.json "$tmp/serve.ndjson" ndjson 4
 
+# The exporter's NDJSON log: listening, requests (served and refused), stopping.
+if command -v curl >/dev/null 2>&1; then
+	xport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	timeout -k 2 20 "$bin" exporter --listen "127.0.0.1:$xport" --log-requests --ndjson \
+		2>"$tmp/exporter.ndjson" &
+	xpid=$!
+	i=0
+	until curl -sf -o /dev/null "http://127.0.0.1:$xport/-/healthy"; do
+		i=$((i + 1)); [ $i -gt 50 ] && fail "the exporter did not start"; sleep 0.1
+	done
+	curl -s -o /dev/null "http://127.0.0.1:$xport/probe?target=127.0.0.1:$xport&module=tcp"
+	curl -s -o /dev/null "http://127.0.0.1:$xport/probe?target=198.18.0.1:1&module=tcp"
+	curl -s -o /dev/null "http://127.0.0.1:$xport/probe?target=%1b:1&module=tcp"
+	kill -TERM $(cat "/proc/$xpid/task/$xpid/children") 2>/dev/null
+	wait "$xpid" || fail "exporter exit $?"
+	valid exporter-log.json "$tmp/exporter.ndjson" ndjson 6
+	printf '{"time": "2026-01-01T00:00:00Z", "event": "request"}\n' >"$tmp/bad-exporter1.ndjson"
+	invalid exporter-log.json "$tmp/bad-exporter1.ndjson" ndjson
+fi
+
 # Each schema refuses what breaks it: an extra field, a wrong enum, a missing field.
 python3 -c '
 import json, sys
