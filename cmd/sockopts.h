@@ -33,6 +33,12 @@ ps_opt_cb ps_sockopts_port, ps_sockopts_class, ps_sockopts_exposure;
 			"loopback (127.0.0.0/8, ::1, or bound to the lo device),\n" \
 			"all (0.0.0.0, ::) or specific", ps_sockopts_exposure, \
 			"loopback all specific"), \
+	PS_OPT_STRING(0, "unit", T, m.filter.unit, "NAME", \
+		      "sockets of systemd unit NAME (nginx.service; NAME alone\n" \
+		      "means NAME.service), from the socket's cgroup", NULL), \
+	PS_OPT_STRING(0, "container", T, m.filter.container, "ID", \
+		      "sockets of the container whose id starts with ID\n" \
+		      "(docker, podman, containerd, kubernetes), from its cgroup", NULL), \
 	PS_OPT_STRING(0, "netns", T, m.netns, "NAME", \
 		      "the sockets of network namespace NAME (/run/netns/NAME, as\n" \
 		      "`ip netns add` makes them); owners are looked up in this\n" \

@@ -15,6 +15,7 @@
 #include "cmd/cli.h"
 #include "cmd/sockopts.h"
 #include "probe/clock.h"
+#include "probe/cgroup.h"
 #include "probe/inventory.h"
 #include "report/events.h"
 #include "report/table.h"
@@ -123,28 +124,50 @@ static void event_time(char *buf, size_t len)
 	snprintf(buf, len, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
 }
 
+/* What keep() copied for r: its owners and its cgroup. */
+static void drop(struct sock_rec *r)
+{
+	free((void *)r->procs);
+	free((void *)r->cgroup);
+}
+
 static void state_free(struct state *st)
 {
 	for (size_t i = 0; i < st->len; i++)
-		free((void *)st->v[i].procs);
+		drop(&st->v[i]);
 	free(st->v);
 	st->v = NULL;
 	st->len = 0;
 }
 
-/* Copy r with its own owner list. Returns 0, or -1 on out of memory. */
+/* Copy r with its own owner list and cgroup entry (the poll's map goes with its
+ * inventory). Returns 0, or -1 on out of memory. */
 static int keep(struct sock_rec *dst, const struct sock_rec *r)
 {
 	struct ps_proc *p = NULL;
+	struct ps_cgroup_entry *cg = NULL;
 
 	*dst = *r;
+	dst->procs = NULL;
+	dst->cgroup = NULL;
 	if (r->nprocs) {
 		p = malloc(r->nprocs * sizeof(*p));
 		if (!p)
 			return -1;
 		memcpy(p, r->procs, r->nprocs * sizeof(*p));
 	}
+	if (r->cgroup) {
+		size_t sz = sizeof(*cg) + strlen(r->cgroup->path) + 1;
+
+		cg = malloc(sz);
+		if (!cg) {
+			free(p);
+			return -1;
+		}
+		memcpy(cg, r->cgroup, sz);
+	}
 	dst->procs = p;
+	dst->cgroup = cg;
 	return 0;
 }
 
@@ -223,7 +246,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 	/* The old set's closed listeners go; the survivors' owner copies moved to next. */
 	for (size_t i = 0; i < st->len; i++)
 		if (!holds(inv.sv.v, inv.sv.len, &st->v[i]))
-			free((void *)st->v[i].procs);
+			drop(&st->v[i]);
 	free(st->v);
 	qsort(next, n, sizeof(*next), key_cmp);
 	st->v = next;
@@ -233,7 +256,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 end:
 	if (next) {
 		for (size_t k = 0; k < ncopied; k++)
-			free((void *)next[k].procs);
+			drop(&next[k]);
 		free(next);
 	}
 	free(fresh.v);

@@ -20,10 +20,12 @@ _portscope()
 		--port) COMPREPLY=(); return ;;
 		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
 		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-a --all --state -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="-a --all --state -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	check)
 		case $prev in
 		--timeout) COMPREPLY=(); return ;;
@@ -77,10 +79,12 @@ _portscope()
 		--port) COMPREPLY=(); return ;;
 		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
 		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="--policy --init -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="--policy --init -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	watch)
 		case $prev in
 		--interval) COMPREPLY=(); return ;;
@@ -89,10 +93,12 @@ _portscope()
 		--port) COMPREPLY=(); return ;;
 		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
 		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson" -- "$cur")); return ;;
 		esac
-		opts="--interval --initial --count --duration -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="--interval --initial --count --duration -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	*) return ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))

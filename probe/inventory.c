@@ -22,7 +22,41 @@ bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r
 		return false;
 	if (f->have_exposure && ps_sock_exposure(r) != f->exposure)
 		return false;
+	if (f->unit && !ps_cgroup_unit_matches(r->cgroup, f->unit))
+		return false;
+	if (f->container && !ps_cgroup_container_matches(r->cgroup, f->container))
+		return false;
 	return true;
+}
+
+int ps_inventory_cgroups(struct ps_sockvec *sv, struct ps_cgroup_map **map, ps_err *err)
+{
+	const struct ps_cgroup_entry *last = NULL;
+	ps_err ignored = { .kind = PS_ERR_NONE };
+
+	for (size_t i = 0; i < sv->len; i++) {
+		struct sock_rec *r = &sv->v[i];
+
+		if (!r->cgroup_id)
+			continue;
+		/* Sockets of one service come in runs: one lookup per run. */
+		if (last && last->id == r->cgroup_id) {
+			r->cgroup = last;
+			continue;
+		}
+		if (!*map && ps_cgroup_map_open(map, &ignored) <= 0) {
+			if (ignored.kind == PS_ERR_NOMEM)
+				return ps_err_nomem(err);
+			return 0;	/* no cgroup v2, or no mountinfo: owners unknown */
+		}
+		if (ps_cgroup_map_lookup(*map, r->cgroup_id, &last, &ignored) < 0) {
+			if (ignored.kind == PS_ERR_NOMEM)
+				return ps_err_nomem(err);
+			last = NULL;
+		}
+		r->cgroup = last;
+	}
+	return 0;
 }
 
 /* A counting sort of pointers by (protocol, port): linear, stable (so the kernel's order
@@ -51,7 +85,8 @@ int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps
 {
 	size_t kept = 0;
 
-	if (ps_sockdiag_dump(&q->diag, &inv->sv, err) < 0)
+	if (ps_sockdiag_dump(&q->diag, &inv->sv, err) < 0 ||
+	    ps_inventory_cgroups(&inv->sv, &inv->cgroups, err) < 0)
 		return -1;
 	for (size_t i = 0; i < inv->sv.len; i++)
 		if (ps_inventory_wanted(&q->filter, &inv->sv.v[i]))
@@ -71,5 +106,7 @@ void ps_inventory_free(struct ps_inventory *inv)
 	free(inv->sorted);
 	inv->sorted = NULL;
 	ps_owners_free(&inv->owners);
+	ps_cgroup_map_free(inv->cgroups);
+	inv->cgroups = NULL;
 	ps_sockvec_free(&inv->sv);
 }

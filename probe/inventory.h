@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "probe/cgroup.h"
 #include "probe/err.h"
 #include "probe/owners.h"
 #include "probe/ports.h"
@@ -16,6 +17,8 @@ struct ps_inv_filter {
 	struct ps_portset ports;
 	enum ps_port_class cls;
 	enum ps_exposure exposure;
+	const char *unit;	/* the systemd unit, or NAME.service for a NAME with no dot */
+	const char *container;	/* a container id, or a prefix of one (docker's short ids) */
 };
 
 struct ps_inv_query {
@@ -31,13 +34,19 @@ struct ps_inventory {
 	struct ps_sockvec sv;
 	struct ps_owners owners;
 	const struct sock_rec **sorted;	/* sv.len pointers into sv.v */
+	struct ps_cgroup_map *cgroups;	/* what sock_rec.cgroup points into; NULL without v2 */
 };
 
 /* Set diag to the listening sockets of protos and families (PS_Q_* flags): TCP in LISTEN
  * and bound, unconnected UDP. */
 void ps_inventory_listening(struct ps_sockdiag_query *diag, unsigned protos, unsigned families);
 
-/* True when r passes f. */
+/* Point every record's cgroup at its path and owner, from the cgroup v2 tree (opened into
+ * *map on first use). A tree that cannot be read leaves the owners unknown (NULL), not an
+ * error. Returns 0, or -1 with err when out of memory. */
+int ps_inventory_cgroups(struct ps_sockvec *sv, struct ps_cgroup_map **map, ps_err *err);
+
+/* True when r passes f (cgroups attached for the unit and container filters). */
 bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r);
 
 /* Dump, filter, attach owners (if asked) and order into inv, which the caller frees with

@@ -35,6 +35,15 @@ size_t ps_nlwalk_rest(const struct ps_nlwalk *w)
 	return w->left;
 }
 
+int ps_nlwalk_end(const struct ps_nlwalk *w, const char *what, ps_err *err)
+{
+	if (w->left) {
+		errno = EBADMSG;
+		return ps_err_system(err, "netlink: malformed message in %s dump", what);
+	}
+	return w->intr ? -2 : 0;
+}
+
 const void *ps_nlmsg_payload(const struct nlmsghdr *nlh, size_t size, const char *what,
 			     ps_err *err)
 {

@@ -23,6 +23,10 @@ void ps_nlwalk_init(struct ps_nlwalk *w, const void *buf, size_t len);
  * fit them (then ps_nlwalk_rest is nonzero: the dump is malformed). */
 const struct nlmsghdr *ps_nlwalk_next(struct ps_nlwalk *w);
 size_t ps_nlwalk_rest(const struct ps_nlwalk *w);
+/* A parser's verdict when its bytes ran out before NLMSG_DONE: -1 with err ("malformed
+ * WHAT message") when bytes are left over, -2 when the dump was marked interrupted, else 0
+ * (more to come). */
+int ps_nlwalk_end(const struct ps_nlwalk *w, const char *what, ps_err *err);
 
 /* Handle a dump's control messages. Returns 1 for NLMSG_DONE, 0 for one to skip (an ack,
  * NLMSG_NOOP, NLMSG_OVERRUN), -1 with err for NLMSG_ERROR or a DONE that carries one

@@ -175,11 +175,7 @@ int ps_rtaddr_parse(const void *buf, size_t len, struct ps_rtaddr *r, ps_err *er
 		if (rc < 0)
 			return -1;
 	}
-	if (ps_nlwalk_rest(&w)) {
-		errno = EBADMSG;
-		return ps_err_system(err, "netlink: malformed message in rtnetlink dump");
-	}
-	return w.intr ? -2 : 0;
+	return ps_nlwalk_end(&w, "rtnetlink", err);
 }
 
 static int parse_cb(const void *buf, size_t len, void *data, ps_err *err)

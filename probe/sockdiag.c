@@ -13,12 +13,17 @@
 #include <time.h>
 
 #include "probe/grow.h"
+#include "probe/nlmsg.h"
 #include "probe/names.h"
 #include "probe/proto.h"
 #include "probe/sockdiag.h"
 
 /* Big enough for the largest chunk the kernel builds for a dump (32 KiB skbs). */
 #define DUMP_BUF_SIZE (64 * 1024)
+/* Kernels before 5.9 lack it in their headers; the value is part of the ABI. */
+#ifndef INET_DIAG_CGROUP_ID
+#define INET_DIAG_CGROUP_ID 21
+#endif
 /* Socket churn can interrupt a dump again and again; past this we say so. */
 #define DUMP_MAX_TRIES 16
 
@@ -28,6 +33,11 @@ void ps_sockvec_free(struct ps_sockvec *sv)
 	sv->v = NULL;
 	sv->len = sv->cap = 0;
 }
+
+struct dump_ctx {
+	uint8_t proto;
+	struct ps_sockvec *out;
+};
 
 static struct sock_rec *sockvec_push(struct ps_sockvec *sv)
 {
@@ -46,9 +56,9 @@ static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockve
 	const struct nlattr *attr;
 	struct sock_rec *r;
 
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return ps_err_system(err, "netlink: truncated inet_diag message");
-	m = mnl_nlmsg_get_payload(nlh);
+	m = ps_nlmsg_payload(nlh, sizeof(*m), "inet_diag", err);
+	if (!m)
+		return -1;
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
 		return 0;
 	r = sockvec_push(out);
@@ -75,98 +85,67 @@ static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockve
 		if (mnl_attr_get_type(attr) == INET_DIAG_SKV6ONLY &&
 		    mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
 			r->v6only = mnl_attr_get_u8(attr) ? 1 : 0;
+		else if (mnl_attr_get_type(attr) == INET_DIAG_CGROUP_ID &&
+			 mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+			r->cgroup_id = mnl_attr_get_u64(attr);
 	}
 	return 0;
 }
 
-/* mnl_nlmsg_ok() casts nlmsg_len to int, so a length above INT_MAX passes it; the kernel
- * never sends one, but a parser of recorded bytes must not trust that. */
-static bool nlmsg_fits(const struct nlmsghdr *nlh, size_t left)
+/* sock_diag's own answer to a protocol it has no handler for: say which, not just ENOENT. */
+static bool no_handler(const struct nlmsghdr *nlh)
 {
-	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= left;
-}
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-static const struct nlmsghdr *next_msg(const struct nlmsghdr *nlh, size_t *left)
-{
-	size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
-
-	if (step > *left)
-		step = *left;	/* the last message's padding may be missing */
-	*left -= step;
-	return (const struct nlmsghdr *)((const char *)nlh + step);
-}
-
-/* An errno from the kernel's message, or EPROTO for a value no kernel sends. */
-static int msg_errno(int e)
-{
-	return e < 0 && e > -4096 ? -e : EPROTO;
+	return nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) &&
+	       e->error == -ENOENT;
 }
 
 int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sockvec *out,
 		      ps_err *err)
 {
-	const struct nlmsghdr *nlh = buf;
-	size_t left = len;
-	bool intr = false;
+	struct ps_nlwalk w;
+	const struct nlmsghdr *nlh;
 
-	for (; nlmsg_fits(nlh, left); nlh = next_msg(nlh, &left)) {
-		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			intr = true;
-		switch (nlh->nlmsg_type) {
-		case NLMSG_DONE:
-			/* A dump's DONE carries an int: negative errno when it failed late. */
-			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-				int e = *(const int *)mnl_nlmsg_get_payload(nlh);
+	ps_nlwalk_init(&w, buf, len);
+	while ((nlh = ps_nlwalk_next(&w))) {
+		int rc;
 
-				if (e < 0) {
-					errno = msg_errno(e);
-					return ps_err_system(err, "netlink: dump failed: %s",
-							     strerror(errno));
-				}
-			}
-			return intr ? -2 : 1;
-		case NLMSG_ERROR: {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return ps_err_system(err, "netlink: truncated error message");
-			if (e->error == 0)
-				continue;	/* an ack */
-			errno = msg_errno(e->error);
-			if (e->error == -ENOENT)
-				return ps_err_system(err,
-						     "netlink: sock_diag for %s is not available in this kernel",
-						     ps_proto_name(proto));
-			return ps_err_system(err, "netlink: %s", strerror(errno));
+		if (no_handler(nlh)) {
+			errno = ENOENT;
+			return ps_err_system(err,
+					     "netlink: sock_diag for %s is not available in this kernel",
+					     ps_proto_name(proto));
 		}
-		case NLMSG_NOOP:
-		case NLMSG_OVERRUN:
-			continue;
-		case SOCK_DIAG_BY_FAMILY:
-			if (parse_one(nlh, proto, out, err) < 0)
-				return -1;
-			continue;
-		default:
-			continue;
-		}
+		rc = ps_nlmsg_control(nlh, "sock_diag", err);
+		if (rc == 1)
+			return w.intr ? -2 : 1;
+		if (rc < 0)
+			return -1;
+		if (rc == 2 && nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+		    parse_one(nlh, proto, out, err) < 0)
+			return -1;
 	}
-	if (left != 0)
-		return ps_err_system(err, "netlink: malformed message in dump");
-	return intr ? -2 : 0;
+	return ps_nlwalk_end(&w, "sock_diag", err);
 }
 
-/* One dump for (proto, family). Returns 0, -1 with err, or -2 when interrupted. */
+static int parse_cb(const void *buf, size_t len, void *data, ps_err *err)
+{
+	const struct dump_ctx *cx = data;
+
+	return ps_sockdiag_parse(buf, len, cx->proto, cx->out, err);
+}
+
+/* One dump for (proto, family); seq differs between tries, so the rest of an interrupted
+ * dump is never taken for the next one. Returns 0, -1 with err, or -2 when interrupted. */
 static int dump_one(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t family,
-		    uint32_t states, struct ps_sockvec *out, ps_err *err)
+		    uint32_t states, uint32_t seq, struct ps_sockvec *out, ps_err *err)
 {
 	struct {
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 	} msg;
-	uint32_t seq = (uint32_t)time(NULL);
-	unsigned portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int rc;
+	struct dump_ctx cx = { proto, out };
 
 	memset(&msg, 0, sizeof(msg));
 	msg.nlh.nlmsg_len = sizeof(msg);
@@ -176,28 +155,7 @@ static int dump_one(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t fam
 	msg.req.sdiag_family = family;
 	msg.req.sdiag_protocol = proto;
 	msg.req.idiag_states = states;
-
-	if (mnl_socket_sendto(nl, &msg, sizeof(msg)) < 0)
-		return ps_err_system(err, "netlink: send: %s", strerror(errno));
-	for (;;) {
-		const struct nlmsghdr *h;
-
-		n = mnl_socket_recvfrom(nl, buf, DUMP_BUF_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ps_err_system(err, "netlink: receive: %s", strerror(errno));
-		}
-		/* Replies to an earlier, abandoned request are not ours. */
-		h = (const struct nlmsghdr *)buf;
-		if (n >= (ssize_t)sizeof(*h) && (h->nlmsg_seq != seq || h->nlmsg_pid != portid))
-			continue;
-		rc = ps_sockdiag_parse(buf, (size_t)n, proto, out, err);
-		if (rc == 1)
-			return 0;
-		if (rc < 0)
-			return rc;
-	}
+	return ps_nl_dump(nl, &msg.nlh, buf, DUMP_BUF_SIZE, parse_cb, &cx, err);
 }
 
 int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, ps_err *err)
@@ -206,6 +164,7 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	struct mnl_socket *nl;
 	char *buf = NULL;
+	uint32_t seq = (uint32_t)time(NULL);
 	int ret = -1;
 
 	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
@@ -234,7 +193,8 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 				continue;
 			for (tries = 0; tries < DUMP_MAX_TRIES && rc == -2; tries++) {
 				out->len = mark;	/* never half-report an interrupted dump */
-				rc = dump_one(nl, buf, protos[p], families[f], states, out, err);
+				rc = dump_one(nl, buf, protos[p], families[f], states,
+					      seq++, out, err);
 			}
 			if (rc == -2) {
 				out->len = mark;
@@ -312,6 +272,15 @@ enum ps_exposure ps_sock_exposure(const struct sock_rec *r)
 	if (IN6_IS_ADDR_UNSPECIFIED(&r->local))
 		return PS_EXPOSE_ALL;
 	return PS_EXPOSE_SPECIFIC;
+}
+
+unsigned ps_sock_accepts(const struct sock_rec *r)
+{
+	if (r->family == AF_INET || IN6_IS_ADDR_V4MAPPED(&r->local))
+		return PS_Q_V4;
+	if (IN6_IS_ADDR_UNSPECIFIED(&r->local) && r->v6only == 0)
+		return PS_Q_V4 | PS_Q_V6;
+	return PS_Q_V6;
 }
 
 static const char *const exposure_names[] = {

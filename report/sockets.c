@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "probe/cgroup.h"
+#include "probe/netns.h"
 #include "probe/proto.h"
 #include "probe/ports.h"
 #include "probe/escape.h"
@@ -164,6 +166,25 @@ static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
 	return o < len ? o : len - 1;
 }
 
+/* The unit, else the container (its id cut to docker's twelve characters), else "-". */
+static size_t f_unit(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct ps_cgroup_entry *cg = ((const struct sock_rec *)rec)->cgroup;
+
+	(void)ctx;
+	if (cg && cg->info.unit[0])
+		return ps_escape(cg->info.unit, strlen(cg->info.unit), buf, len);
+	if (cg && cg->info.id[0])
+		return ps_escape(cg->info.id, strnlen(cg->info.id, 12), buf, len);
+	return ps_cell_str(buf, len, 0, "-");
+}
+
+static bool has_unit(const struct sock_rec *r)
+{
+	return r->cgroup && (r->cgroup->info.unit[0] || r->cgroup->info.id[0]);
+}
+
+/* The UNIT column sits before PROCESS, and only when some row has one. */
 static const struct ps_column sock_columns[] = {
 	{ "PROTO", f_proto, false },
 	{ "STATE", f_state, false },
@@ -174,8 +195,11 @@ static const struct ps_column sock_columns[] = {
 	{ "SERVICE", f_service, false },
 	{ "EXPOSURE", f_exposure, false },
 	{ "USER", f_user, false },
+	{ "UNIT", f_unit, false },
 	{ "PROCESS", f_process, false },
 };
+#define SOCK_NCOLS (sizeof(sock_columns) / sizeof(sock_columns[0]))
+#define SOCK_UNIT_COL (SOCK_NCOLS - 2)
 
 /* The socket a sockref record holds, or NULL. */
 static const struct sock_rec *ref_sock(const void *rec, const void *ctx)
@@ -202,6 +226,46 @@ SOCKREF_FIELD(local, f_local)
 SOCKREF_FIELD(exposure, f_exposure)
 SOCKREF_FIELD(user, f_user)
 SOCKREF_FIELD(process, f_process)
+SOCKREF_FIELD(unit, f_unit)
+
+static void netns_field(struct ps_json *j, const struct ps_netns_ref *ns)
+{
+	ps_json_object(j, "netns");
+	ps_json_str(j, "name", ns->name[0] ? ns->name : NULL);
+	ps_json_int(j, "inode", (long long)ns->inode);
+	if (ns->pid > 0)
+		ps_json_int(j, "pid", ns->pid);
+	else
+		ps_json_null(j, "pid");
+	ps_json_end(j);
+}
+
+static const char *const accepts_names[] = { "ipv4", "ipv6" };
+
+/* accepts, cgroup, unit, container: what the kernel's cgroup id and IPV6_V6ONLY add. */
+static void owner_fields(struct ps_json *j, const struct sock_rec *r)
+{
+	const struct ps_cgroup_entry *cg = r->cgroup;
+	unsigned acc = ps_sock_accepts(r);
+
+	ps_json_array(j, "accepts");
+	for (unsigned k = 0; k < 2; k++)
+		if (acc & (1u << k))
+			ps_json_str(j, NULL, accepts_names[k]);
+	ps_json_end(j);
+	ps_json_str(j, "cgroup", cg ? cg->path : NULL);
+	ps_json_str(j, "unit", cg && cg->info.unit[0] ? cg->info.unit : NULL);
+	if (cg && cg->info.id[0]) {
+		ps_json_object(j, "container");
+		ps_json_str(j, "runtime", cg->info.runtime);
+		ps_json_str(j, "id", cg->info.id);
+		ps_json_end(j);
+	} else {
+		ps_json_null(j, "container");
+	}
+	if (r->netns)
+		netns_field(j, r->netns);
+}
 
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 			   const struct ps_view *view)
@@ -230,6 +294,7 @@ void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 		ps_json_null(j, "v6only");
 	else
 		ps_json_bool(j, "v6only", r->v6only);
+	owner_fields(j, r);
 	ps_json_int(j, "uid", r->uid);
 	ps_json_str(j, "user", ps_sock_user(r->uid));
 	ps_json_int(j, "inode", r->inode);
@@ -276,6 +341,22 @@ static void write_summary(struct ps_json *j, const struct sock_rec *const *recs,
 	ps_json_end(j);
 }
 
+static int render_table(FILE *f, const struct sock_rec *const *recs, size_t n,
+			const struct ps_view *view)
+{
+	struct ps_column cols[SOCK_NCOLS];
+	size_t ncols = 0;
+	bool unit = false;
+
+	for (size_t i = 0; i < n && !unit; i++)
+		unit = has_unit(recs[i]);
+	for (size_t c = 0; c < SOCK_NCOLS; c++)
+		if (c != SOCK_UNIT_COL || unit)
+			cols[ncols++] = sock_columns[c];
+	return ps_table_render_ptrs(f, cols, ncols, (const void *const *)recs, n, view,
+				    view->table_flags);
+}
+
 int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_view *view)
 {
@@ -303,8 +384,6 @@ int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const 
 		}
 		return 0;
 	default:
-		return ps_table_render_ptrs(f, sock_columns,
-					    sizeof(sock_columns) / sizeof(sock_columns[0]),
-					    (const void *const *)recs, n, view, view->table_flags);
+		return render_table(f, recs, n, view);
 	}
 }
