@@ -78,7 +78,8 @@ static int parse_args(const struct ps_command *cmd, int argc, char **argv, struc
 	if (o->out.fmt == PS_FMT_PROM && (o->all || o->states))
 		return ps_usage("-o prom describes listening sockets: it does not take %s",
 				o->all ? "-a" : "--state");
-	ps_sockopts_finish(&o->so);
+	if ((rc = ps_sockopts_finish(&o->so)) != 0)
+		return rc;
 	return PS_PARSE_RUN;
 }
 

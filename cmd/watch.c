@@ -83,7 +83,8 @@ static int parse_args(const struct ps_command *cmd, int argc, char **argv,
 		return rc;
 	if (o->out.fmt == PS_FMT_JSON)
 		o->out.fmt = PS_FMT_NDJSON;
-	ps_sockopts_finish(&o->so);
+	if ((rc = ps_sockopts_finish(&o->so)) != 0)
+		return rc;
 	return PS_PARSE_RUN;
 }
 
@@ -129,6 +130,7 @@ static void drop(struct sock_rec *r)
 {
 	free((void *)r->procs);
 	free((void *)r->cgroup);
+	free((void *)r->netns);
 }
 
 static void state_free(struct state *st)
@@ -140,34 +142,36 @@ static void state_free(struct state *st)
 	st->len = 0;
 }
 
-/* Copy r with its own owner list and cgroup entry (the poll's map goes with its
- * inventory). Returns 0, or -1 on out of memory. */
+/* A malloc'd copy of n bytes at src (NULL for NULL); *ok turns false on out of memory. */
+static void *copy(const void *src, size_t n, bool *ok)
+{
+	void *c;
+
+	if (!src || !n)
+		return NULL;
+	c = malloc(n);
+	if (!c)
+		*ok = false;
+	else
+		memcpy(c, src, n);
+	return c;
+}
+
+/* Copy r with its own owner list, cgroup entry and namespace (the poll's tables go with
+ * its inventory). Returns 0, or -1 on out of memory. */
 static int keep(struct sock_rec *dst, const struct sock_rec *r)
 {
-	struct ps_proc *p = NULL;
-	struct ps_cgroup_entry *cg = NULL;
+	bool ok = true;
 
 	*dst = *r;
-	dst->procs = NULL;
-	dst->cgroup = NULL;
-	if (r->nprocs) {
-		p = malloc(r->nprocs * sizeof(*p));
-		if (!p)
-			return -1;
-		memcpy(p, r->procs, r->nprocs * sizeof(*p));
+	dst->procs = copy(r->procs, r->nprocs * sizeof(*r->procs), &ok);
+	dst->cgroup = copy(r->cgroup, r->cgroup ? sizeof(*r->cgroup) + strlen(r->cgroup->path) + 1
+						: 0, &ok);
+	dst->netns = copy(r->netns, sizeof(*r->netns), &ok);
+	if (!ok) {
+		drop(dst);
+		return -1;
 	}
-	if (r->cgroup) {
-		size_t sz = sizeof(*cg) + strlen(r->cgroup->path) + 1;
-
-		cg = malloc(sz);
-		if (!cg) {
-			free(p);
-			return -1;
-		}
-		memcpy(cg, r->cgroup, sz);
-	}
-	dst->procs = p;
-	dst->cgroup = cg;
 	return 0;
 }
 

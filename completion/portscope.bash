@@ -25,7 +25,7 @@ _portscope()
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-a --all --state -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="-a --all --state -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	check)
 		case $prev in
 		--timeout) COMPREPLY=(); return ;;
@@ -36,11 +36,12 @@ _portscope()
 		--expect) COMPREPLY=(); return ;;
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
+		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom nagios" -- "$cur")); return ;;
 		-w|--warning) COMPREPLY=(); return ;;
 		-c|--critical) COMPREPLY=(); return ;;
 		esac
-		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
+		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
@@ -52,9 +53,10 @@ _portscope()
 		--expect) COMPREPLY=(); return ;;
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
+		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;
@@ -84,7 +86,7 @@ _portscope()
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="--policy --init -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="--policy --init -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	watch)
 		case $prev in
 		--interval) COMPREPLY=(); return ;;
@@ -98,7 +100,7 @@ _portscope()
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson" -- "$cur")); return ;;
 		esac
-		opts="--interval --initial --count --duration -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="--interval --initial --count --duration -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	*) return ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))

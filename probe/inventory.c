@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "probe/inventory.h"
+#include "probe/netns_walk.h"
 
 void ps_inventory_listening(struct ps_sockdiag_query *diag, unsigned protos, unsigned families)
 {
@@ -85,15 +86,18 @@ int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps
 {
 	size_t kept = 0;
 
-	if (ps_sockdiag_dump(&q->diag, &inv->sv, err) < 0 ||
-	    ps_inventory_cgroups(&inv->sv, &inv->cgroups, err) < 0)
+	const char *proc = q->proc_root ? q->proc_root : "/proc";
+	int rc = q->all_netns ? ps_netns_dump_all(&q->diag, proc, &inv->nets, &inv->sv, err)
+			      : ps_sockdiag_dump(&q->diag, &inv->sv, err);
+
+	if (rc < 0 || ps_inventory_cgroups(&inv->sv, &inv->cgroups, err) < 0)
 		return -1;
 	for (size_t i = 0; i < inv->sv.len; i++)
 		if (ps_inventory_wanted(&q->filter, &inv->sv.v[i]))
 			inv->sv.v[kept++] = inv->sv.v[i];
 	inv->sv.len = kept;
 	if (q->processes &&
-	    ps_owners_attach(&inv->sv, q->proc_root ? q->proc_root : "/proc", &inv->owners, err) < 0)
+	    ps_owners_attach(&inv->sv, proc, &inv->owners, err) < 0)
 		return -1;
 	inv->sorted = sort_records(&inv->sv);
 	if (!inv->sorted)
@@ -108,5 +112,6 @@ void ps_inventory_free(struct ps_inventory *inv)
 	ps_owners_free(&inv->owners);
 	ps_cgroup_map_free(inv->cgroups);
 	inv->cgroups = NULL;
+	ps_netns_set_free(&inv->nets);
 	ps_sockvec_free(&inv->sv);
 }

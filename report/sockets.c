@@ -184,8 +184,25 @@ static bool has_unit(const struct sock_rec *r)
 	return r->cgroup && (r->cgroup->info.unit[0] || r->cgroup->info.id[0]);
 }
 
-/* The UNIT column sits before PROCESS, and only when some row has one. */
+/* --all-netns: the namespace's name, else net:[INODE] as /proc/PID/ns/net reads. */
+static size_t f_netns(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct ps_netns_ref *ns = ((const struct sock_rec *)rec)->netns;
+	size_t o;
+
+	(void)ctx;
+	if (!ns)
+		return ps_cell_str(buf, len, 0, "-");
+	if (ns->name[0])
+		return ps_escape(ns->name, strlen(ns->name), buf, len);
+	o = ps_cell_str(buf, len, 0, "net:[");
+	o = ps_cell_uint(buf, len, o, (unsigned long)ns->inode);
+	return ps_cell_str(buf, len, o, "]");
+}
+
+/* NETNS leads and UNIT sits before PROCESS, each only when some row has one. */
 static const struct ps_column sock_columns[] = {
+	{ "NETNS", f_netns, false },
 	{ "PROTO", f_proto, false },
 	{ "STATE", f_state, false },
 	{ "RECV-Q", f_recvq, true },
@@ -200,6 +217,7 @@ static const struct ps_column sock_columns[] = {
 };
 #define SOCK_NCOLS (sizeof(sock_columns) / sizeof(sock_columns[0]))
 #define SOCK_UNIT_COL (SOCK_NCOLS - 2)
+#define SOCK_NETNS_COL 0
 
 /* The socket a sockref record holds, or NULL. */
 static const struct sock_rec *ref_sock(const void *rec, const void *ctx)
@@ -346,12 +364,14 @@ static int render_table(FILE *f, const struct sock_rec *const *recs, size_t n,
 {
 	struct ps_column cols[SOCK_NCOLS];
 	size_t ncols = 0;
-	bool unit = false;
+	bool unit = false, netns = false;
 
-	for (size_t i = 0; i < n && !unit; i++)
-		unit = has_unit(recs[i]);
+	for (size_t i = 0; i < n; i++) {
+		unit |= has_unit(recs[i]);
+		netns |= recs[i]->netns != NULL;
+	}
 	for (size_t c = 0; c < SOCK_NCOLS; c++)
-		if (c != SOCK_UNIT_COL || unit)
+		if ((c != SOCK_UNIT_COL || unit) && (c != SOCK_NETNS_COL || netns))
 			cols[ncols++] = sock_columns[c];
 	return ps_table_render_ptrs(f, cols, ncols, (const void *const *)recs, n, view,
 				    view->table_flags);

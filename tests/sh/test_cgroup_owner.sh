@@ -110,5 +110,9 @@ run audit -t --port "$wport,$bport" --policy "$tmp/policy2.json" --ndjson >"$tmp
 # Prometheus: the unit label.
 run list -t --port "$wport" -o prom | grep -q "unit=\"fake-web.service\"} 1" ||
 	fail "prom has no unit label"
+# watch events carry the owner fields.
+run watch -t --initial --port "$bport" --count 1 -o ndjson >"$tmp/watch" || fail "watch exit $?"
+grep -q "\"container\":{\"runtime\":\"docker\",\"id\":\"$cid\"}" "$tmp/watch" ||
+	fail "watch event without its container: $(cat "$tmp/watch")"
 echo "ok: unit and container from cgroups under $mnt, as root and as nobody"
 exit 0
