@@ -10,13 +10,14 @@ _portscope()
 		cword=$COMP_CWORD
 	}
 	if [ "$cword" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "list check scan serve broadcast audit watch --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "list check scan serve broadcast audit addrs watch --version --help" -- "$cur"))
 		return
 	fi
 	case ${words[1]} in
 	list)
 		case $prev in
 		--state) COMPREPLY=($(compgen -W "listen established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait close close-wait last-ack closing unconn" -- "$cur")); return ;;
+		--reachable-on) COMPREPLY=(); return ;;
 		--port) COMPREPLY=(); return ;;
 		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
 		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
@@ -25,7 +26,7 @@ _portscope()
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-a --all --state -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="-a --all --state --reachable-on -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	check)
 		case $prev in
 		--timeout) COMPREPLY=(); return ;;
@@ -87,6 +88,17 @@ _portscope()
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
 		opts="--policy --init -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+	addrs)
+		case $prev in
+		--port) COMPREPLY=(); return ;;
+		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
+		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
+		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+		-o|--output) COMPREPLY=($(compgen -W "table json ndjson" -- "$cur")); return ;;
+		esac
+		opts="-t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	watch)
 		case $prev in
 		--interval) COMPREPLY=(); return ;;

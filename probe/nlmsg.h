@@ -38,6 +38,13 @@ int ps_nlmsg_control(const struct nlmsghdr *nlh, const char *what, ps_err *err);
 const void *ps_nlmsg_payload(const struct nlmsghdr *nlh, size_t size, const char *what,
 			     ps_err *err);
 
+/* A netlink socket of bus (NETLINK_SOCK_DIAG, NETLINK_ROUTE; what names it in messages),
+ * bound, close-on-exec, with a receive buffer of bufsz bytes in *buf. Returns the socket,
+ * or NULL with err (and nothing to free). */
+struct mnl_socket *ps_nl_open(int bus, const char *what, char **buf, size_t bufsz, ps_err *err);
+/* Close what ps_nl_open gave. */
+void ps_nl_close(struct mnl_socket *nl, char *buf);
+
 /* A parser of received bytes: 1 done, 0 more, -1 error, -2 interrupted. */
 typedef int (*ps_nl_parse_fn)(const void *buf, size_t len, void *data, ps_err *err);
 

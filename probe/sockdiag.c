@@ -163,23 +163,13 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	struct mnl_socket *nl;
-	char *buf = NULL;
+	char *buf;
 	uint32_t seq = (uint32_t)time(NULL);
 	int ret = -1;
 
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	nl = ps_nl_open(NETLINK_SOCK_DIAG, "sock_diag", &buf, DUMP_BUF_SIZE, err);
 	if (!nl)
-		return ps_err_system(err, "netlink: cannot open sock_diag socket: %s",
-				     strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ps_err_system(err, "netlink: bind: %s", strerror(errno));
-		goto end;
-	}
-	buf = malloc(DUMP_BUF_SIZE);
-	if (!buf) {
-		ps_err_nomem(err);
-		goto end;
-	}
+		return -1;
 	for (size_t p = 0; p < 2; p++) {
 		uint32_t states = p == 0 ? q->tcp_states : q->udp_states;
 
@@ -209,8 +199,7 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 	}
 	ret = 0;
 end:
-	free(buf);
-	mnl_socket_close(nl);
+	ps_nl_close(nl, buf);
 	return ret;
 }
 
