@@ -17,6 +17,7 @@ struct list_opts {
 	bool all;
 	uint32_t states;	/* from --state, 0 when not given */
 	const char *reachable_on;
+	bool nat;
 };
 
 static ps_opt_cb parse_states;
@@ -29,6 +30,9 @@ static const struct ps_option list_options[] = {
 			"time-wait, close, close-wait, last-ack, closing, unconn", parse_states,
 			"listen established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait close "
 			"close-wait last-ack closing unconn"),
+	PS_OPT_BOOL(0, "nat", struct list_opts, nat,
+		    "add the ports nftables DNAT rules publish (state dnat; the\n"
+		    "destination as the peer; root): container ports with no socket"),
 	PS_OPT_STRING(0, "reachable-on", struct list_opts, reachable_on, "ADDR|IF",
 		      "only the sockets a peer could reach at this host's address\n"
 		      "ADDR, or at any address of interface IF (see addrs)", NULL),
@@ -83,6 +87,9 @@ static int parse_args(const struct ps_command *cmd, int argc, char **argv, struc
 	if (o->out.fmt == PS_FMT_PROM && (o->all || o->states))
 		return ps_usage("-o prom describes listening sockets: it does not take %s",
 				o->all ? "-a" : "--state");
+	if ((o->nat || o->reachable_on) && o->so.all_netns)
+		return ps_usage("%s looks at one namespace: it does not take --all-netns",
+				o->nat ? "--nat" : "--reachable-on");
 	if ((rc = ps_sockopts_finish(&o->so)) != 0)
 		return rc;
 	return PS_PARSE_RUN;
@@ -125,6 +132,7 @@ int cmd_list(const struct ps_command *cmd, int argc, char **argv)
 	if ((rc = ps_sockopts_enter_netns(&o.so)) != 0)
 		return rc;
 	ps_sockopts_listening(&o.so, &q);
+	q.nat = o.nat;
 	if (o.states)
 		q.diag.tcp_states = q.diag.udp_states = o.states;
 	else if (o.all)

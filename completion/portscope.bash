@@ -26,7 +26,7 @@ _portscope()
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-a --all --state --reachable-on -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="-a --all --state --nat --reachable-on -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	check)
 		case $prev in
 		--timeout) COMPREPLY=(); return ;;

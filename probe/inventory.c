@@ -90,7 +90,8 @@ int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps
 	int rc = q->all_netns ? ps_netns_dump_all(&q->diag, proc, &inv->nets, &inv->sv, err)
 			      : ps_sockdiag_dump(&q->diag, &inv->sv, err);
 
-	if (rc < 0 || ps_inventory_cgroups(&inv->sv, &inv->cgroups, err) < 0)
+	if (rc < 0 || ps_inventory_cgroups(&inv->sv, &inv->cgroups, err) < 0 ||
+	    (q->nat && ps_nat_load(&inv->nat, &inv->sv, err) < 0))
 		return -1;
 	for (size_t i = 0; i < inv->sv.len; i++)
 		if (ps_inventory_wanted(&q->filter, &inv->sv.v[i]))
@@ -113,5 +114,6 @@ void ps_inventory_free(struct ps_inventory *inv)
 	ps_cgroup_map_free(inv->cgroups);
 	inv->cgroups = NULL;
 	ps_netns_set_free(&inv->nets);
+	ps_natset_free(&inv->nat);
 	ps_sockvec_free(&inv->sv);
 }

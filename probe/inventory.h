@@ -7,6 +7,7 @@
 
 #include "probe/cgroup.h"
 #include "probe/err.h"
+#include "probe/nat.h"
 #include "probe/netns.h"
 #include "probe/owners.h"
 #include "probe/ports.h"
@@ -28,6 +29,7 @@ struct ps_inv_query {
 	bool processes;		/* attach owners from proc_root */
 	const char *proc_root;	/* NULL: "/proc" */
 	bool all_netns;		/* every network namespace of the host, each record tagged */
+	bool nat;		/* add the ports nftables DNAT rules publish (probe/nat) */
 };
 
 /* Records, the owner table their procs point into, and the records in display order:
@@ -38,6 +40,7 @@ struct ps_inventory {
 	const struct sock_rec **sorted;	/* sv.len pointers into sv.v */
 	struct ps_cgroup_map *cgroups;	/* what sock_rec.cgroup points into; NULL without v2 */
 	struct ps_netns_set nets;	/* what sock_rec.netns points into (all_netns) */
+	struct ps_natset nat;		/* what sock_rec.nat points into */
 };
 
 /* Set diag to the listening sockets of protos and families (PS_Q_* flags): TCP in LISTEN

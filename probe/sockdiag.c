@@ -214,6 +214,8 @@ static const char *const state_names[PS_SS_MAX] = {
 
 const char *ps_sock_state_name(const struct sock_rec *r)
 {
+	if (r->nat)
+		return "dnat";
 	if (r->proto == IPPROTO_UDP && r->state == PS_SS_CLOSE)
 		return "unconn";
 	if (r->state > 0 && r->state < PS_SS_MAX)

@@ -26,6 +26,7 @@ struct ps_proc {
 
 struct ps_cgroup_entry;	/* probe/cgroup.h */
 struct ps_netns_ref;	/* probe/netns.h */
+struct ps_nat_rule;	/* probe/nat.h */
 
 struct sock_rec {
 	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
@@ -43,6 +44,7 @@ struct sock_rec {
 	uint64_t cgroup_id;		/* INET_DIAG_CGROUP_ID (kernel 5.9+), 0 when not sent */
 	const struct ps_cgroup_entry *cgroup;	/* its path and owner, or NULL when unknown */
 	const struct ps_netns_ref *netns;	/* the namespace it was dumped in (--all-netns) */
+	const struct ps_nat_rule *nat;	/* not a socket: a port published by this DNAT rule */
 };
 
 /* A growable array of records. */
@@ -75,7 +77,8 @@ int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sock
  * is retried from scratch. Returns 0, or -1 with err (netlink unavailable, ...). */
 int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, ps_err *err);
 
-/* Lower-case state name as DESIGN.md spells it ("listen", "unconn", ...). */
+/* Lower-case state name as DESIGN.md spells it ("listen", "unconn", ..., "dnat" for a
+ * published port). */
 const char *ps_sock_state_name(const struct sock_rec *r);
 /* Parse a state name into its kernel value; "unconn" is CLOSE. Returns 0 or -1. */
 int ps_sock_state_parse(const char *name, unsigned *state);

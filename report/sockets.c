@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "probe/cgroup.h"
+#include "probe/nat.h"
 #include "probe/netns.h"
 #include "probe/proto.h"
 #include "probe/ports.h"
@@ -134,12 +135,20 @@ static size_t f_exposure(const void *rec, const void *ctx, char *buf, size_t len
 static size_t f_user(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	const struct sock_rec *r = rec;
-	const char *u = ps_sock_user(r->uid);
+	const char *u = r->nat ? "-" : ps_sock_user(r->uid);
 
 	(void)ctx;
 	if (u)
 		return ps_escape(u, strlen(u), buf, len);
 	return ps_cell_uint(buf, len, 0, r->uid);
+}
+
+static size_t nat_cell(const struct ps_nat_rule *n, char *buf, size_t len)
+{
+	char text[300];
+
+	snprintf(text, sizeof(text), "nft %s %s/%s", n->family, n->table, n->chain);
+	return ps_escape(text, strlen(text), buf, len);
 }
 
 static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
@@ -148,6 +157,8 @@ static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
 	size_t o = 0;
 
 	(void)ctx;
+	if (r->nat)	/* where the published port comes from: "nft ip nat/prerouting" */
+		return nat_cell(r->nat, buf, len);
 	if (r->nprocs == 0)
 		return ps_cell_str(buf, len, 0, "-");
 	for (uint32_t i = 0; i < r->nprocs && o + 8 < len; i++) {
@@ -258,6 +269,20 @@ static void netns_field(struct ps_json *j, const struct ps_netns_ref *ns)
 	ps_json_end(j);
 }
 
+/* A published port has no owner of its own: its rule stands in. */
+static void nat_fields(struct ps_json *j, const struct ps_nat_rule *n)
+{
+	ps_json_object(j, "nat");
+	ps_json_str(j, "family", n->family);
+	ps_json_str(j, "table", n->table);
+	ps_json_str(j, "chain", n->chain);
+	ps_json_int(j, "handle", (long long)n->handle);
+	ps_json_end(j);
+	ps_json_null(j, "uid");
+	ps_json_null(j, "user");
+	ps_json_null(j, "inode");
+}
+
 static const char *const accepts_names[] = { "ipv4", "ipv6" };
 
 /* accepts, cgroup, unit, container: what the kernel's cgroup id and IPV6_V6ONLY add. */
@@ -313,9 +338,13 @@ void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 	else
 		ps_json_bool(j, "v6only", r->v6only);
 	owner_fields(j, r);
-	ps_json_int(j, "uid", r->uid);
-	ps_json_str(j, "user", ps_sock_user(r->uid));
-	ps_json_int(j, "inode", r->inode);
+	if (r->nat) {
+		nat_fields(j, r->nat);
+	} else {
+		ps_json_int(j, "uid", r->uid);
+		ps_json_str(j, "user", ps_sock_user(r->uid));
+		ps_json_int(j, "inode", r->inode);
+	}
 	ps_json_int(j, "recv_q", r->recv_q);
 	ps_json_int(j, "send_q", r->send_q);
 	ps_json_array(j, "processes");
