@@ -33,14 +33,9 @@ printf 'for n in %s; do ip netns exec $n ss -ltn; done\n' "$names" >"$tmp/loop.s
 echo "namespaces: $($ps list -t -n -P --all-netns --ndjson | sed 's/.*"inode":\([0-9]*\),"pid.*/\1/' |
 	sort -u | wc -l) in all, 20 made here; sockets found: $($ps list -t -4 -n -P --all-netns \
 	--ndjson | grep -c '"name":"psbn')"
-echo "median of $runs alternating runs each"
+echo "median of $runs alternating runs each; load average $(cut -d" " -f1 /proc/loadavg) on $(nproc) CPUs"
 compare() {	# label, ratio goal, then the two commands separated by --
-	label=$1; goal=$2; shift 2
-	alternate "$@"
-	awk -v l="$label" -v a="$ma" -v b="$mb" -v g="$goal" 'BEGIN {
-		r = a / b
-		printf "%-34s %8.1f ms  vs %8.1f ms  ratio %.2fx (goal <= %sx) %s\n",
-			l, a / 1000, b / 1000, r, g, (r <= g ? "ok" : "MISSED") }'
+	python3 tests/bench/alternate.py "$runs" "$@"
 }
 compare "list --all-netns -P (no owners)" 0.3 $ps list -t -n -P --all-netns -- sh "$tmp/loop.sh"
 compare "list --all-netns (owners on)" 0.3 $ps list -t -n --all-netns -- sh "$tmp/loop.sh"

@@ -4,7 +4,8 @@
 # cgroup (portscope-bench.slice/svcN.service under the cgroup v2 mount); `list -P` of this
 # tree (owners from cgroups: one walk of the tree, cached per id) against `list -P` of the
 # commit before them (BASE, default: the merge base with integ), built into a scratch
-# directory. Runs alternate, medians of RUNS each. Needs root and cgroup v2.
+# directory. Runs alternate, medians of RUNS each, wall and CPU time (alternate.py). Needs
+# root and cgroup v2.
 # Usage: tests/bench/owners.sh [RUNS] [BASE]
 set -eu
 cd "$(dirname "$0")/../.."
@@ -45,14 +46,9 @@ for i in $(seq 1 50); do
 done
 echo "listening TCP sockets on 127.0.0.1: $(ss -Hltn4 | wc -l), in 50 cgroups;" \
 	"units seen: $($ps list -t -4 -n -P --ndjson | grep -c '"unit":"svc')"
-echo "median of $runs alternating runs each; baseline $(git rev-parse --short "$base")"
+echo "median of $runs alternating runs each; baseline $(git rev-parse --short "$base"); load average $(cut -d" " -f1 /proc/loadavg) on $(nproc) CPUs"
 compare() {	# label, ratio goal, then the two commands separated by --
-	label=$1; goal=$2; shift 2
-	alternate "$@"
-	awk -v l="$label" -v a="$ma" -v b="$mb" -v g="$goal" 'BEGIN {
-		r = a / b
-		printf "%-30s %8.1f ms  vs %8.1f ms before  ratio %.2fx (goal <= %sx) %s\n",
-			l, a / 1000, b / 1000, r, g, (r <= g ? "ok" : "MISSED") }'
+	python3 tests/bench/alternate.py "$runs" "$@"
 }
 compare "list -P, table (UNIT column)" 1.10 $ps list -t -4 -n -P -- "$old" list -t -4 -n -P
 compare "list -P -o json (unit fields)" 1.10 $ps list -t -4 -n -P -o json -- \
