@@ -33,7 +33,7 @@ struct ps_inv_query {
 };
 
 /* Records, the owner table their procs point into, and the records in display order:
- * by protocol, then local port, and within a port the kernel's order (IPv4 first). */
+ * by protocol, then local port, IPv4 before IPv6, and within that the kernel's order. */
 struct ps_inventory {
 	struct ps_sockvec sv;
 	struct ps_owners owners;
