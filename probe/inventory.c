@@ -60,21 +60,18 @@ int ps_inventory_cgroups(struct ps_sockvec *sv, struct ps_cgroup_map **map, ps_e
 	return 0;
 }
 
-/* The sort key: protocol, port, then IPv4 before IPv6 (one kernel walk returns both
- * families of a port in hash order). */
 static size_t sort_key(const struct sock_rec *r)
 {
-	return (((size_t)(r->proto == IPPROTO_UDP) << 16 | r->local_port) << 1) |
-	       (r->family == AF_INET6);
+	return (size_t)(r->proto == IPPROTO_UDP) << 16 | r->local_port;
 }
 
-#define SORT_KEYS (2u * 65536u * 2u)
-
-/* A counting sort of pointers by sort_key: linear, stable (so the kernel's order stays
- * within a key), and it moves no records. Returns NULL on out of memory. */
+/* A counting sort of pointers by (protocol, port): linear, stable, and it moves no
+ * records. The placing pass runs twice, IPv4 records then IPv6, so IPv4 comes first within
+ * a port (one kernel walk returns both families in hash order). Returns NULL on out of
+ * memory. */
 static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 {
-	uint32_t *count = calloc(SORT_KEYS + 1, sizeof(*count));
+	uint32_t *count = calloc(2 * 65536 + 1, sizeof(*count));
 	const struct sock_rec **out = malloc((sv->len ? sv->len : 1) * sizeof(*out));
 
 	if (!count || !out) {
@@ -84,10 +81,12 @@ static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 	}
 	for (size_t i = 0; i < sv->len; i++)
 		count[sort_key(&sv->v[i]) + 1]++;
-	for (size_t k = 1; k <= SORT_KEYS; k++)
+	for (size_t k = 1; k <= 2 * 65536; k++)
 		count[k] += count[k - 1];
-	for (size_t i = 0; i < sv->len; i++)
-		out[count[sort_key(&sv->v[i])]++] = &sv->v[i];
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t i = 0; i < sv->len; i++)
+			if ((sv->v[i].family == AF_INET6) == v6)
+				out[count[sort_key(&sv->v[i])]++] = &sv->v[i];
 	free(count);
 	return out;
 }
