@@ -81,7 +81,7 @@ static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 	}
 	for (size_t i = 0; i < sv->len; i++)
 		count[sort_key(&sv->v[i]) + 1]++;
-	for (size_t k = 1; k <= 2 * 65536; k++)
+	for (size_t k = 1; k <= (size_t)2 * 65536; k++)
 		count[k] += count[k - 1];
 	for (int v6 = 0; v6 < 2; v6++)
 		for (size_t i = 0; i < sv->len; i++)

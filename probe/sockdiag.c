@@ -19,7 +19,7 @@
 #include "probe/sockdiag.h"
 
 /* Big enough for the largest chunk the kernel builds for a dump (32 KiB skbs). */
-#define DUMP_BUF_SIZE (64 * 1024)
+#define DUMP_BUF_SIZE ((size_t)64 * 1024)
 /* Kernels before 5.9 lack it in their headers; the value is part of the ABI. */
 #ifndef INET_DIAG_CGROUP_ID
 #define INET_DIAG_CGROUP_ID 21
