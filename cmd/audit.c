@@ -64,7 +64,8 @@ static int parse_args(const struct ps_command *cmd, int argc, char **argv,
 		return ps_usage("audit needs --policy FILE (or --init to write one)");
 	if (o->init && o->out.fmt != PS_FMT_TABLE && o->out.fmt != PS_FMT_JSON)
 		return ps_usage("--init writes a JSON policy: it takes no -o");
-	ps_sockopts_finish(&o->so);
+	if ((rc = ps_sockopts_finish(&o->so)) != 0)
+		return rc;
 	return PS_PARSE_RUN;
 }
 

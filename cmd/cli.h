@@ -52,8 +52,8 @@ void ps_cli_reader_gone(void);
 void ps_cli_stdout_buffer(void);
 
 ps_cmd_fn cmd_list, cmd_check, cmd_scan, cmd_serve, cmd_broadcast, cmd_audit, cmd_watch,
-	cmd_exporter;
+	cmd_exporter, cmd_addrs;
 extern const struct ps_cmd_help ps_list_help, ps_check_help, ps_scan_help, ps_serve_help,
-	ps_broadcast_help, ps_audit_help, ps_watch_help, ps_exporter_help;
+	ps_broadcast_help, ps_audit_help, ps_watch_help, ps_exporter_help, ps_addrs_help;
 
 #endif

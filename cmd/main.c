@@ -22,6 +22,8 @@ static const struct ps_command commands[] = {
 	  "UDP broadcast discovery: list every responder on the LAN" },
 	{ "audit", cmd_audit, &ps_audit_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON) | FMT(PROM),
 	  "compare the listening sockets against a policy (--init: make one)" },
+	{ "addrs", cmd_addrs, &ps_addrs_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON),
+	  "this host's interfaces and addresses, and the listeners reachable at each" },
 	/* json is taken and means ndjson: a stream has no enclosing document. */
 	{ "watch", cmd_watch, &ps_watch_help, FMT(TABLE) | FMT(JSON) | FMT(NDJSON),
 	  "stream events as listeners open and close" },

@@ -4,6 +4,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/probeopts.h"
+#include "probe/netns.h"
 #include "probe/tcp.h"
 #include "probe/udp.h"
 #include "probe/escape.h"
@@ -85,6 +86,7 @@ int ps_payload_option(const struct ps_option *opt, const char *name, const char 
 int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *opts,
 		   struct ps_probe_cli *pc, char ***args, int *nargs)
 {
+	ps_err err;
 	int rc;
 
 	memset(pc, 0, sizeof(*pc));
@@ -99,6 +101,8 @@ int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *op
 		pc->o.udp_payload = pc->payload.p.data;
 		pc->o.udp_payload_len = pc->payload.p.len;
 	}
+	if (pc->netns && ps_netns_enter(pc->netns, &err) < 0)
+		return ps_cli_err_in(&err, "--netns");
 	return PS_PARSE_RUN;
 }
 

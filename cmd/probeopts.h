@@ -32,6 +32,7 @@ struct ps_probe_cli {
 	bool v4, v6;
 	char send[PS_PAYLOAD_MAX], expect[PS_PAYLOAD_MAX];
 	struct ps_payload_arg payload;
+	const char *netns;		/* probe from inside this network namespace */
 };
 
 #define PS_PROBE_OPTIONS(T, m) \
@@ -57,11 +58,15 @@ struct ps_probe_cli {
 			   "NTP or SNMP request on 53, 123, 161, else empty)", \
 			   "UDP datagram as hex digits"), \
 	PS_OPT_BOOL('4', "ipv4", T, m.v4, "IPv4 addresses only"), \
-	PS_OPT_BOOL('6', "ipv6", T, m.v6, "IPv6 addresses only")
+	PS_OPT_BOOL('6', "ipv6", T, m.v6, "IPv6 addresses only"), \
+	PS_OPT_STRING(0, "netns", T, m.netns, "NS", \
+		      "probe from inside network namespace NS: a name under\n" \
+		      "/run/netns, a path (/proc/PID/ns/net) or pid:PID", "@netns")
 
 /* ps_parse_options for check and scan: pc (a member of opts) gets its defaults first
  * (--timeout 1000, retries -1: the engine's default, concurrency 0: auto), and its options
- * are checked together after. Returns as ps_parse_options. */
+ * are checked together after; then --netns is entered. Returns as ps_parse_options, or
+ * an exit code after printing why the namespace could not be entered. */
 int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *opts,
 		   struct ps_probe_cli *pc, char ***args, int *nargs);
 

@@ -49,12 +49,15 @@ int ps_sockopts_exposure(const struct ps_option *opt, const char *name, const ch
 	return 0;
 }
 
-void ps_sockopts_finish(struct ps_sockopts *o)
+int ps_sockopts_finish(struct ps_sockopts *o)
 {
+	if (o->netns && o->all_netns)
+		return ps_usage("--netns and --all-netns exclude each other");
 	if (!o->protos)
 		o->protos = PS_Q_TCP | PS_Q_UDP;
 	if (!o->families)
 		o->families = PS_Q_V4 | PS_Q_V6;
+	return 0;
 }
 
 int ps_sockopts_enter_netns(const struct ps_sockopts *o)
@@ -72,4 +75,5 @@ void ps_sockopts_listening(const struct ps_sockopts *o, struct ps_inv_query *q)
 	ps_inventory_listening(&q->diag, o->protos, o->families);
 	q->filter = o->filter;
 	q->processes = o->processes;
+	q->all_netns = o->all_netns;
 }

@@ -13,6 +13,7 @@ struct ps_sockopts {
 	unsigned protos, families;	/* PS_Q_* flags, 0 until ps_sockopts_finish */
 	bool numeric, processes;
 	const char *netns;		/* NULL: our own namespace */
+	bool all_netns;
 	struct ps_inv_filter filter;
 };
 
@@ -33,10 +34,19 @@ ps_opt_cb ps_sockopts_port, ps_sockopts_class, ps_sockopts_exposure;
 			"loopback (127.0.0.0/8, ::1, or bound to the lo device),\n" \
 			"all (0.0.0.0, ::) or specific", ps_sockopts_exposure, \
 			"loopback all specific"), \
-	PS_OPT_STRING(0, "netns", T, m.netns, "NAME", \
-		      "the sockets of network namespace NAME (/run/netns/NAME, as\n" \
-		      "`ip netns add` makes them); owners are looked up in this\n" \
-		      "host's /proc, shown with the PIDs this host sees", "@netns"), \
+	PS_OPT_STRING(0, "unit", T, m.filter.unit, "NAME", \
+		      "sockets of systemd unit NAME (nginx.service; NAME alone\n" \
+		      "means NAME.service), from the socket's cgroup", NULL), \
+	PS_OPT_STRING(0, "container", T, m.filter.container, "ID", \
+		      "sockets of the container whose id starts with ID\n" \
+		      "(docker, podman, containerd, kubernetes), from its cgroup", NULL), \
+	PS_OPT_STRING(0, "netns", T, m.netns, "NS", \
+		      "the sockets of network namespace NS: a name under\n" \
+		      "/run/netns, a path (/proc/PID/ns/net, /run/docker/netns/ID)\n" \
+		      "or pid:PID; owners are looked up in this host's /proc", "@netns"), \
+	PS_OPT_BOOL(0, "all-netns", T, m.all_netns, \
+		    "every network namespace of the host, each once (root); each\n" \
+		    "socket gets a netns field (name, or inode and one pid)"), \
 	PS_OPT_BOOL('n', "numeric", T, m.numeric, "no service names"), \
 	PS_OPT_BOOL('p', "processes", T, m.processes, \
 		    "show the processes holding each socket (the default)"), \
@@ -44,8 +54,9 @@ ps_opt_cb ps_sockopts_port, ps_sockopts_class, ps_sockopts_exposure;
 
 /* Defaults: owners on, everything else off. */
 void ps_sockopts_init(struct ps_sockopts *o);
-/* After parsing: no -t/-u means both protocols, no -4/-6 both families. */
-void ps_sockopts_finish(struct ps_sockopts *o);
+/* After parsing: no -t/-u means both protocols, no -4/-6 both families. Returns 0, or an
+ * exit code after printing the reason (--netns with --all-netns). */
+int ps_sockopts_finish(struct ps_sockopts *o);
 /* Enter --netns when given. Returns 0, or an exit code after printing the reason. */
 int ps_sockopts_enter_netns(const struct ps_sockopts *o);
 /* The listening-socket query these options describe (TCP LISTEN, unconnected UDP). */

@@ -15,6 +15,7 @@
 #include "cmd/cli.h"
 #include "cmd/sockopts.h"
 #include "probe/clock.h"
+#include "probe/cgroup.h"
 #include "probe/inventory.h"
 #include "report/events.h"
 #include "report/table.h"
@@ -82,7 +83,8 @@ static int parse_args(const struct ps_command *cmd, int argc, char **argv,
 		return rc;
 	if (o->out.fmt == PS_FMT_JSON)
 		o->out.fmt = PS_FMT_NDJSON;
-	ps_sockopts_finish(&o->so);
+	if ((rc = ps_sockopts_finish(&o->so)) != 0)
+		return rc;
 	return PS_PARSE_RUN;
 }
 
@@ -123,28 +125,53 @@ static void event_time(char *buf, size_t len)
 	snprintf(buf, len, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000));
 }
 
+/* What keep() copied for r: its owners and its cgroup. */
+static void drop(struct sock_rec *r)
+{
+	free((void *)r->procs);
+	free((void *)r->cgroup);
+	free((void *)r->netns);
+}
+
 static void state_free(struct state *st)
 {
 	for (size_t i = 0; i < st->len; i++)
-		free((void *)st->v[i].procs);
+		drop(&st->v[i]);
 	free(st->v);
 	st->v = NULL;
 	st->len = 0;
 }
 
-/* Copy r with its own owner list. Returns 0, or -1 on out of memory. */
+/* A malloc'd copy of n bytes at src (NULL for NULL); *ok turns false on out of memory. */
+static void *copy(const void *src, size_t n, bool *ok)
+{
+	void *c;
+
+	if (!src || !n)
+		return NULL;
+	c = malloc(n);
+	if (!c)
+		*ok = false;
+	else
+		memcpy(c, src, n);
+	return c;
+}
+
+/* Copy r with its own owner list, cgroup entry and namespace (the poll's tables go with
+ * its inventory). Returns 0, or -1 on out of memory. */
 static int keep(struct sock_rec *dst, const struct sock_rec *r)
 {
-	struct ps_proc *p = NULL;
+	bool ok = true;
 
 	*dst = *r;
-	if (r->nprocs) {
-		p = malloc(r->nprocs * sizeof(*p));
-		if (!p)
-			return -1;
-		memcpy(p, r->procs, r->nprocs * sizeof(*p));
+	dst->procs = copy(r->procs, r->nprocs * sizeof(*r->procs), &ok);
+	dst->cgroup = copy(r->cgroup, r->cgroup ? sizeof(*r->cgroup) + strlen(r->cgroup->path) + 1
+						: 0, &ok);
+	dst->netns = copy(r->netns, sizeof(*r->netns), &ok);
+	if (!ok) {
+		drop(dst);
+		return -1;
 	}
-	dst->procs = p;
 	return 0;
 }
 
@@ -223,7 +250,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 	/* The old set's closed listeners go; the survivors' owner copies moved to next. */
 	for (size_t i = 0; i < st->len; i++)
 		if (!holds(inv.sv.v, inv.sv.len, &st->v[i]))
-			free((void *)st->v[i].procs);
+			drop(&st->v[i]);
 	free(st->v);
 	qsort(next, n, sizeof(*next), key_cmp);
 	st->v = next;
@@ -233,7 +260,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 end:
 	if (next) {
 		for (size_t k = 0; k < ncopied; k++)
-			free((void *)next[k].procs);
+			drop(&next[k]);
 		free(next);
 	}
 	free(fresh.v);

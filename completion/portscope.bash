@@ -10,20 +10,23 @@ _portscope()
 		cword=$COMP_CWORD
 	}
 	if [ "$cword" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "list check scan serve broadcast audit watch exporter --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "list check scan serve broadcast audit addrs watch exporter --version --help" -- "$cur"))
 		return
 	fi
 	case ${words[1]} in
 	list)
 		case $prev in
 		--state) COMPREPLY=($(compgen -W "listen established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait close close-wait last-ack closing unconn" -- "$cur")); return ;;
+		--reachable-on) COMPREPLY=(); return ;;
 		--port) COMPREPLY=(); return ;;
 		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
 		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-a --all --state -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="-a --all --state --nat --reachable-on -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	check)
 		case $prev in
 		--timeout) COMPREPLY=(); return ;;
@@ -34,11 +37,12 @@ _portscope()
 		--expect) COMPREPLY=(); return ;;
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
+		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom nagios" -- "$cur")); return ;;
 		-w|--warning) COMPREPLY=(); return ;;
 		-c|--critical) COMPREPLY=(); return ;;
 		esac
-		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
+		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
@@ -50,9 +54,10 @@ _portscope()
 		--expect) COMPREPLY=(); return ;;
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
+		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;
@@ -77,10 +82,23 @@ _portscope()
 		--port) COMPREPLY=(); return ;;
 		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
 		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="--policy --init -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="--policy --init -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+	addrs)
+		case $prev in
+		--port) COMPREPLY=(); return ;;
+		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
+		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
+		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+		-o|--output) COMPREPLY=($(compgen -W "table json ndjson" -- "$cur")); return ;;
+		esac
+		opts="-t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	watch)
 		case $prev in
 		--interval) COMPREPLY=(); return ;;
@@ -89,10 +107,12 @@ _portscope()
 		--port) COMPREPLY=(); return ;;
 		--class) COMPREPLY=($(compgen -W "well-known registered dynamic" -- "$cur")); return ;;
 		--exposure) COMPREPLY=($(compgen -W "loopback all specific" -- "$cur")); return ;;
+		--unit) COMPREPLY=(); return ;;
+		--container) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson" -- "$cur")); return ;;
 		esac
-		opts="--interval --initial --count --duration -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
+		opts="--interval --initial --count --duration -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	exporter)
 		case $prev in
 		--listen) COMPREPLY=(); return ;;

@@ -70,6 +70,13 @@ int ps_cgroup_map_lookup(struct ps_cgroup_map *m, uint64_t id,
 			 const struct ps_cgroup_entry **entry, ps_err *err);
 
 /* How many cgroups the map holds, and how many walks it made (for tests and benches). */
+/* True when cg (NULL: unknown) is of systemd unit want: the unit itself, or NAME.service
+ * for a want with no dot ("nginx" is nginx.service). */
+bool ps_cgroup_unit_matches(const struct ps_cgroup_entry *cg, const char *want);
+/* True when cg is a container whose id starts with want (docker's 12-character short ids;
+ * an empty want matches no container). */
+bool ps_cgroup_container_matches(const struct ps_cgroup_entry *cg, const char *want);
+
 size_t ps_cgroup_map_size(const struct ps_cgroup_map *m);
 unsigned ps_cgroup_map_walks(const struct ps_cgroup_map *m);
 

@@ -196,3 +196,20 @@ bool ps_cgroup_classify(const char *path, struct ps_cgroup_info *out)
 	}
 	return out->unit[0] || out->runtime[0];
 }
+
+bool ps_cgroup_unit_matches(const struct ps_cgroup_entry *cg, const char *want)
+{
+	const char *u = cg ? cg->info.unit : "";
+	size_t n = strlen(want);
+
+	if (!*u)
+		return false;
+	if (strcmp(u, want) == 0)
+		return true;
+	return !strchr(want, '.') && strncmp(u, want, n) == 0 && strcmp(u + n, ".service") == 0;
+}
+
+bool ps_cgroup_container_matches(const struct ps_cgroup_entry *cg, const char *want)
+{
+	return cg && cg->info.id[0] && *want && strncmp(cg->info.id, want, strlen(want)) == 0;
+}

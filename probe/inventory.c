@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "probe/inventory.h"
+#include "probe/netns_walk.h"
 
 void ps_inventory_listening(struct ps_sockdiag_query *diag, unsigned protos, unsigned families)
 {
@@ -22,21 +23,55 @@ bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r
 		return false;
 	if (f->have_exposure && ps_sock_exposure(r) != f->exposure)
 		return false;
+	if (f->unit && !ps_cgroup_unit_matches(r->cgroup, f->unit))
+		return false;
+	if (f->container && !ps_cgroup_container_matches(r->cgroup, f->container))
+		return false;
 	return true;
 }
 
-#define NBUCKETS ((size_t)2 * 65536)	/* one per (protocol, port) */
-
-static size_t bucket(const struct sock_rec *r)
+int ps_inventory_cgroups(struct ps_sockvec *sv, struct ps_cgroup_map **map, ps_err *err)
 {
-	return (size_t)(r->proto == IPPROTO_UDP) * 65536 + r->local_port;
+	const struct ps_cgroup_entry *last = NULL;
+	ps_err ignored = { .kind = PS_ERR_NONE };
+
+	for (size_t i = 0; i < sv->len; i++) {
+		struct sock_rec *r = &sv->v[i];
+
+		if (!r->cgroup_id)
+			continue;
+		/* Sockets of one service come in runs: one lookup per run. */
+		if (last && last->id == r->cgroup_id) {
+			r->cgroup = last;
+			continue;
+		}
+		if (!*map && ps_cgroup_map_open(map, &ignored) <= 0) {
+			if (ignored.kind == PS_ERR_NOMEM)
+				return ps_err_nomem(err);
+			return 0;	/* no cgroup v2, or no mountinfo: owners unknown */
+		}
+		if (ps_cgroup_map_lookup(*map, r->cgroup_id, &last, &ignored) < 0) {
+			if (ignored.kind == PS_ERR_NOMEM)
+				return ps_err_nomem(err);
+			last = NULL;
+		}
+		r->cgroup = last;
+	}
+	return 0;
 }
 
-/* A counting sort of pointers by (protocol, port): linear, stable (so the kernel's order
- * stays within a port), and it moves no records. Returns NULL on out of memory. */
+static size_t sort_key(const struct sock_rec *r)
+{
+	return (size_t)(r->proto == IPPROTO_UDP) << 16 | r->local_port;
+}
+
+/* A counting sort of pointers by (protocol, port): linear, stable, and it moves no
+ * records. The placing pass runs twice, IPv4 records then IPv6, so IPv4 comes first within
+ * a port (one kernel walk returns both families in hash order). Returns NULL on out of
+ * memory. */
 static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 {
-	uint32_t *count = calloc(NBUCKETS + 1, sizeof(*count));
+	uint32_t *count = calloc((size_t)2 * 65536 + 1, sizeof(*count));
 	const struct sock_rec **out =
 		malloc((sv->len ? sv->len : 1) * sizeof(const struct sock_rec *));
 
@@ -46,11 +81,13 @@ static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 		return NULL;
 	}
 	for (size_t i = 0; i < sv->len; i++)
-		count[bucket(&sv->v[i]) + 1]++;
-	for (size_t k = 1; k <= NBUCKETS; k++)
+		count[sort_key(&sv->v[i]) + 1]++;
+	for (size_t k = 1; k <= (size_t)2 * 65536; k++)
 		count[k] += count[k - 1];
-	for (size_t i = 0; i < sv->len; i++)
-		out[count[bucket(&sv->v[i])]++] = &sv->v[i];
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t i = 0; i < sv->len; i++)
+			if ((sv->v[i].family == AF_INET6) == v6)
+				out[count[sort_key(&sv->v[i])]++] = &sv->v[i];
 	free(count);
 	return out;
 }
@@ -59,14 +96,19 @@ int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps
 {
 	size_t kept = 0;
 
-	if (ps_sockdiag_dump(&q->diag, &inv->sv, err) < 0)
+	const char *proc = q->proc_root ? q->proc_root : "/proc";
+	int rc = q->all_netns ? ps_netns_dump_all(&q->diag, proc, &inv->nets, &inv->sv, err)
+			      : ps_sockdiag_dump(&q->diag, &inv->sv, err);
+
+	if (rc < 0 || ps_inventory_cgroups(&inv->sv, &inv->cgroups, err) < 0 ||
+	    (q->nat && ps_nat_load(&inv->nat, &inv->sv, err) < 0))
 		return -1;
 	for (size_t i = 0; i < inv->sv.len; i++)
 		if (ps_inventory_wanted(&q->filter, &inv->sv.v[i]))
 			inv->sv.v[kept++] = inv->sv.v[i];
 	inv->sv.len = kept;
 	if (q->processes &&
-	    ps_owners_attach(&inv->sv, q->proc_root ? q->proc_root : "/proc", &inv->owners, err) < 0)
+	    ps_owners_attach(&inv->sv, proc, &inv->owners, err) < 0)
 		return -1;
 	inv->sorted = sort_records(&inv->sv);
 	if (!inv->sorted)
@@ -79,5 +121,9 @@ void ps_inventory_free(struct ps_inventory *inv)
 	free(inv->sorted);
 	inv->sorted = NULL;
 	ps_owners_free(&inv->owners);
+	ps_cgroup_map_free(inv->cgroups);
+	inv->cgroups = NULL;
+	ps_netns_set_free(&inv->nets);
+	ps_natset_free(&inv->nat);
 	ps_sockvec_free(&inv->sv);
 }

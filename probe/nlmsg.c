@@ -2,6 +2,7 @@
  * length above INT_MAX passes it; the kernel never sends one, but a parser of recorded or
  * fuzzed bytes must not trust that, hence our own bounds. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/nlmsg.h"
@@ -33,6 +34,15 @@ const struct nlmsghdr *ps_nlwalk_next(struct ps_nlwalk *w)
 size_t ps_nlwalk_rest(const struct ps_nlwalk *w)
 {
 	return w->left;
+}
+
+int ps_nlwalk_end(const struct ps_nlwalk *w, const char *what, ps_err *err)
+{
+	if (w->left) {
+		errno = EBADMSG;
+		return ps_err_system(err, "netlink: malformed message in %s dump", what);
+	}
+	return w->intr ? -2 : 0;
 }
 
 const void *ps_nlmsg_payload(const struct nlmsghdr *nlh, size_t size, const char *what,
@@ -114,4 +124,33 @@ int ps_nl_dump(struct mnl_socket *nl, struct nlmsghdr *req, char *buf, size_t bu
 		if (rc < 0)
 			return rc;
 	}
+}
+
+struct mnl_socket *ps_nl_open(int bus, const char *what, char **buf, size_t bufsz, ps_err *err)
+{
+	struct mnl_socket *nl = mnl_socket_open2(bus, SOCK_CLOEXEC);
+
+	*buf = NULL;
+	if (!nl) {
+		ps_err_system(err, "netlink: cannot open %s socket: %s", what, strerror(errno));
+		return NULL;
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ps_err_system(err, "netlink: bind: %s", strerror(errno));
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	*buf = malloc(bufsz);
+	if (!*buf) {
+		ps_err_nomem(err);
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
+void ps_nl_close(struct mnl_socket *nl, char *buf)
+{
+	free(buf);
+	mnl_socket_close(nl);
 }

@@ -23,6 +23,10 @@ void ps_nlwalk_init(struct ps_nlwalk *w, const void *buf, size_t len);
  * fit them (then ps_nlwalk_rest is nonzero: the dump is malformed). */
 const struct nlmsghdr *ps_nlwalk_next(struct ps_nlwalk *w);
 size_t ps_nlwalk_rest(const struct ps_nlwalk *w);
+/* A parser's verdict when its bytes ran out before NLMSG_DONE: -1 with err ("malformed
+ * WHAT message") when bytes are left over, -2 when the dump was marked interrupted, else 0
+ * (more to come). */
+int ps_nlwalk_end(const struct ps_nlwalk *w, const char *what, ps_err *err);
 
 /* Handle a dump's control messages. Returns 1 for NLMSG_DONE, 0 for one to skip (an ack,
  * NLMSG_NOOP, NLMSG_OVERRUN), -1 with err for NLMSG_ERROR or a DONE that carries one
@@ -33,6 +37,13 @@ int ps_nlmsg_control(const struct nlmsghdr *nlh, const char *what, ps_err *err);
  * ("malformed WHAT message"). */
 const void *ps_nlmsg_payload(const struct nlmsghdr *nlh, size_t size, const char *what,
 			     ps_err *err);
+
+/* A netlink socket of bus (NETLINK_SOCK_DIAG, NETLINK_ROUTE; what names it in messages),
+ * bound, close-on-exec, with a receive buffer of bufsz bytes in *buf. Returns the socket,
+ * or NULL with err (and nothing to free). */
+struct mnl_socket *ps_nl_open(int bus, const char *what, char **buf, size_t bufsz, ps_err *err);
+/* Close what ps_nl_open gave. */
+void ps_nl_close(struct mnl_socket *nl, char *buf);
 
 /* A parser of received bytes: 1 done, 0 more, -1 error, -2 interrupted. */
 typedef int (*ps_nl_parse_fn)(const void *buf, size_t len, void *data, ps_err *err);

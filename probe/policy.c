@@ -66,7 +66,8 @@ static const char *show(const json_t *v, char *buf, size_t len)
 }
 
 static const char *const rule_fields[] = {
-	"proto", "family", "port", "address", "exposure", "command", "user", "comment",
+	"proto", "family", "port", "address", "exposure", "command", "user", "unit", "container",
+	"comment",
 };
 
 static char *dup_string(const json_t *v)
@@ -124,6 +125,22 @@ static int parse_port(const struct ctx *cx, struct ps_jsonpos_step *path, const 
 		return fail_at(cx, path, 3, false, "bad port: %s", perr.msg);
 	r->port_text = dup_string(v);
 	return r->port_text ? 0 : ps_err_nomem(cx->err);
+}
+
+/* unit, container, comment: kept as written. */
+static int string_field(const struct ctx *cx, const char *key, const json_t *v, struct ps_rule *r)
+{
+	char **dst = &r->comment;
+
+	if (strcmp(key, "unit") == 0) {
+		r->has |= PS_RULE_UNIT;
+		dst = &r->unit;
+	} else if (strcmp(key, "container") == 0) {
+		r->has |= PS_RULE_CONTAINER;
+		dst = &r->container;
+	}
+	*dst = dup_string(v);
+	return *dst ? 0 : ps_err_nomem(cx->err);
 }
 
 static int parse_field(const struct ctx *cx, struct ps_jsonpos_step *path, const char *key,
@@ -196,10 +213,8 @@ static int parse_field(const struct ctx *cx, struct ps_jsonpos_step *path, const
 		r->user = dup_string(v);
 		if (!r->user)
 			return ps_err_nomem(cx->err);
-	} else {	/* comment */
-		r->comment = dup_string(v);
-		if (!r->comment)
-			return ps_err_nomem(cx->err);
+	} else {
+		return string_field(cx, key, v, r);
 	}
 	return 0;
 }
@@ -211,6 +226,8 @@ static void rule_free(struct ps_rule *r)
 	free(r->address_text);
 	free(r->command);
 	free(r->user);
+	free(r->unit);
+	free(r->container);
 	free(r->comment);
 }
 
@@ -235,7 +252,7 @@ static int parse_rule(const struct ctx *cx, struct ps_jsonpos_step *path, const 
 			ps_escape(key, strlen(key), buf, sizeof(buf));
 			return fail_at(cx, path, 3, true,
 				       "unknown field '%s' (proto, family, port, address, exposure, "
-				       "command, user, comment)", buf);
+				       "command, user, unit, container, comment)", buf);
 		}
 	}
 	/* proto first: a service name in port is looked up for the rule's protocol. */

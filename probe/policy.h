@@ -21,6 +21,8 @@ enum {
 	PS_RULE_EXPOSURE = 1u << 4,
 	PS_RULE_COMMAND = 1u << 5,
 	PS_RULE_USER = 1u << 6,
+	PS_RULE_UNIT = 1u << 7,
+	PS_RULE_CONTAINER = 1u << 8,
 };
 
 enum ps_rule_section { PS_SECTION_ALLOW, PS_SECTION_REQUIRE };
@@ -45,6 +47,8 @@ struct ps_rule {
 	char *user;			/* a user name, or NULL when user_is_uid */
 	bool user_is_uid;
 	uint32_t uid;
+	char *unit;			/* systemd unit (NAME alone: NAME.service) */
+	char *container;		/* a container id or a prefix of one */
 	char *comment;			/* free text, not matched */
 };
 
@@ -66,7 +70,9 @@ int ps_policy_load(const char *path, struct ps_policy *p, ps_err *err);
 
 void ps_policy_free(struct ps_policy *p);
 
-/* True when rule r matches the socket s (owners attached for command rules). */
+/* True when rule r matches the socket s (owners attached for command rules, cgroups for
+ * unit and container rules). A family rule matches the sockets that accept that family:
+ * "ipv4" takes a dual-stack `::` listener too. */
 bool ps_policy_match(const struct ps_rule *r, const struct sock_rec *s);
 
 enum ps_finding_kind { PS_FINDING_UNEXPECTED, PS_FINDING_MISSING };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/cgroup.h"
 #include "probe/escape.h"
 #include "probe/grow.h"
 #include "probe/policy.h"
@@ -40,7 +41,8 @@ bool ps_policy_match(const struct ps_rule *r, const struct sock_rec *s)
 {
 	if ((r->has & PS_RULE_PROTO) && s->proto != r->proto)
 		return false;
-	if ((r->has & PS_RULE_FAMILY) && s->family != r->family)
+	if ((r->has & PS_RULE_FAMILY) && s->family != r->family &&
+	    !(ps_sock_accepts(s) & (r->family == AF_INET ? PS_Q_V4 : PS_Q_V6)))
 		return false;
 	if ((r->has & PS_RULE_PORT) &&
 	    !(r->ports ? ps_portset_has(r->ports, s->local_port) : s->local_port == r->port))
@@ -56,6 +58,10 @@ bool ps_policy_match(const struct ps_rule *r, const struct sock_rec *s)
 	if ((r->has & PS_RULE_COMMAND) && !match_command(r->command, s))
 		return false;
 	if ((r->has & PS_RULE_USER) && !match_user(r, s))
+		return false;
+	if ((r->has & PS_RULE_UNIT) && !ps_cgroup_unit_matches(s->cgroup, r->unit))
+		return false;
+	if ((r->has & PS_RULE_CONTAINER) && !ps_cgroup_container_matches(s->cgroup, r->container))
 		return false;
 	return true;
 }

@@ -176,11 +176,7 @@ int ps_rtaddr_parse(const void *buf, size_t len, struct ps_rtaddr *r, ps_err *er
 		if (rc < 0)
 			return -1;
 	}
-	if (ps_nlwalk_rest(&w)) {
-		errno = EBADMSG;
-		return ps_err_system(err, "netlink: malformed message in rtnetlink dump");
-	}
-	return w.intr ? -2 : 0;
+	return ps_nlwalk_end(&w, "rtnetlink", err);
 }
 
 static int parse_cb(const void *buf, size_t len, void *data, ps_err *err)
@@ -233,28 +229,16 @@ static int dump_type(struct mnl_socket *nl, char *buf, uint16_t type, struct ps_
 
 int ps_rtaddr_dump(struct ps_rtaddr *r, ps_err *err)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	char *buf = NULL;
+	char *buf;
+	struct mnl_socket *nl = ps_nl_open(NETLINK_ROUTE, "rtnetlink", &buf, DUMP_BUF_SIZE, err);
 	int ret = -1;
 
 	if (!nl)
-		return ps_err_system(err, "netlink: cannot open rtnetlink socket: %s",
-				     strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ps_err_system(err, "netlink: bind: %s", strerror(errno));
-		goto end;
-	}
-	buf = malloc(DUMP_BUF_SIZE);
-	if (!buf) {
-		ps_err_nomem(err);
-		goto end;
-	}
+		return -1;
 	if (dump_type(nl, buf, RTM_GETLINK, r, err) == 0 &&
 	    dump_type(nl, buf, RTM_GETADDR, r, err) == 0)
 		ret = 0;
-end:
-	free(buf);
-	mnl_socket_close(nl);
+	ps_nl_close(nl, buf);
 	return ret;
 }
 

@@ -13,12 +13,17 @@
 #include <time.h>
 
 #include "probe/grow.h"
+#include "probe/nlmsg.h"
 #include "probe/names.h"
 #include "probe/proto.h"
 #include "probe/sockdiag.h"
 
 /* Big enough for the largest chunk the kernel builds for a dump (32 KiB skbs). */
 #define DUMP_BUF_SIZE ((size_t)64 * 1024)
+/* Kernels before 5.9 lack it in their headers; the value is part of the ABI. */
+#ifndef INET_DIAG_CGROUP_ID
+#define INET_DIAG_CGROUP_ID 21
+#endif
 /* Socket churn can interrupt a dump again and again; past this we say so. */
 #define DUMP_MAX_TRIES 16
 
@@ -28,6 +33,11 @@ void ps_sockvec_free(struct ps_sockvec *sv)
 	sv->v = NULL;
 	sv->len = sv->cap = 0;
 }
+
+struct dump_ctx {
+	uint8_t proto;
+	struct ps_sockvec *out;
+};
 
 static struct sock_rec *sockvec_push(struct ps_sockvec *sv)
 {
@@ -46,9 +56,9 @@ static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockve
 	const struct nlattr *attr;
 	struct sock_rec *r;
 
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return ps_err_system(err, "netlink: truncated inet_diag message");
-	m = mnl_nlmsg_get_payload(nlh);
+	m = ps_nlmsg_payload(nlh, sizeof(*m), "inet_diag", err);
+	if (!m)
+		return -1;
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
 		return 0;
 	r = sockvec_push(out);
@@ -75,129 +85,114 @@ static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockve
 		if (mnl_attr_get_type(attr) == INET_DIAG_SKV6ONLY &&
 		    mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
 			r->v6only = mnl_attr_get_u8(attr) ? 1 : 0;
+		else if (mnl_attr_get_type(attr) == INET_DIAG_CGROUP_ID &&
+			 mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+			r->cgroup_id = mnl_attr_get_u64(attr);
 	}
 	return 0;
 }
 
-/* mnl_nlmsg_ok() casts nlmsg_len to int, so a length above INT_MAX passes it; the kernel
- * never sends one, but a parser of recorded bytes must not trust that. */
-static bool nlmsg_fits(const struct nlmsghdr *nlh, size_t left)
+/* sock_diag's own answer to a protocol it has no handler for: say which, not just ENOENT. */
+static bool no_handler(const struct nlmsghdr *nlh)
 {
-	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= left;
-}
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-static const struct nlmsghdr *next_msg(const struct nlmsghdr *nlh, size_t *left)
-{
-	size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
-
-	if (step > *left)
-		step = *left;	/* the last message's padding may be missing */
-	*left -= step;
-	return (const struct nlmsghdr *)((const char *)nlh + step);
-}
-
-/* An errno from the kernel's message, or EPROTO for a value no kernel sends. */
-static int msg_errno(int e)
-{
-	return e < 0 && e > -4096 ? -e : EPROTO;
+	return nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) &&
+	       e->error == -ENOENT;
 }
 
 int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sockvec *out,
 		      ps_err *err)
 {
-	const struct nlmsghdr *nlh = buf;
-	size_t left = len;
-	bool intr = false;
+	struct ps_nlwalk w;
+	const struct nlmsghdr *nlh;
 
-	for (; nlmsg_fits(nlh, left); nlh = next_msg(nlh, &left)) {
-		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			intr = true;
-		switch (nlh->nlmsg_type) {
-		case NLMSG_DONE:
-			/* A dump's DONE carries an int: negative errno when it failed late. */
-			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-				int e = *(const int *)mnl_nlmsg_get_payload(nlh);
+	ps_nlwalk_init(&w, buf, len);
+	while ((nlh = ps_nlwalk_next(&w))) {
+		int rc;
 
-				if (e < 0) {
-					errno = msg_errno(e);
-					return ps_err_system(err, "netlink: dump failed: %s",
-							     strerror(errno));
-				}
-			}
-			return intr ? -2 : 1;
-		case NLMSG_ERROR: {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return ps_err_system(err, "netlink: truncated error message");
-			if (e->error == 0)
-				continue;	/* an ack */
-			errno = msg_errno(e->error);
-			if (e->error == -ENOENT)
-				return ps_err_system(err,
-						     "netlink: sock_diag for %s is not available in this kernel",
-						     ps_proto_name(proto));
-			return ps_err_system(err, "netlink: %s", strerror(errno));
+		if (no_handler(nlh)) {
+			errno = ENOENT;
+			return ps_err_system(err,
+					     "netlink: sock_diag for %s is not available in this kernel",
+					     ps_proto_name(proto));
 		}
-		case NLMSG_NOOP:
-		case NLMSG_OVERRUN:
-			continue;
-		case SOCK_DIAG_BY_FAMILY:
-			if (parse_one(nlh, proto, out, err) < 0)
-				return -1;
-			continue;
-		default:
-			continue;
-		}
+		rc = ps_nlmsg_control(nlh, "sock_diag", err);
+		if (rc == 1)
+			return w.intr ? -2 : 1;
+		if (rc < 0)
+			return -1;
+		if (rc == 2 &&
+		    (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY || nlh->nlmsg_type == TCPDIAG_GETSOCK) &&
+		    parse_one(nlh, proto, out, err) < 0)
+			return -1;
 	}
-	if (left != 0)
-		return ps_err_system(err, "netlink: malformed message in dump");
-	return intr ? -2 : 0;
+	return ps_nlwalk_end(&w, "sock_diag", err);
 }
 
-/* One dump for (proto, family). Returns 0, -1 with err, or -2 when interrupted. */
-static int dump_one(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t family,
-		    uint32_t states, struct ps_sockvec *out, ps_err *err)
+static int parse_cb(const void *buf, size_t len, void *data, ps_err *err)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
+	const struct dump_ctx *cx = data;
+
+	return ps_sockdiag_parse(buf, len, cx->proto, cx->out, err);
+}
+
+/* One dump for (proto, family); seq differs between tries, so the rest of an interrupted
+ * dump is never taken for the next one. family AF_UNSPEC (TCP only) is the legacy
+ * TCPDIAG_GETSOCK request, which the kernel answers with both families from one walk of
+ * its socket tables: each walk visits every socket of every namespace, so one walk instead
+ * of two halves the cost of a dump. Returns 0, -1 with err, or -2 when interrupted. */
+static int dump_one(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t family,
+		    uint32_t states, uint32_t seq, struct ps_sockvec *out, ps_err *err)
+{
+	union {
+		struct {
+			struct nlmsghdr nlh;
+			struct inet_diag_req_v2 req;
+		} v2;
+		struct {
+			struct nlmsghdr nlh;
+			struct inet_diag_req req;
+		} legacy;
 	} msg;
-	uint32_t seq = (uint32_t)time(NULL);
-	unsigned portid = mnl_socket_get_portid(nl);
-	ssize_t n;
-	int rc;
+	struct dump_ctx cx = { proto, out };
 
 	memset(&msg, 0, sizeof(msg));
-	msg.nlh.nlmsg_len = sizeof(msg);
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	msg.nlh.nlmsg_seq = seq;
-	msg.req.sdiag_family = family;
-	msg.req.sdiag_protocol = proto;
-	msg.req.idiag_states = states;
-
-	if (mnl_socket_sendto(nl, &msg, sizeof(msg)) < 0)
-		return ps_err_system(err, "netlink: send: %s", strerror(errno));
-	for (;;) {
-		const struct nlmsghdr *h;
-
-		n = mnl_socket_recvfrom(nl, buf, DUMP_BUF_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ps_err_system(err, "netlink: receive: %s", strerror(errno));
-		}
-		/* Replies to an earlier, abandoned request are not ours. */
-		h = (const struct nlmsghdr *)buf;
-		if (n >= (ssize_t)sizeof(*h) && (h->nlmsg_seq != seq || h->nlmsg_pid != portid))
-			continue;
-		rc = ps_sockdiag_parse(buf, (size_t)n, proto, out, err);
-		if (rc == 1)
-			return 0;
-		if (rc < 0)
-			return rc;
+	if (family == AF_UNSPEC) {
+		msg.legacy.nlh.nlmsg_len = sizeof(msg.legacy);
+		msg.legacy.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+		msg.legacy.req.idiag_states = states;
+	} else {
+		msg.v2.nlh.nlmsg_len = sizeof(msg.v2);
+		msg.v2.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		msg.v2.req.sdiag_family = family;
+		msg.v2.req.sdiag_protocol = proto;
+		msg.v2.req.idiag_states = states;
 	}
+	msg.v2.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.v2.nlh.nlmsg_seq = seq;
+	return ps_nl_dump(nl, &msg.v2.nlh, buf, DUMP_BUF_SIZE, parse_cb, &cx, err);
+}
+
+/* dump_one until a dump is not interrupted, at most DUMP_MAX_TRIES times; what an
+ * interrupted or failed dump added is dropped. Returns 0 or -1 with err. */
+static int dump_retry(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t family,
+		      uint32_t states, uint32_t *seq, struct ps_sockvec *out, ps_err *err)
+{
+	size_t mark = out->len;
+	int rc = -2, tries;
+
+	for (tries = 0; tries < DUMP_MAX_TRIES && rc == -2; tries++) {
+		out->len = mark;	/* never half-report an interrupted dump */
+		rc = dump_one(nl, buf, proto, family, states, (*seq)++, out, err);
+	}
+	if (rc == -2) {
+		errno = EAGAIN;
+		ps_err_system(err, "netlink: dump interrupted %d times by socket churn", tries);
+	}
+	if (rc < 0)
+		out->len = mark;
+	return rc < 0 ? -1 : 0;
 }
 
 int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, ps_err *err)
@@ -205,52 +200,30 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	struct mnl_socket *nl;
-	char *buf = NULL;
+	char *buf;
+	uint32_t seq = (uint32_t)time(NULL);
 	int ret = -1;
 
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	nl = ps_nl_open(NETLINK_SOCK_DIAG, "sock_diag", &buf, DUMP_BUF_SIZE, err);
 	if (!nl)
-		return ps_err_system(err, "netlink: cannot open sock_diag socket: %s",
-				     strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ps_err_system(err, "netlink: bind: %s", strerror(errno));
-		goto end;
-	}
-	buf = malloc(DUMP_BUF_SIZE);
-	if (!buf) {
-		ps_err_nomem(err);
-		goto end;
-	}
+		return -1;
 	for (size_t p = 0; p < 2; p++) {
 		uint32_t states = p == 0 ? q->tcp_states : q->udp_states;
 
 		if (!(q->protos & (1u << p)) || !states)
 			continue;
-		for (size_t f = 0; f < 2; f++) {
-			size_t mark = out->len;
-			int rc = -2, tries;
-
-			if (!(q->families & (1u << f)))
-				continue;
-			for (tries = 0; tries < DUMP_MAX_TRIES && rc == -2; tries++) {
-				out->len = mark;	/* never half-report an interrupted dump */
-				rc = dump_one(nl, buf, protos[p], families[f], states, out, err);
-			}
-			if (rc == -2) {
-				out->len = mark;
-				errno = EAGAIN;
-				ps_err_system(err, "netlink: dump interrupted %d times by socket churn",
-					      tries);
+		/* Both TCP families in one walk; a kernel without the legacy request gets two. */
+		if (protos[p] == IPPROTO_TCP && q->families == (PS_Q_V4 | PS_Q_V6) &&
+		    dump_retry(nl, buf, IPPROTO_TCP, AF_UNSPEC, states, &seq, out, err) == 0)
+			continue;
+		for (size_t f = 0; f < 2; f++)
+			if ((q->families & (1u << f)) &&
+			    dump_retry(nl, buf, protos[p], families[f], states, &seq, out, err) < 0)
 				goto end;
-			}
-			if (rc < 0)
-				goto end;
-		}
 	}
 	ret = 0;
 end:
-	free(buf);
-	mnl_socket_close(nl);
+	ps_nl_close(nl, buf);
 	return ret;
 }
 
@@ -265,6 +238,8 @@ static const char *const state_names[PS_SS_MAX] = {
 
 const char *ps_sock_state_name(const struct sock_rec *r)
 {
+	if (r->nat)
+		return "dnat";
 	if (r->proto == IPPROTO_UDP && r->state == PS_SS_CLOSE)
 		return "unconn";
 	if (r->state > 0 && r->state < PS_SS_MAX)
@@ -312,6 +287,15 @@ enum ps_exposure ps_sock_exposure(const struct sock_rec *r)
 	if (IN6_IS_ADDR_UNSPECIFIED(&r->local))
 		return PS_EXPOSE_ALL;
 	return PS_EXPOSE_SPECIFIC;
+}
+
+unsigned ps_sock_accepts(const struct sock_rec *r)
+{
+	if (r->family == AF_INET || IN6_IS_ADDR_V4MAPPED(&r->local))
+		return PS_Q_V4;
+	if (IN6_IS_ADDR_UNSPECIFIED(&r->local) && r->v6only == 0)
+		return PS_Q_V4 | PS_Q_V6;
+	return PS_Q_V6;
 }
 
 static const char *const exposure_names[] = {

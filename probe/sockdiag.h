@@ -24,6 +24,10 @@ struct ps_proc {
 	char command[16];	/* /proc/PID/comm as the kernel has it: raw, escape before output */
 };
 
+struct ps_cgroup_entry;	/* probe/cgroup.h */
+struct ps_netns_ref;	/* probe/netns.h */
+struct ps_nat_rule;	/* probe/nat.h */
+
 struct sock_rec {
 	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t family;		/* AF_INET or AF_INET6 */
@@ -37,6 +41,10 @@ struct sock_rec {
 	struct in6_addr local, remote;	/* IPv4 in the first four bytes */
 	const struct ps_proc *procs;	/* owners, filled by ps_owners_attach */
 	uint32_t nprocs;
+	uint64_t cgroup_id;		/* INET_DIAG_CGROUP_ID (kernel 5.9+), 0 when not sent */
+	const struct ps_cgroup_entry *cgroup;	/* its path and owner, or NULL when unknown */
+	const struct ps_netns_ref *netns;	/* the namespace it was dumped in (--all-netns) */
+	const struct ps_nat_rule *nat;	/* not a socket: a port published by this DNAT rule */
 };
 
 /* A growable array of records. */
@@ -69,10 +77,17 @@ int ps_sockdiag_parse(const void *buf, size_t len, uint8_t proto, struct ps_sock
  * is retried from scratch. Returns 0, or -1 with err (netlink unavailable, ...). */
 int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, ps_err *err);
 
-/* Lower-case state name as docs/design.md spells it ("listen", "unconn", ...). */
+/* Lower-case state name as docs/design.md spells it ("listen", "unconn", ..., "dnat" for a
+ * published port). */
 const char *ps_sock_state_name(const struct sock_rec *r);
 /* Parse a state name into its kernel value; "unconn" is CLOSE. Returns 0 or -1. */
 int ps_sock_state_parse(const char *name, unsigned *state);
+
+/* The address families a local socket takes connections or datagrams from, as PS_Q_V4 and
+ * PS_Q_V6 flags: an IPv4 socket IPv4; an IPv6 socket bound to a v4-mapped address IPv4;
+ * an IPv6 `::` socket without IPV6_V6ONLY both (the dual-stack listener); any other IPv6
+ * socket IPv6. */
+unsigned ps_sock_accepts(const struct sock_rec *r);
 
 enum ps_exposure { PS_EXPOSE_LOOPBACK, PS_EXPOSE_ALL, PS_EXPOSE_SPECIFIC };
 

@@ -34,6 +34,10 @@ void ps_report_rule_fields(struct ps_json *j, const struct ps_rule *r)
 		ps_json_int(j, "user", r->uid);
 	else if (r->has & PS_RULE_USER)
 		ps_json_str(j, "user", r->user);
+	if (r->has & PS_RULE_UNIT)
+		ps_json_str(j, "unit", r->unit);
+	if (r->has & PS_RULE_CONTAINER)
+		ps_json_str(j, "container", r->container);
 	if (r->comment)
 		ps_json_str(j, "comment", r->comment);
 }
@@ -78,6 +82,10 @@ size_t ps_report_rule_text(const struct ps_rule *r, char *buf, size_t len)
 		snprintf(num, sizeof(num), "%u", r->uid);
 		add_kv(buf, len, &o, "user", r->user_is_uid ? num : r->user);
 	}
+	if (r->has & PS_RULE_UNIT)
+		add_kv(buf, len, &o, "unit", r->unit);
+	if (r->has & PS_RULE_CONTAINER)
+		add_kv(buf, len, &o, "container", r->container);
 	if (!r->has)
 		add_kv(buf, len, &o, "any", "yes");
 	return o;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/cgroup.h"
 #include "probe/proto.h"
 #include "probe/ports.h"
 #include "probe/escape.h"
@@ -86,6 +87,9 @@ static char *listening_labels(const struct sock_rec *r, const struct ps_view *vi
 	put_escaped(m, svc ? svc : "");
 	fprintf(m, "\",exposure=\"%s\",command=\"", ps_exposure_name(ps_sock_exposure(r)));
 	put_escaped(m, cmd);	/* already passed through ps_escape */
+	fputs("\",unit=\"", m);
+	if (r->cgroup && r->cgroup->info.unit[0])
+		ps_prom_label(m, r->cgroup->info.unit);
 	fputc('"', m);
 	if (fclose(m) != 0) {
 		free(out);

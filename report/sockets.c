@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "probe/cgroup.h"
+#include "probe/nat.h"
+#include "probe/netns.h"
 #include "probe/proto.h"
 #include "probe/ports.h"
 #include "probe/escape.h"
@@ -132,12 +135,20 @@ static size_t f_exposure(const void *rec, const void *ctx, char *buf, size_t len
 static size_t f_user(const void *rec, const void *ctx, char *buf, size_t len)
 {
 	const struct sock_rec *r = rec;
-	const char *u = ps_sock_user(r->uid);
+	const char *u = r->nat ? "-" : ps_sock_user(r->uid);
 
 	(void)ctx;
 	if (u)
 		return ps_escape(u, strlen(u), buf, len);
 	return ps_cell_uint(buf, len, 0, r->uid);
+}
+
+static size_t nat_cell(const struct ps_nat_rule *n, char *buf, size_t len)
+{
+	char text[300];
+
+	snprintf(text, sizeof(text), "nft %s %s/%s", n->family, n->table, n->chain);
+	return ps_escape(text, strlen(text), buf, len);
 }
 
 static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
@@ -146,6 +157,8 @@ static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
 	size_t o = 0;
 
 	(void)ctx;
+	if (r->nat)	/* where the published port comes from: "nft ip nat/prerouting" */
+		return nat_cell(r->nat, buf, len);
 	if (r->nprocs == 0)
 		return ps_cell_str(buf, len, 0, "-");
 	for (uint32_t i = 0; i < r->nprocs && o + 8 < len; i++) {
@@ -164,7 +177,43 @@ static size_t f_process(const void *rec, const void *ctx, char *buf, size_t len)
 	return o < len ? o : len - 1;
 }
 
+/* The unit, else the container (its id cut to docker's twelve characters), else "-". */
+static size_t f_unit(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct ps_cgroup_entry *cg = ((const struct sock_rec *)rec)->cgroup;
+
+	(void)ctx;
+	if (cg && cg->info.unit[0])
+		return ps_escape(cg->info.unit, strlen(cg->info.unit), buf, len);
+	if (cg && cg->info.id[0])
+		return ps_escape(cg->info.id, strnlen(cg->info.id, 12), buf, len);
+	return ps_cell_str(buf, len, 0, "-");
+}
+
+static bool has_unit(const struct sock_rec *r)
+{
+	return r->cgroup && (r->cgroup->info.unit[0] || r->cgroup->info.id[0]);
+}
+
+/* --all-netns: the namespace's name, else net:[INODE] as /proc/PID/ns/net reads. */
+static size_t f_netns(const void *rec, const void *ctx, char *buf, size_t len)
+{
+	const struct ps_netns_ref *ns = ((const struct sock_rec *)rec)->netns;
+	size_t o;
+
+	(void)ctx;
+	if (!ns)
+		return ps_cell_str(buf, len, 0, "-");
+	if (ns->name[0])
+		return ps_escape(ns->name, strlen(ns->name), buf, len);
+	o = ps_cell_str(buf, len, 0, "net:[");
+	o = ps_cell_uint(buf, len, o, (unsigned long)ns->inode);
+	return ps_cell_str(buf, len, o, "]");
+}
+
+/* NETNS leads and UNIT sits before PROCESS, each only when some row has one. */
 static const struct ps_column sock_columns[] = {
+	{ "NETNS", f_netns, false },
 	{ "PROTO", f_proto, false },
 	{ "STATE", f_state, false },
 	{ "RECV-Q", f_recvq, true },
@@ -174,8 +223,12 @@ static const struct ps_column sock_columns[] = {
 	{ "SERVICE", f_service, false },
 	{ "EXPOSURE", f_exposure, false },
 	{ "USER", f_user, false },
+	{ "UNIT", f_unit, false },
 	{ "PROCESS", f_process, false },
 };
+#define SOCK_NCOLS (sizeof(sock_columns) / sizeof(sock_columns[0]))
+#define SOCK_UNIT_COL (SOCK_NCOLS - 2)
+#define SOCK_NETNS_COL 0
 
 /* The socket a sockref record holds, or NULL. */
 static const struct sock_rec *ref_sock(const void *rec, const void *ctx)
@@ -202,6 +255,60 @@ SOCKREF_FIELD(local, f_local)
 SOCKREF_FIELD(exposure, f_exposure)
 SOCKREF_FIELD(user, f_user)
 SOCKREF_FIELD(process, f_process)
+SOCKREF_FIELD(unit, f_unit)
+
+static void netns_field(struct ps_json *j, const struct ps_netns_ref *ns)
+{
+	ps_json_object(j, "netns");
+	ps_json_str(j, "name", ns->name[0] ? ns->name : NULL);
+	ps_json_int(j, "inode", (long long)ns->inode);
+	if (ns->pid > 0)
+		ps_json_int(j, "pid", ns->pid);
+	else
+		ps_json_null(j, "pid");
+	ps_json_end(j);
+}
+
+/* A published port has no owner of its own: its rule stands in. */
+static void nat_fields(struct ps_json *j, const struct ps_nat_rule *n)
+{
+	ps_json_object(j, "nat");
+	ps_json_str(j, "family", n->family);
+	ps_json_str(j, "table", n->table);
+	ps_json_str(j, "chain", n->chain);
+	ps_json_int(j, "handle", (long long)n->handle);
+	ps_json_end(j);
+	ps_json_null(j, "uid");
+	ps_json_null(j, "user");
+	ps_json_null(j, "inode");
+}
+
+static const char *const accepts_names[] = { "ipv4", "ipv6" };
+
+/* accepts, cgroup, unit, container: what the kernel's cgroup id and IPV6_V6ONLY add. */
+static void owner_fields(struct ps_json *j, const struct sock_rec *r)
+{
+	const struct ps_cgroup_entry *cg = r->cgroup;
+	unsigned acc = ps_sock_accepts(r);
+
+	ps_json_array(j, "accepts");
+	for (unsigned k = 0; k < 2; k++)
+		if (acc & (1u << k))
+			ps_json_str(j, NULL, accepts_names[k]);
+	ps_json_end(j);
+	ps_json_str(j, "cgroup", cg ? cg->path : NULL);
+	ps_json_str(j, "unit", cg && cg->info.unit[0] ? cg->info.unit : NULL);
+	if (cg && cg->info.id[0]) {
+		ps_json_object(j, "container");
+		ps_json_str(j, "runtime", cg->info.runtime);
+		ps_json_str(j, "id", cg->info.id);
+		ps_json_end(j);
+	} else {
+		ps_json_null(j, "container");
+	}
+	if (r->netns)
+		netns_field(j, r->netns);
+}
 
 void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 			   const struct ps_view *view)
@@ -230,9 +337,14 @@ void ps_report_sock_fields(struct ps_json *j, const struct sock_rec *r,
 		ps_json_null(j, "v6only");
 	else
 		ps_json_bool(j, "v6only", r->v6only);
-	ps_json_int(j, "uid", r->uid);
-	ps_json_str(j, "user", ps_sock_user(r->uid));
-	ps_json_int(j, "inode", r->inode);
+	owner_fields(j, r);
+	if (r->nat) {
+		nat_fields(j, r->nat);
+	} else {
+		ps_json_int(j, "uid", r->uid);
+		ps_json_str(j, "user", ps_sock_user(r->uid));
+		ps_json_int(j, "inode", r->inode);
+	}
 	ps_json_int(j, "recv_q", r->recv_q);
 	ps_json_int(j, "send_q", r->send_q);
 	ps_json_array(j, "processes");
@@ -276,6 +388,24 @@ static void write_summary(struct ps_json *j, const struct sock_rec *const *recs,
 	ps_json_end(j);
 }
 
+static int render_table(FILE *f, const struct sock_rec *const *recs, size_t n,
+			const struct ps_view *view)
+{
+	struct ps_column cols[SOCK_NCOLS];
+	size_t ncols = 0;
+	bool unit = false, netns = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unit |= has_unit(recs[i]);
+		netns |= recs[i]->netns != NULL;
+	}
+	for (size_t c = 0; c < SOCK_NCOLS; c++)
+		if ((c != SOCK_UNIT_COL || unit) && (c != SOCK_NETNS_COL || netns))
+			cols[ncols++] = sock_columns[c];
+	return ps_table_render_ptrs(f, cols, ncols, (const void *const *)recs, n, view,
+				    view->table_flags);
+}
+
 int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const *recs, size_t n,
 		      const struct ps_view *view)
 {
@@ -303,8 +433,6 @@ int ps_report_sockets(FILE *f, enum ps_format fmt, const struct sock_rec *const 
 		}
 		return 0;
 	default:
-		return ps_table_render_ptrs(f, sock_columns,
-					    sizeof(sock_columns) / sizeof(sock_columns[0]),
-					    (const void *const *)recs, n, view, view->table_flags);
+		return render_table(f, recs, n, view);
 	}
 }

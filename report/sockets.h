@@ -31,6 +31,7 @@ size_t ps_sockref_local(const void *rec, const void *ctx, char *buf, size_t len)
 size_t ps_sockref_exposure(const void *rec, const void *ctx, char *buf, size_t len);
 size_t ps_sockref_user(const void *rec, const void *ctx, char *buf, size_t len);
 size_t ps_sockref_process(const void *rec, const void *ctx, char *buf, size_t len);
+size_t ps_sockref_unit(const void *rec, const void *ctx, char *buf, size_t len);
 /* Those five as column entries (with their widths in a stream). */
 #define PS_SOCKREF_COLUMNS                                                       \
 	{ "PROTO", ps_sockref_proto, false, 5 }, { "LOCAL", ps_sockref_local, false, 24 }, \

@@ -16,6 +16,7 @@ have_pc libmnl || need="$need libmnl-dev"
 have_pc jansson || need="$need libjansson-dev"
 have_pc openssl || need="$need libssl-dev"
 have_pc libmicrohttpd || need="$need libmicrohttpd-dev"
+have_pc libnftables || need="$need libnftables-dev"
 [ -f /etc/services ] || need="$need netbase"
 if [ "$what" = test ]; then
 command -v clang >/dev/null 2>&1 || need="$need clang"

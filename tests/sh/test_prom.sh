@@ -36,7 +36,7 @@ promtool check metrics <"$TMP/all.prom" || fail "promtool rejects list -o prom"
 promtool check metrics <"$TMP/one.prom" || fail "promtool rejects list -o prom --port"
 # ps_escape shows the backslash as \\ ; the exposition format then escapes both
 # backslashes and the quote.
-grep -qF "portscope_listening{proto=\"tcp\",family=\"ipv4\",address=\"127.0.0.1\",port=\"$PORT\",service=\"\",exposure=\"loopback\",command=\"q\\\"b\\\\\\\\s\"} 1" "$TMP/one.prom" ||
+grep -qF "portscope_listening{proto=\"tcp\",family=\"ipv4\",address=\"127.0.0.1\",port=\"$PORT\",service=\"\",exposure=\"loopback\",command=\"q\\\"b\\\\\\\\s\",unit=\"\"} 1" "$TMP/one.prom" ||
 	fail "escaped sample missing: $(cat "$TMP/one.prom")"
 grep -q '^portscope_listening_sockets{proto="tcp",exposure="loopback"} 1$' "$TMP/one.prom" ||
 	fail "count missing"

@@ -64,6 +64,12 @@ valid socket.json "$tmp/list.ndjson" ndjson 3
 run list -u --port "$uport" -o json >"$tmp/list-u.json" || fail "list -u exit $?"
 valid list.json "$tmp/list-u.json"
 
+# addrs: the interfaces of this host, the listeners reachable at each address.
+run addrs -o json >"$tmp/addrs.json" || fail "addrs -o json exit $?"
+valid addrs.json "$tmp/addrs.json"
+run addrs --ndjson >"$tmp/addrs.ndjson" || fail "addrs --ndjson exit $?"
+valid interface.json "$tmp/addrs.ndjson" ndjson 1
+
 # check: open, closed, UDP closed, a name that does not resolve.
 run check -o json "127.0.0.1:$tport" "127.0.0.1:$closed" "udp://127.0.0.1:$closed" \
 	no-such-host.invalid:80 >"$tmp/check.json"
@@ -168,6 +174,11 @@ x = load("list.json"); x["sockets"][0]["pid"] = 1; put("list1.json", x)
 x = load("list.json"); x["summary"]["proto"]["sctp"] = 0; put("list2.json", x)
 x = line("list.ndjson", 0); x["state"] = "LISTEN"; put("socket1.ndjson", x)
 x = line("list.ndjson", 0); del x["processes"]; put("socket2.ndjson", x)
+x = line("list.ndjson", 0); x["accepts"] = ["inet"]; put("socket3.ndjson", x)
+x = line("list.ndjson", 0); x["container"] = {"id": "abc"}; put("socket4.ndjson", x)
+x = line("list.ndjson", 0); del x["unit"]; put("socket5.ndjson", x)
+x = load("addrs.json"); x["interfaces"][0]["addresses"] = {}; put("addrs1.json", x)
+x = line("addrs.ndjson", 0); del x["mtu"]; put("interface1.ndjson", x)
 x = load("check.json"); x["results"][0]["port"] = 0; put("check1.json", x)
 x = load("check.json"); x["schema"] = "portscope.scan/1"; put("check2.json", x)
 x = load("scan.json"); del x["summary"]["open|filtered"]; put("scan1.json", x)
@@ -182,7 +193,9 @@ x = line("serve.ndjson", -1); del x["answered"]; put("serve1.ndjson", x)
 x = line("serve.ndjson", 0); x["remote_port"] = 1; put("serve2.ndjson", x)
 ' "$tmp" || fail "mutations"
 for bad in list1.json:list.json list2.json:list.json socket1.ndjson:socket.json \
-	socket2.ndjson:socket.json check1.json:check.json check2.json:check.json \
+	socket2.ndjson:socket.json socket3.ndjson:socket.json socket4.ndjson:socket.json \
+	socket5.ndjson:socket.json addrs1.json:addrs.json interface1.ndjson:interface.json \
+	check1.json:check.json check2.json:check.json \
 	scan1.json:scan.json result1.ndjson:result.json result2.ndjson:result.json \
 	audit1.json:audit.json finding1.ndjson:finding.json policy1.json:policy.json \
 	watch1.ndjson:watch-event.json watch2.ndjson:watch-event.json \

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/cgroup.h"
 #include "probe/policy.h"
 
 static struct ps_policy pol;
@@ -65,7 +66,7 @@ Test(policy, error_positions)
 		  "p.json:1:41: string or '}' expected near '}'" },
 		{ "{\"allow\": [ {\"proto\": \"tcp\", \"prot\": 22} ]}",
 		  "p.json:1:30: unknown field 'prot' (proto, family, port, address, exposure, "
-		  "command, user, comment)" },
+		  "command, user, unit, container, comment)" },
 		{ "{\"allow\": [\n  {\"proto\": \"tcp\",\n   \"port\": 70000} ]}",
 		  "p.json:3:12: port 70000 out of range (1-65535)" },
 		{ "{\"allow\": [ {\"proto\": \"tcp\", \"port\": \"22,foo\"} ]}",
@@ -144,6 +145,40 @@ Test(policy, match_fields)
 	cr_assert(!ps_policy_match(&pol.allow[5], &web));
 	cr_assert(!ps_policy_match(&pol.allow[5], &ssh), "no owners: command never matches");
 	cr_assert(ps_policy_match(&pol.allow[6], &ssh), "an empty rule matches anything");
+}
+
+Test(policy, family_follows_accepts_and_cgroup_rules)
+{
+	struct sock_rec dual = sock(IPPROTO_TCP, "::", 80), v6 = dual, v4 = sock(IPPROTO_TCP,
+										  "0.0.0.0", 80);
+	struct ps_cgroup_entry *web = calloc(1, sizeof(*web) + 64);
+	struct ps_cgroup_entry *box = calloc(1, sizeof(*box) + 96);
+
+	cr_assert(web && box);
+	dual.v6only = 0;
+	v6.v6only = 1;
+	strcpy(web->info.unit, "nginx.service");
+	strcpy(box->info.runtime, "docker");
+	strcpy(box->info.id, "3f4e5a6b7c8d9e0f");
+	dual.cgroup = web;
+	v6.cgroup = box;
+	cr_assert_eq(parse("{\"allow\": [{\"family\": \"ipv4\"}, {\"family\": \"ipv6\"},"
+			   "{\"unit\": \"nginx\"}, {\"unit\": \"nginx.service\"},"
+			   "{\"container\": \"3f4e5a6b7c8d\"}, {\"unit\": \"ngin\"}]}"), 0, "%s",
+		     err.msg);
+	cr_assert(ps_policy_match(&pol.allow[0], &dual), "a dual-stack :: listener takes IPv4");
+	cr_assert(!ps_policy_match(&pol.allow[0], &v6));
+	cr_assert(ps_policy_match(&pol.allow[0], &v4));
+	cr_assert(ps_policy_match(&pol.allow[1], &dual));
+	cr_assert(!ps_policy_match(&pol.allow[1], &v4));
+	cr_assert(ps_policy_match(&pol.allow[2], &dual), "NAME alone is NAME.service");
+	cr_assert(ps_policy_match(&pol.allow[3], &dual));
+	cr_assert(!ps_policy_match(&pol.allow[3], &v4), "no cgroup: no unit");
+	cr_assert(ps_policy_match(&pol.allow[4], &v6), "a prefix of the container id");
+	cr_assert(!ps_policy_match(&pol.allow[4], &dual));
+	cr_assert(!ps_policy_match(&pol.allow[5], &dual));
+	free(web);
+	free(box);
 }
 
 Test(policy, service_name_follows_proto)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/cgroup.h"
 #include "report/prom.h"
 
 static char *buf;
@@ -60,11 +61,12 @@ Test(prom, listening_samples)
 	cr_assert(strstr(buf, "# HELP portscope_listening "), "%s", buf);
 	cr_assert(strstr(buf, "# TYPE portscope_listening gauge\n"), "%s", buf);
 	cr_assert(strstr(buf, "portscope_listening{proto=\"tcp\",family=\"ipv4\",address=\"0.0.0.0\","
-			      "port=\"22\",service=\"\",exposure=\"all\",command=\"sshd,x\\\"y\"} 1\n"),
+			      "port=\"22\",service=\"\",exposure=\"all\",command=\"sshd,x\\\"y\",unit=\"\"} 1\n"),
 		  "%s", buf);
 	/* Two sockets with one label set are one sample counting both. */
 	cr_assert(strstr(buf, "portscope_listening{proto=\"udp\",family=\"ipv6\",address=\"::1\","
-			      "port=\"5353\",service=\"\",exposure=\"loopback\",command=\"\"} 2\n"),
+			      "port=\"5353\",service=\"\",exposure=\"loopback\",command=\"\","
+			      "unit=\"\"} 2\n"),
 		  "%s", buf);
 	cr_assert(strstr(buf, "# TYPE portscope_listening_sockets gauge\n"), "%s", buf);
 	cr_assert(strstr(buf, "portscope_listening_sockets{proto=\"udp\",exposure=\"loopback\"} 2\n"));
@@ -87,7 +89,7 @@ Test(prom, audit_counts)
 	fclose(mem);
 	cr_assert(strstr(buf, "portscope_audit_unexpected{proto=\"tcp\",family=\"ipv4\","
 			      "address=\"0.0.0.0\",port=\"22\",service=\"\",exposure=\"all\","
-			      "command=\"\"} 2\n"), "%s", buf);
+			      "command=\"\",unit=\"\"} 2\n"), "%s", buf);
 	cr_assert(strstr(buf, "portscope_audit_missing{rule=\"require[2] command=a\\\"b\"} 1\n"),
 		  "%s", buf);
 	cr_assert(strstr(buf, "# TYPE portscope_audit_findings gauge\n"), "%s", buf);
@@ -96,3 +98,20 @@ Test(prom, audit_counts)
 	cr_assert(strstr(buf, "portscope_audit_sockets 7\n"), "%s", buf);
 }
 
+
+Test(prom, unit_label)
+{
+	struct sock_rec r = rec(IPPROTO_TCP, "::", 80);
+	const struct sock_rec *ptrs[1] = { &r };
+	struct ps_view view = { .numeric = true };
+	struct ps_cgroup_entry *cg = calloc(1, sizeof(*cg) + 32);
+
+	cr_assert(cg);
+	strcpy(cg->path, "/system.slice/nginx.service");
+	strcpy(cg->info.unit, "nginx.service");
+	r.cgroup = cg;
+	cr_assert_eq(ps_prom_listening(mem, ptrs, 1, &view), 0);
+	fclose(mem);
+	cr_assert(strstr(buf, "command=\"\",unit=\"nginx.service\"} 1\n"), "%s", buf);
+	free(cg);
+}

@@ -59,6 +59,8 @@ Test(sockdiag, tcp4_listeners_and_an_established_pair)
 	cr_assert_eq(r->send_q, 5, "a listener's send_q is its backlog");
 	cr_assert_eq(ps_sock_exposure(r), PS_EXPOSE_LOOPBACK);
 	cr_assert_str_eq(ps_sock_state_name(r), "listen");
+	cr_assert_eq(r->cgroup_id, 1, "INET_DIAG_CGROUP_ID, sent unasked since 5.9");
+	cr_assert_eq(ps_sock_accepts(r), PS_Q_V4);
 	r = find(&sv, 8080, PS_SS_LISTEN);
 	cr_assert(r);
 	cr_assert_eq(ps_sock_exposure(r), PS_EXPOSE_ALL);
@@ -85,11 +87,13 @@ Test(sockdiag, tcp6_dual_stack_and_v6only)
 	cr_assert(r);
 	cr_assert_str_eq(addr(r, a), "::");
 	cr_assert_eq(r->v6only, 0, "a :: socket without IPV6_V6ONLY takes IPv4 too");
+	cr_assert_eq(ps_sock_accepts(r), PS_Q_V4 | PS_Q_V6);
 	cr_assert_eq(ps_sock_exposure(r), PS_EXPOSE_ALL);
 	r = find(&sv, 631, PS_SS_LISTEN);
 	cr_assert(r);
 	cr_assert_str_eq(addr(r, a), "::1");
 	cr_assert_eq(r->v6only, 1);
+	cr_assert_eq(ps_sock_accepts(r), PS_Q_V6);
 	cr_assert_eq(ps_sock_exposure(r), PS_EXPOSE_LOOPBACK);
 	ps_sockvec_free(&sv);
 	free(buf);
