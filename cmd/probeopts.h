@@ -48,7 +48,8 @@ struct ps_probe_cli {
 			"send STR once connected (escapes \\r \\n \\t \\\\ \\xHH)", \
 			ps_probe_send_option, NULL), \
 	PS_OPT_CALLBACK(0, "expect", T, m, "STR", \
-			"wait for STR in the reply (same escapes); no match: exit 1", \
+			"wait for STR in the reply (same escapes): open with reason\n" \
+			"expect-matched or expect-mismatch", \
 			ps_probe_expect_option, NULL), \
 	PS_OPT_BOOL(0, "banner", T, m.o.banner, \
 		    "capture up to 256 bytes the service sends first"), \

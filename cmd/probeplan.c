@@ -1,11 +1,13 @@
 /* Running check and scan: the plan's errors turned into exit codes, and the sink the
  * engines report to (NDJSON stream, kept results, progress). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/interrupt.h"
 #include "cmd/probeplan.h"
 #include "probe/clock.h"
 #include "report/table.h"
@@ -47,6 +49,31 @@ void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char 
 	ps_progress_init(&s->line, what, total, ps_clock_ns(), ps_term_dumb());
 }
 
+/* NDJSON so far to stdout; a failed write to a gone reader stops the run. */
+static void flush(struct ps_probe_sink *s, uint64_t now)
+{
+	s->dirty = false;
+	s->last_flush_ns = now;
+	if (ps_cli_flush() < 0 && errno == EPIPE)
+		ps_interrupt_reader_gone();
+}
+
+void ps_probe_sink_wait(void *ctx)
+{
+	struct ps_probe_sink *s = ctx;
+	uint64_t now = ps_clock_ns();
+
+	/* Called from any engine thread: fflush takes the stream's lock, which a line
+	 * being written holds; a race on dirty costs one extra flush at most. */
+	if (s->dirty)
+		flush(s, now);
+	if (now - s->last_check_ns >= 100000000ull) {
+		s->last_check_ns = now;
+		if (ps_interrupt_stdout_closed())
+			ps_interrupt_reader_gone();
+	}
+}
+
 void ps_probe_sink_result(const struct probe_result *r, void *ctx)
 {
 	struct ps_probe_sink *s = ctx;
@@ -59,9 +86,16 @@ void ps_probe_sink_result(const struct probe_result *r, void *ctx)
 		s->set.total++;
 		s->set.counts[r->state]++;
 		if (keep) {
+			uint64_t now = ps_clock_ns();
+
+			/* The writer's unlocked calls under the stream's lock: an engine
+			 * thread about to wait may flush stdout meanwhile. */
+			flockfile(stdout);
 			ps_report_result_line(stdout, r, &s->view);
-			if (s->flush_each)
-				(void)fflush(stdout);
+			funlockfile(stdout);
+			s->dirty = true;
+			if (s->flush_each || now - s->last_flush_ns >= 1000000000ull)
+				flush(s, now);
 		}
 	} else if (ps_resultset_add(&s->set, r, keep) < 0) {
 		s->oom = true;

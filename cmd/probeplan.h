@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cmd/probeopts.h"
 #include "probe/plan.h"
@@ -32,12 +33,18 @@ struct ps_probe_sink {
 	bool progress;			/* stderr is a terminal: may show progress */
 	bool flush_each;		/* NDJSON to a pipe or terminal: a line at a time */
 	struct ps_progress line;	/* line.total: results expected */
+	uint64_t last_flush_ns;		/* NDJSON: flushed at least once a second */
+	uint64_t last_check_ns;		/* when stdout's reader was last looked for */
+	bool dirty;			/* NDJSON written since the last flush */
 };
 
 void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char *what,
 			bool all_states, size_t total);
 /* The ps_result_cb: ctx is the sink. */
 void ps_probe_sink_result(const struct probe_result *r, void *ctx);
+/* The ps_probe_opts.on_wait hook: the engine is about to wait, so NDJSON written so far
+ * goes out, and a reader of stdout that has gone stops the run (cmd/interrupt.h). */
+void ps_probe_sink_wait(void *ctx);
 /* Clear the progress line. Returns the milliseconds since init. */
 double ps_probe_sink_done(struct ps_probe_sink *s);
 

@@ -289,6 +289,8 @@ static void summary_line(FILE *f, const struct ps_resultset *s, double elapsed_m
 	}
 	if (note)
 		fprintf(f, " (%s)", note);
+	if (s->interrupted)
+		fputs(" (interrupted)", f);
 	putc_unlocked('\n', f);
 }
 
@@ -299,6 +301,7 @@ static void write_summary(struct ps_json *j, const struct ps_resultset *s, doubl
 	for (int st = 0; st < PS_NSTATES; st++)
 		ps_json_int(j, ps_probe_state_name((enum ps_probe_state)st), (long long)s->counts[st]);
 	ps_json_double(j, "elapsed_ms", elapsed_ms, 1);
+	ps_json_bool(j, "interrupted", s->interrupted);
 	ps_json_end(j);
 }
 
