@@ -38,6 +38,7 @@ void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char 
 	struct stat st;
 
 	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
 	s->fmt = fmt;
 	s->all_states = all_states;
 	s->view.table_flags = fmt == PS_FMT_TABLE && ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
@@ -74,9 +75,8 @@ void ps_probe_sink_wait(void *ctx)
 	}
 }
 
-void ps_probe_sink_result(const struct probe_result *r, void *ctx)
+static void record(struct ps_probe_sink *s, const struct probe_result *r)
 {
-	struct ps_probe_sink *s = ctx;
 	/* An error (name not resolved, no route) is always shown: it is not a port state. */
 	bool keep = s->all_states || r->state == PS_PROBE_OPEN || r->state == PS_PROBE_ERROR;
 
@@ -108,8 +108,44 @@ void ps_probe_sink_result(const struct probe_result *r, void *ctx)
 	}
 }
 
+void ps_probe_sink_result(const struct probe_result *r, void *ctx)
+{
+	struct ps_probe_sink *s = ctx;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->hosts && r->state == PS_PROBE_ERROR && r->reason &&
+	    strcmp(r->reason, "no-route") == 0) {
+		/* One error stands for the host: port null, the later ones dropped. */
+		if (ps_hoststate_learn(s->hosts, r->tag, r) == PS_HOST_UNKNOWN) {
+			struct probe_result one = *r;
+
+			one.port = 0;
+			record(s, &one);
+		}
+	} else {
+		if (s->hosts)
+			(void)ps_hoststate_learn(s->hosts, r->tag, r);
+		record(s, r);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ps_probe_sink_skipped(void *ctx, const struct ps_probe_job *job)
+{
+	struct ps_probe_sink *s = ctx;
+	struct probe_result r;
+
+	ps_result_from_job(&r, job, s->skip_proto);
+	r.state = PS_PROBE_UNREACHABLE;
+	r.reason = "host-unreachable";
+	pthread_mutex_lock(&s->mu);
+	record(s, &r);
+	pthread_mutex_unlock(&s->mu);
+}
+
 double ps_probe_sink_done(struct ps_probe_sink *s)
 {
 	ps_progress_clear(&s->line, stderr);
+	pthread_mutex_destroy(&s->mu);
 	return (double)(ps_clock_ns() - s->line.start_ns) / 1e6;
 }

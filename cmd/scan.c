@@ -152,6 +152,7 @@ struct scan_run {
 	struct ps_walksrc src[2];
 	bool used[2];
 	struct ps_probe_sink sink;
+	struct ps_hoststate hosts;
 };
 
 /* Walks over each protocol's set; the total of results to come into the sink. Returns
@@ -168,6 +169,9 @@ static int start_walks(struct scan_run *s, const uint16_t *ports, size_t nports)
 
 		s->src[p].tag_base = (uint32_t)base;
 		s->src[p].stop = &ps_interrupt_flag;
+		s->src[p].hosts = &s->hosts;
+		s->src[p].skipped = ps_probe_sink_skipped;
+		s->src[p].skip_ctx = &s->sink;
 		base += ps_addrspace_count(set);
 		if (!ps_addrspace_count(set) || !nports)
 			continue;
@@ -182,6 +186,9 @@ static int start_walks(struct scan_run *s, const uint16_t *ports, size_t nports)
 		total += ps_addrwalk_total(&s->src[p].w);
 	}
 	s->sink.line.total = total > SIZE_MAX ? SIZE_MAX : (size_t)total;
+	if (ps_hoststate_init(&s->hosts, (uint64_t)base, &err) < 0)
+		return ps_cli_err(&err);
+	s->sink.hosts = &s->hosts;
 	return PS_EXIT_OK;
 }
 
@@ -203,6 +210,7 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 	for (size_t i = 0; rc == PS_EXIT_OK && i < s->t.nbad && !ps_interrupt_flag; i++)
 		report_unresolved(&s->t.bad[i], (uint32_t)(base + i), &s->sink);
 	for (int p = 0; p < 2 && rc == PS_EXIT_OK && !ps_interrupt_flag; p++) {
+		s->sink.skip_proto = p ? IPPROTO_UDP : IPPROTO_TCP;
 		if (s->used[p] && ps_probe_engine(p ? IPPROTO_UDP : IPPROTO_TCP)(
 					  ps_walksrc_next, &s->src[p], &o->pc.o,
 					  ps_probe_sink_result, &s->sink, &err) < 0)
@@ -219,6 +227,7 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 	if (rc == PS_EXIT_OK && s->sink.set.counts[PS_PROBE_ERROR])
 		rc = PS_EXIT_NEGATIVE;
 	ps_resultset_free(&s->sink.set);
+	ps_hoststate_free(&s->hosts);
 	return ps_interrupt_exit(rc);
 }
 

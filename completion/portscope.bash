@@ -42,6 +42,11 @@ _portscope()
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
+		--targets-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--exclude) COMPREPLY=(); return ;;
+		--exclude-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--seed) COMPREPLY=(); return ;;
+		--shard) COMPREPLY=(); return ;;
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;
@@ -52,7 +57,7 @@ _portscope()
 		--payload-hex) COMPREPLY=(); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --all-states --targets-file --exclude --exclude-file --force --seed --shard --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;
