@@ -122,6 +122,16 @@ void ps_probe_sink_result(const struct probe_result *r, void *ctx)
 			one.port = 0;
 			record(s, &one);
 		}
+	} else if (s->hosts && r->state == PS_PROBE_FILTERED && r->reason &&
+		   strcmp(r->reason, "timeout") == 0 &&
+		   ps_hoststate_get(s->hosts, r->tag) == PS_HOST_UNREACHABLE) {
+		/* A SYN the kernel dropped from its neighbour queue never hears of the
+		 * failure: the host is judged already, so its port says so. */
+		struct probe_result same = *r;
+
+		same.state = PS_PROBE_UNREACHABLE;
+		same.reason = "host-unreachable";
+		record(s, &same);
 	} else {
 		if (s->hosts)
 			(void)ps_hoststate_learn(s->hosts, r->tag, r);
