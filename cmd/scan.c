@@ -218,6 +218,9 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 	}
 	elapsed = ps_probe_sink_done(&s->sink);
 	s->sink.set.interrupted = ps_interrupt_flag != 0;
+	s->sink.set.has_hosts = true;
+	s->sink.set.addresses = (unsigned long long)base;
+	s->sink.set.hosts_up = ps_hoststate_count(&s->hosts, PS_HOST_UP);
 	if (rc == PS_EXIT_OK && s->sink.oom)
 		rc = ps_fail("out of memory");
 	if (rc == PS_EXIT_OK &&

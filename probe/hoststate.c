@@ -30,6 +30,15 @@ enum ps_host_state ps_hoststate_get(const struct ps_hoststate *h, uint64_t host)
 				     (host % 4 * 2)) & 3);
 }
 
+uint64_t ps_hoststate_count(const struct ps_hoststate *h, enum ps_host_state st)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; h->v && i < h->n; i++)
+		n += ps_hoststate_get(h, i) == st;
+	return n;
+}
+
 /* What r says of its host, PS_HOST_UNKNOWN when nothing (a timeout, a filter). */
 static enum ps_host_state verdict(const struct probe_result *r)
 {
@@ -57,11 +66,12 @@ enum ps_host_state ps_hoststate_learn(struct ps_hoststate *h, uint64_t host,
 	if (!h->v || host >= h->n)
 		return PS_HOST_UNKNOWN;
 	cur = __atomic_load_n(&h->v[host / 4], __ATOMIC_RELAXED);
+	if (st == PS_HOST_UNKNOWN)
+		return (enum ps_host_state)((cur >> shift) & 3);
 	do {
 		old = (enum ps_host_state)((cur >> shift) & 3);
-		/* Up is final; an unknown host takes any verdict. */
-		if (st == PS_HOST_UNKNOWN || old == PS_HOST_UP || (old != PS_HOST_UNKNOWN &&
-								   st != PS_HOST_UP))
+		/* Up is final; an unknown host takes any verdict, a judged one only up. */
+		if (old == PS_HOST_UP || (old != PS_HOST_UNKNOWN && st != PS_HOST_UP))
 			return old;
 		next = (uint8_t)((cur & ~(3u << shift)) | ((unsigned)st << shift));
 	} while (!__atomic_compare_exchange_n(&h->v[host / 4], &cur, next, false,

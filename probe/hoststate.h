@@ -27,6 +27,9 @@ struct ps_hoststate {
 int ps_hoststate_init(struct ps_hoststate *h, uint64_t n, ps_err *err);
 void ps_hoststate_free(struct ps_hoststate *h);
 
+/* Hosts in state st. */
+uint64_t ps_hoststate_count(const struct ps_hoststate *h, enum ps_host_state st);
+
 enum ps_host_state ps_hoststate_get(const struct ps_hoststate *h, uint64_t host);
 
 /* Learn from result r of host: an answer makes it up, a no-route error or an unreachable

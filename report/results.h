@@ -49,6 +49,8 @@ struct ps_resultset {
 	size_t counts[PS_NSTATES];
 	size_t total;
 	bool interrupted;		/* stopped early: the summary says so */
+	bool has_hosts;			/* scan: addresses and hosts_up are shown */
+	unsigned long long addresses, hosts_up;
 };
 
 /* Count r, and keep it for rendering when keep is true. Returns 0, or -1 when out of

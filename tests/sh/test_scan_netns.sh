@@ -48,11 +48,13 @@ scan() { ip netns exec $A timeout 60 "$P" scan "$@"; }
 summary() { python3 -c '
 import json, sys
 s = json.load(sys.stdin)["summary"]
-print(" ".join("%s=%d" % (k, s[k]) for k in ("total", "open", "closed", "filtered", "unreachable", "error")))'; }
+print(" ".join("%s=%d" % (k, s[k]) for k in ("total", "open", "closed", "filtered", "unreachable", "error", "addresses",
+                                       "hosts_up")))'; }
 
 # The /22: every address a live host, 22 open and 23 closed everywhere.
 got=$(scan 198.18.4.0/22 -p 22,23 -j | summary)
-[ "$got" = "total=2048 open=1024 closed=1024 filtered=0 unreachable=0 error=0" ] || fail "/22: $got"
+[ "$got" = "total=2048 open=1024 closed=1024 filtered=0 unreachable=0 error=0 addresses=1024 hosts_up=1024" ] ||
+	fail "/22: $got"
 
 # No route: one error per host, port null.
 scan 198.18.9.0/30 -p 1-50 --all-states --ndjson >"$tmp/noroute"
@@ -74,4 +76,6 @@ for r in rs:
     assert r["state"] == want, r
 ' "$tmp/lan$run" || fail "subnet run $run"
 done
+scan 198.18.8.2-9 -p 20-29 --timeout 4000 | tail -1 | grep -qx "8 addresses, 3 hosts up" ||
+	fail "host count line"
 echo "ok: /22 answering everywhere, one no-route error per host, dead hosts unreachable on every port"
