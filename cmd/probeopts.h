@@ -38,7 +38,7 @@ struct ps_probe_cli {
 	PS_OPT_INT(0, "timeout", T, m.o.timeout_ms, "MS", \
 		   "per attempt, connect to verdict (default 1000)", 1, 3600000), \
 	PS_OPT_INT(0, "retries", T, m.o.retries, "N", \
-		   "more attempts after a timeout (TCP default 0, UDP 1)", 0, 100), \
+		   "more attempts after a timeout (default 1)", 0, 100), \
 	PS_OPT_INT(0, "concurrency", T, m.o.concurrency, "N", \
 		   "probes in flight (default: as the descriptor limit allows)", 1, 1 << 20), \
 	PS_OPT_CALLBACK(0, "rate", T, m.o.rate, "N", \

@@ -34,7 +34,7 @@ union ps_sockaddr {
 
 struct ps_addr {
 	union ps_sockaddr sa;
-	char text[INET6_ADDRSTRLEN];	/* numeric form, without brackets */
+	char text[PS_ADDRTEXT_MAX];	/* numeric form, without brackets, with a %scope */
 };
 
 struct ps_addrlist {

@@ -120,6 +120,10 @@ bad 127.0.0.1 --seed x
 bad 127.0.0.300
 bad 127.0.0.1/33
 "$P" scan 127.0.0.1 --exclude 'x y' -p 1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad exclude"
+"$P" check '[fe80::1]:22' >/dev/null 2>"$TMP/err"; [ $? -eq 2 ] || fail "check link-local without scope"
+grep -q "needs %IFNAME" "$TMP/err" || fail "check link-local message: $(cat "$TMP/err")"
+"$P" check '[fe80::1%nosuchif0]:22' >/dev/null 2>&1; [ $? -eq 2 ] || fail "check unknown interface"
+"$P" check '[fe80::1%lo]:22' --ndjson | grep -q '"address":"fe80::1%lo"' || fail "check lost the scope"
 # ... and a scope is kept in the address.
 "$P" scan 'fe80::1%lo' -p 1 --all-states --ndjson | grep -q '"address":"fe80::1%lo"' ||
 	fail "address lost its scope"
