@@ -230,6 +230,42 @@ void ps_scan_targets_free(struct ps_scan_targets *t)
 	memset(t, 0, sizeof(*t));
 }
 
+struct lines {
+	char **v;
+	size_t *n, *cap;
+};
+
+static int add_line(void *ctx, const char *tok, ps_err *err)
+{
+	struct lines *l = ctx;
+	char **v = ps_grow(l->v, l->cap, *l->n, sizeof(*v), 16);
+
+	if (!v)
+		return ps_err_nomem(err);
+	l->v = v;
+	if (!(v[*l->n] = strdup(tok)))
+		return ps_err_nomem(err);
+	(*l->n)++;
+	return 0;
+}
+
+int ps_target_file_lines(const char *path, char ***args, size_t *n, size_t *cap)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	struct lines l = { *args, n, cap };
+	ps_err err;
+	int rc;
+
+	if (!f)
+		return ps_usage("cannot open '%s': %s", path, strerror(errno));
+	rc = ps_addrspace_read_lines(f, is_stdin ? "<stdin>" : path, add_line, &l, &err);
+	if (!is_stdin)
+		(void)fclose(f);
+	*args = l.v;
+	return rc < 0 ? ps_cli_err(&err) : 0;
+}
+
 void ps_scan_targets_argv(int argc, char **argv)
 {
 	static char long_name[] = "--targets-file";

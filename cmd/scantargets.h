@@ -68,6 +68,11 @@ int ps_scan_targets_build(struct ps_scan_targets *t, const struct ps_target_cli 
 			  char **hosts, int nhosts, bool tcp, bool udp, int family);
 void ps_scan_targets_free(struct ps_scan_targets *t);
 
+/* The tokens of a target file (check --targets-file: host:port lines), one a line, #
+ * comments, "-" for stdin, appended to args[0..*n) (a malloc'ed array of malloc'ed
+ * strings, *cap its room). Returns 0, or an exit code after printing the reason. */
+int ps_target_file_lines(const char *path, char ***args, size_t *n, size_t *cap);
+
 /* Rewrite nmap's -iL into --targets-file in argv, in place. */
 void ps_scan_targets_argv(int argc, char **argv);
 

@@ -26,6 +26,7 @@ _portscope()
 		opts="-a --all --state -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	check)
 		case $prev in
+		--targets-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;
@@ -38,7 +39,7 @@ _portscope()
 		-w|--warning) COMPREPLY=(); return ;;
 		-c|--critical) COMPREPLY=(); return ;;
 		esac
-		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
+		opts="--targets-file --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;

@@ -128,6 +128,13 @@ grep -q "needs %IFNAME" "$TMP/err" || fail "check link-local message: $(cat "$TM
 "$P" scan 'fe80::1%lo' -p 1 --all-states --ndjson | grep -q '"address":"fe80::1%lo"' ||
 	fail "address lost its scope"
 
+# check --targets-file: a monitoring list of host:port lines, from a file and stdin.
+printf '# monitored\n127.0.0.1:%s\n[::1]:1  # closed\n' "$TPORT" >"$TMP/mon"
+"$P" check --targets-file "$TMP/mon" --ndjson >"$TMP/c" && fail "check file: [::1]:1 is closed, exit 0"
+[ "$(wc -l <"$TMP/c")" -eq 2 ] || fail "check file: $(cat "$TMP/c")"
+"$P" check -iL - "127.0.0.1:$TPORT" --ndjson <"$TMP/mon" | grep -c '"state":"open"' | grep -qx 2 ||
+	fail "check stdin plus an argument"
+
 # UDP: a reply that does not match --expect is open, reason expect-mismatch, everywhere.
 "$P" check "udp://127.0.0.1:$UPORT" --payload hi --expect nope >"$TMP/c" && fail "check mismatch exit 0"
 grep -q "expect-mismatch" "$TMP/c" || fail "check table: $(cat "$TMP/c")"
