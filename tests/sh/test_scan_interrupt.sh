@@ -23,8 +23,8 @@ stop_scan() {
 	[ $rc -eq "$want" ] || fail "$fmt $sig: exit $rc, want $want"
 	case $fmt in
 	table)
-		tail -1 "$TMP/out.table" | grep -q "results in .*(interrupted)" ||
-			fail "table summary: $(tail -1 "$TMP/out.table")"
+		tail -2 "$TMP/out.table" | grep -q "results in .*(interrupted)" ||
+			fail "table summary: $(tail -2 "$TMP/out.table")"
 		[ "$(grep -c '/tcp' "$TMP/out.table")" -gt 50 ] || fail "table: too few rows";;
 	json)
 		python3 -c '
