@@ -7,11 +7,14 @@
 
 #include "cmd/cli.h"
 #include "cmd/probeplan.h"
+#include "cmd/scantargets.h"
+#include "probe/grow.h"
 #include "probe/targets.h"
 #include "probe/proto.h"
 #include "report/nagios.h"
 
 struct check_opts {
+	const char *targets_file;
 	struct ps_output out;
 	struct ps_probe_cli pc;
 	struct ps_nagios_limits lim;
@@ -20,6 +23,9 @@ struct check_opts {
 static ps_opt_cb parse_ms;
 
 static const struct ps_option check_options[] = {
+	PS_OPT_STRING(0, "targets-file", struct check_opts, targets_file, "FILE",
+		      "read more targets from FILE, one host:port a line, # comments;\n"
+		      "- for stdin (also -iL FILE)", "@file"),
 	PS_PROBE_OPTIONS(struct check_opts, pc),
 	PS_OUTPUT_OPTIONS(struct check_opts, out),
 	PS_OPT_CALLBACK('w', "warning", struct check_opts, lim.warn_ms, "MS",
@@ -30,14 +36,14 @@ static const struct ps_option check_options[] = {
 };
 
 const struct ps_cmd_help ps_check_help = {
-	.synopsis = "check [OPTIONS] TARGET...",
+	.synopsis = "check [OPTIONS] TARGET...\ncheck [OPTIONS] --targets-file FILE",
 	.description =
 		"Is each TARGET reachable? TARGET is host:port, [v6addr]:port, tcp://host:port or\n"
 		"udp://host:port (port: a number or a service name). A name is probed on each of\n"
 		"its addresses; a target is reachable when one of them is open (and matches --expect).\n",
 	.options = check_options,
 	.args = "TARGET...",
-	.missing = "missing TARGET (host:port)",
+	.missing = NULL,	/* --targets-file may give them all */
 	.output_note = "(nagios: one monitoring-plugin line, as check_tcp)",
 	.exit_status =
 		"Exit status: 0 every target reachable, 1 some target not reachable or not matching\n"
@@ -165,30 +171,69 @@ static int run(const struct check_opts *o, char **args, struct ps_target *target
 	return rc;
 }
 
+static int check_args(const struct check_opts *o, char **args, size_t nargs, struct check_state *cs,
+		      bool *verdict)
+{
+	struct ps_target *targets = calloc(nargs ? nargs : 1, sizeof(*targets));
+	int rc;
+
+	cs->reachable = calloc(nargs ? nargs : 1, 1);
+	cs->verdict = calloc(nargs ? nargs : 1, sizeof(*cs->verdict));
+	if (!targets || !cs->reachable || !cs->verdict)
+		rc = ps_fail("out of memory");
+	else if (nargs == 0)
+		rc = ps_usage("missing TARGET (host:port)");
+	else if ((rc = parse_targets(args, nargs, targets)) == 0)
+		rc = run(o, args, targets, nargs, cs, verdict);
+	free(cs->reachable);
+	free(cs->verdict);
+	free(targets);
+	return rc;
+}
+
+/* The command line's targets and those of --targets-file, checked together. */
+static int check_file(const struct check_opts *o, char **args, int nargs, struct check_state *cs,
+		      bool *verdict)
+{
+	char **all = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (int i = 0; i < nargs && rc == 0; i++) {
+		char **v = ps_grow(all, &cap, n, sizeof(*v), 16);
+
+		if (!v || !(v[n] = strdup(args[i]))) {
+			all = v ? v : all;
+			rc = ps_fail("out of memory");
+		} else {
+			all = v;
+			n++;
+		}
+	}
+	if (rc == 0 && (rc = ps_target_file_lines(o->targets_file, &all, &n, &cap)) == 0)
+		rc = check_args(o, all, n, cs, verdict);
+	for (size_t i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+	return rc;
+}
+
 /* check itself; *verdict is set once a -o nagios line has been written. */
 static int check_main(const struct ps_command *cmd, int argc, char **argv, bool *verdict)
 {
 	struct check_opts o = { .lim = { -1, -1 } };
 	struct check_state cs = { 0 };
-	struct ps_target *targets;
 	char **args;
 	int nargs, rc;
 
+	ps_scan_targets_argv(argc, argv);
 	if ((rc = ps_probe_parse(cmd, argc, argv, &o, &o.pc, &args, &nargs)) != PS_PARSE_RUN)
 		return rc;
 	if ((o.lim.warn_ms >= 0 || o.lim.crit_ms >= 0) && o.out.fmt != PS_FMT_NAGIOS)
 		return ps_usage("-w and -c are response-time thresholds for -o nagios");
-	targets = calloc((size_t)nargs, sizeof(*targets));
-	cs.reachable = calloc((size_t)nargs, 1);
-	cs.verdict = calloc((size_t)nargs, sizeof(*cs.verdict));
-	if (!targets || !cs.reachable || !cs.verdict)
-		rc = ps_fail("out of memory");
-	else if ((rc = parse_targets(args, (size_t)nargs, targets)) == 0)
-		rc = run(&o, args, targets, (size_t)nargs, &cs, verdict);
-	free(cs.reachable);
-	free(cs.verdict);
-	free(targets);
-	return rc;
+	if (o.targets_file)
+		return check_file(&o, args, nargs, &cs, verdict);
+	return check_args(&o, args, (size_t)nargs, &cs, verdict);
 }
 
 int cmd_check(const struct ps_command *cmd, int argc, char **argv)

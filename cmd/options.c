@@ -165,7 +165,7 @@ int ps_parse_options(const struct ps_command *cmd, int argc, char **argv, void *
 	}
 	if (!cmd->help->args && optind < argc)
 		return ps_usage("unexpected argument '%s'", argv[optind]);
-	if (cmd->help->args && optind >= argc)
+	if (cmd->help->args && cmd->help->missing && optind >= argc)
 		return ps_usage("%s", cmd->help->missing);
 	if (args)
 		*args = argv + optind;

@@ -39,7 +39,7 @@ struct ps_probe_cli {
 	PS_OPT_INT(0, "timeout", T, m.o.timeout_ms, "MS", \
 		   "per attempt, connect to verdict (default 1000)", 1, 3600000), \
 	PS_OPT_INT(0, "retries", T, m.o.retries, "N", \
-		   "more attempts after a timeout (TCP default 0, UDP 1)", 0, 100), \
+		   "more attempts after a timeout (default 1)", 0, 100), \
 	PS_OPT_INT(0, "concurrency", T, m.o.concurrency, "N", \
 		   "probes in flight (default: as the descriptor limit allows)", 1, 1 << 20), \
 	PS_OPT_CALLBACK(0, "rate", T, m.o.rate, "N", \
@@ -49,7 +49,8 @@ struct ps_probe_cli {
 			"send STR once connected (escapes \\r \\n \\t \\\\ \\xHH)", \
 			ps_probe_send_option, NULL), \
 	PS_OPT_CALLBACK(0, "expect", T, m, "STR", \
-			"wait for STR in the reply (same escapes); no match: exit 1", \
+			"wait for STR in the reply (same escapes): open with reason\n" \
+			"expect-matched or expect-mismatch", \
 			ps_probe_expect_option, NULL), \
 	PS_OPT_BOOL(0, "banner", T, m.o.banner, \
 		    "capture up to 256 bytes the service sends first"), \

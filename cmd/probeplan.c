@@ -1,11 +1,13 @@
 /* Running check and scan: the plan's errors turned into exit codes, and the sink the
  * engines report to (NDJSON stream, kept results, progress). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/interrupt.h"
 #include "cmd/probeplan.h"
 #include "probe/clock.h"
 #include "report/table.h"
@@ -36,6 +38,7 @@ void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char 
 	struct stat st;
 
 	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
 	s->fmt = fmt;
 	s->all_states = all_states;
 	s->view.table_flags = fmt == PS_FMT_TABLE && ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
@@ -47,9 +50,33 @@ void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char 
 	ps_progress_init(&s->line, what, total, ps_clock_ns(), ps_term_dumb());
 }
 
-void ps_probe_sink_result(const struct probe_result *r, void *ctx)
+/* NDJSON so far to stdout; a failed write to a gone reader stops the run. */
+static void flush(struct ps_probe_sink *s, uint64_t now)
+{
+	s->dirty = false;
+	s->last_flush_ns = now;
+	if (ps_cli_flush() < 0 && errno == EPIPE)
+		ps_interrupt_reader_gone();
+}
+
+void ps_probe_sink_wait(void *ctx)
 {
 	struct ps_probe_sink *s = ctx;
+	uint64_t now = ps_clock_ns();
+
+	/* Called from any engine thread: fflush takes the stream's lock, which a line
+	 * being written holds; a race on dirty costs one extra flush at most. */
+	if (s->dirty)
+		flush(s, now);
+	if (now - s->last_check_ns >= 100000000ull) {
+		s->last_check_ns = now;
+		if (ps_interrupt_stdout_closed())
+			ps_interrupt_reader_gone();
+	}
+}
+
+static void record(struct ps_probe_sink *s, const struct probe_result *r)
+{
 	/* An error (name not resolved, no route) is always shown: it is not a port state. */
 	bool keep = s->all_states || r->state == PS_PROBE_OPEN || r->state == PS_PROBE_ERROR;
 
@@ -59,9 +86,16 @@ void ps_probe_sink_result(const struct probe_result *r, void *ctx)
 		s->set.total++;
 		s->set.counts[r->state]++;
 		if (keep) {
+			uint64_t now = ps_clock_ns();
+
+			/* The writer's unlocked calls under the stream's lock: an engine
+			 * thread about to wait may flush stdout meanwhile. */
+			flockfile(stdout);
 			ps_report_result_line(stdout, r, &s->view);
-			if (s->flush_each)
-				(void)fflush(stdout);
+			funlockfile(stdout);
+			s->dirty = true;
+			if (s->flush_each || now - s->last_flush_ns >= 1000000000ull)
+				flush(s, now);
 		}
 	} else if (ps_resultset_add(&s->set, r, keep) < 0) {
 		s->oom = true;
@@ -74,8 +108,54 @@ void ps_probe_sink_result(const struct probe_result *r, void *ctx)
 	}
 }
 
+void ps_probe_sink_result(const struct probe_result *r, void *ctx)
+{
+	struct ps_probe_sink *s = ctx;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->hosts && r->state == PS_PROBE_ERROR && r->reason &&
+	    strcmp(r->reason, "no-route") == 0) {
+		/* One error stands for the host: port null, the later ones dropped. */
+		if (ps_hoststate_learn(s->hosts, r->tag, r) == PS_HOST_UNKNOWN) {
+			struct probe_result one = *r;
+
+			one.port = 0;
+			record(s, &one);
+		}
+	} else if (s->hosts && r->state == PS_PROBE_FILTERED && r->reason &&
+		   strcmp(r->reason, "timeout") == 0 &&
+		   ps_hoststate_get(s->hosts, r->tag) == PS_HOST_UNREACHABLE) {
+		/* A SYN the kernel dropped from its neighbour queue never hears of the
+		 * failure: the host is judged already, so its port says so. */
+		struct probe_result same = *r;
+
+		same.state = PS_PROBE_UNREACHABLE;
+		same.reason = "host-unreachable";
+		record(s, &same);
+	} else {
+		if (s->hosts)
+			(void)ps_hoststate_learn(s->hosts, r->tag, r);
+		record(s, r);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ps_probe_sink_skipped(void *ctx, const struct ps_probe_job *job)
+{
+	struct ps_probe_sink *s = ctx;
+	struct probe_result r;
+
+	ps_result_from_job(&r, job, s->skip_proto);
+	r.state = PS_PROBE_UNREACHABLE;
+	r.reason = "host-unreachable";
+	pthread_mutex_lock(&s->mu);
+	record(s, &r);
+	pthread_mutex_unlock(&s->mu);
+}
+
 double ps_probe_sink_done(struct ps_probe_sink *s)
 {
 	ps_progress_clear(&s->line, stderr);
+	pthread_mutex_destroy(&s->mu);
 	return (double)(ps_clock_ns() - s->line.start_ns) / 1e6;
 }

@@ -6,9 +6,12 @@
 #define PS_PROBEPLAN_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cmd/probeopts.h"
+#include "probe/hoststate.h"
 #include "probe/plan.h"
 #include "report/progress.h"
 #include "report/results.h"
@@ -32,12 +35,25 @@ struct ps_probe_sink {
 	bool progress;			/* stderr is a terminal: may show progress */
 	bool flush_each;		/* NDJSON to a pipe or terminal: a line at a time */
 	struct ps_progress line;	/* line.total: results expected */
+	uint64_t last_flush_ns;		/* NDJSON: flushed at least once a second */
+	uint64_t last_check_ns;		/* when stdout's reader was last looked for */
+	bool dirty;			/* NDJSON written since the last flush */
+	uint8_t skip_proto;		/* protocol of the walk being run */
+	struct ps_hoststate *hosts;	/* scan: what each host (tag) is known to be, or NULL */
+	pthread_mutex_t mu;		/* results come from engine threads and the job source */
 };
 
 void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char *what,
 			bool all_states, size_t total);
-/* The ps_result_cb: ctx is the sink. */
+/* The ps_result_cb: ctx is the sink. With hosts, a no-route error is reported once per
+ * host, with port null (it stands for all the host's ports). */
 void ps_probe_sink_result(const struct probe_result *r, void *ctx);
+/* The ps_probe_opts.on_wait hook: the engine is about to wait, so NDJSON written so far
+ * goes out, and a reader of stdout that has gone stops the run (cmd/interrupt.h). */
+void ps_probe_sink_wait(void *ctx);
+/* The ps_walksrc skipped hook: a port of a host known unreachable, reported unreachable
+ * (reason host-unreachable) without a probe. proto: the sink's skip_proto. */
+void ps_probe_sink_skipped(void *ctx, const struct ps_probe_job *job);
 /* Clear the progress line. Returns the milliseconds since init. */
 double ps_probe_sink_done(struct ps_probe_sink *s);
 

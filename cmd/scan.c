@@ -3,12 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/interrupt.h"
 #include "cmd/probeplan.h"
+#include "cmd/scantargets.h"
+#include "probe/clock.h"
 #include "probe/ports.h"
 #include "probe/proto.h"
 #include "probe/targets.h"
+#include "probe/walksrc.h"
 
 #define MAX_SPECS 64
 
@@ -22,6 +28,7 @@ struct scan_opts {
 	struct ps_output out;
 	struct ps_probe_cli pc;
 	struct spec_list specs;
+	struct ps_target_cli tc;
 	bool tcp, udp, all_states;
 };
 
@@ -45,24 +52,35 @@ static const struct ps_option scan_options[] = {
 	PS_OPT_BOOL('u', "udp", struct scan_opts, udp, "UDP scan"),
 	PS_OPT_BOOL(0, "all-states", struct scan_opts, all_states,
 		    "list every result, not only open ports (and errors)"),
+	PS_TARGET_OPTIONS(struct scan_opts, tc),
 	PS_PROBE_OPTIONS(struct scan_opts, pc),
 	PS_OUTPUT_OPTIONS(struct scan_opts, out),
 	PS_OPT_END(),
 };
 
 const struct ps_cmd_help ps_scan_help = {
-	.synopsis = "scan [OPTIONS] HOST... -p SPEC",
+	.synopsis = "scan [OPTIONS] TARGET... [-p SPEC]\nscan [OPTIONS] --targets-file FILE [-p SPEC]",
 	.description =
-		"Probe every port of SPEC on every HOST (a name, an IPv4 or IPv6 address, [v6addr],\n"
-		"tcp://host or udp://host); a name is scanned on each of its addresses.\n",
+		"Probe every port of SPEC on every address of the TARGETs: an IPv4 or IPv6 address\n"
+		"(fe80::1%eth0 with its interface), a CIDR (198.18.0.0/16, 2001:db8::/112), an IPv4\n"
+		"octet range (198.18.0-3.1-254), a name (scanned on each of its addresses), each\n"
+		"optionally as tcp://T or udp://T. A set over 2^24 addresses needs --force.\n"
+		"Hosts x ports are walked in a seeded pseudo-random order, so no host sees a burst.\n"
+		"Without -p: 1-1024 and every port the services database (/etc/services) names\n"
+		"for the protocol scanned.\n"
+		"With --expect, a reply that does not match is open with reason expect-mismatch;\n"
+		"it does not change scan's exit status.\n",
 	.options = scan_options,
-	.args = "HOST...",
-	.missing = "missing HOST to scan",
+	.args = "TARGET...",
+	.missing = NULL,	/* --targets-file may give them all */
 	.output_note = "(ndjson: one line per result as it is decided)",
 	.exit_status =
 		"A scan over two seconds shows its progress on stderr when stderr is a terminal.\n"
+		"SIGINT or SIGTERM stops launching probes and writes what was decided (JSON:\n"
+		"\"interrupted\": true in the summary), exit 130 or 143; a reader of stdout that\n"
+		"goes away stops the scan, exit 141.\n"
 		"Exit status: 0 done, 1 a host could not be resolved (or a probe could not run),\n"
-		"2 bad usage, 3 system failure.\n",
+		"2 bad usage or bad input, 3 system failure.\n",
 };
 
 /* Every -p into ports, service names looked up for the protocol scanned. */
@@ -75,89 +93,174 @@ static int parse_ports(const struct scan_opts *o, struct ps_portset *ports)
 	for (size_t i = 0; i < o->specs.n; i++)
 		if (ps_ports_parse_arg(o->specs.v[i], proto, false, ports, &err) < 0)
 			return ps_cli_err_in(&err, "-p");
+	if (!o->specs.n) {
+		/* The default set: 1-1024 and every port the services database names. */
+		ps_portset_add_range(ports, 1, 1024);
+		if (o->tcp)
+			ps_ports_add_services(ports, IPPROTO_TCP);
+		if (o->udp)
+			ps_ports_add_services(ports, IPPROTO_UDP);
+	}
 	return 0;
 }
 
-/* Each host once per protocol asked for, unless its scheme names one. targets holds
- * 2 * nhosts. Returns 0, or an exit code after printing the reason. */
-static int make_targets(const struct scan_opts *o, char **hosts, size_t nhosts,
-			struct ps_target *targets, size_t *ntargets)
+/* The ports of the set as an array for the walk (port 0 cannot be probed). */
+static size_t port_array(const struct ps_portset *ports, uint16_t *out)
 {
-	for (size_t i = 0; i < nhosts; i++) {
-		struct ps_target t;
-		ps_err err;
+	size_t n = 0;
 
-		if (ps_targets_parse(hosts[i], false, o->tcp ? IPPROTO_TCP : IPPROTO_UDP, &t,
+	for (int p = ps_portset_next(ports, 1); p > 0 && p <= 65535;
+	     p = ps_portset_next(ports, (unsigned)p + 1))
+		out[n++] = (uint16_t)p;
+	return n;
+}
+
+/* A name that did not resolve: one error result for all its ports. */
+static void report_unresolved(const struct ps_unresolved *u, uint32_t tag,
+			      struct ps_probe_sink *sink)
+{
+	struct probe_result r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.target, sizeof(r.target), "%s", u->name);
+	r.proto = u->proto;
+	r.state = PS_PROBE_ERROR;
+	r.rtt_ms = -1;
+	r.reason = "resolve";
+	r.expect_ok = -1;
+	r.tag = tag;
+	snprintf(r.error, sizeof(r.error), "%s", u->why);
+	ps_probe_sink_result(&r, sink);
+}
+
+/* The seed of the walk: --seed, else random, else (with --shard, where every shard must
+ * walk the same permutation) 0. */
+static uint64_t walk_seed(const struct ps_target_cli *c)
+{
+	uint64_t seed = 0;
+
+	if (c->seed_given || c->nshards)
+		return c->seed;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = ps_clock_ns() ^ ((uint64_t)getpid() << 32);
+	return seed;
+}
+
+struct scan_run {
+	struct scan_opts *o;
+	struct ps_scan_targets t;
+	struct ps_walksrc src[2];
+	bool used[2];
+	struct ps_probe_sink sink;
+	struct ps_hoststate hosts;
+};
+
+/* Walks over each protocol's set; the total of results to come into the sink. Returns
+ * 0, or an exit code. */
+static int start_walks(struct scan_run *s, const uint16_t *ports, size_t nports)
+{
+	const struct ps_target_cli *c = &s->o->tc;
+	uint64_t seed = walk_seed(c);
+	ps_u128 total = s->t.nbad, base = 0;
+	ps_err err;
+
+	for (int p = 0; p < 2; p++) {
+		struct ps_addrspace *set = &s->t.set[p];
+
+		s->src[p].tag_base = (uint32_t)base;
+		s->src[p].stop = &ps_interrupt_flag;
+		s->src[p].hosts = &s->hosts;
+		s->src[p].skipped = ps_probe_sink_skipped;
+		s->src[p].skip_ctx = &s->sink;
+		base += ps_addrspace_count(set);
+		if (!ps_addrspace_count(set) || !nports)
+			continue;
+		if (!ps_probe_engine(p ? IPPROTO_UDP : IPPROTO_TCP))
+			return ps_usage("%s scans are not available in this build",
+					ps_proto_name(p ? IPPROTO_UDP : IPPROTO_TCP));
+		if (ps_addrwalk_init(&s->src[p].w, set, ports, nports, seed,
+				     c->nshards ? c->shard : 0, c->nshards ? c->nshards : 1,
 				     &err) < 0)
 			return ps_cli_err(&err);
-		for (int p = 0; p < 2; p++) {
-			uint8_t proto = p == 0 ? IPPROTO_TCP : IPPROTO_UDP;
-
-			if (t.proto_given ? t.proto != proto : (p == 0 ? !o->tcp : !o->udp))
-				continue;
-			if (!ps_probe_engine(proto))
-				return ps_usage("%s scans are not available in this build",
-						ps_proto_name(proto));
-			targets[*ntargets] = t;
-			targets[(*ntargets)++].proto = proto;
-		}
+		s->used[p] = true;
+		total += ps_addrwalk_total(&s->src[p].w);
 	}
-	return 0;
+	s->sink.line.total = total > SIZE_MAX ? SIZE_MAX : (size_t)total;
+	if (ps_hoststate_init(&s->hosts, (uint64_t)base, &err) < 0)
+		return ps_cli_err(&err);
+	s->sink.hosts = &s->hosts;
+	return PS_EXIT_OK;
 }
 
-/* Probe, then report. Returns the exit code. */
-static int run(const struct scan_opts *o, struct ps_target *targets, size_t ntargets,
-	       const struct ps_portset *ports)
+/* Probe every walk, then report. Returns the exit code. */
+static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 {
-	struct ps_plan plan = { 0 };
-	struct ps_probe_sink sink;
+	struct scan_opts *o = s->o;
+	ps_u128 base = ps_addrspace_count(&s->t.set[0]) + ps_addrspace_count(&s->t.set[1]);
 	double elapsed;
+	ps_err err;
 	int rc;
 
-	ps_probe_sink_init(&sink, o->out.fmt, "scan", o->all_states, 0);
+	ps_probe_sink_init(&s->sink, o->out.fmt, "scan", o->all_states, 0);
 	ps_cli_stdout_buffer();
-	rc = ps_probe_plan_build(&plan, targets, ntargets, o->pc.family);
-	if (rc == PS_EXIT_OK) {
-		sink.line.total = ps_plan_count(&plan, ports);
-		rc = ps_probe_plan_run(&plan, ports, &o->pc.o, ps_probe_sink_result, &sink);
+	o->pc.o.stop = &ps_interrupt_flag;
+	o->pc.o.on_wait = ps_probe_sink_wait;
+	o->pc.o.wait_ctx = &s->sink;
+	rc = start_walks(s, ports, nports);
+	for (size_t i = 0; rc == PS_EXIT_OK && i < s->t.nbad && !ps_interrupt_flag; i++)
+		report_unresolved(&s->t.bad[i], (uint32_t)(base + i), &s->sink);
+	for (int p = 0; p < 2 && rc == PS_EXIT_OK && !ps_interrupt_flag; p++) {
+		s->sink.skip_proto = p ? IPPROTO_UDP : IPPROTO_TCP;
+		if (s->used[p] && ps_probe_engine(p ? IPPROTO_UDP : IPPROTO_TCP)(
+					  ps_walksrc_next, &s->src[p], &o->pc.o,
+					  ps_probe_sink_result, &s->sink, &err) < 0)
+			rc = ps_cli_err(&err);
 	}
-	elapsed = ps_probe_sink_done(&sink);
-	if (rc == PS_EXIT_OK && sink.oom)
+	elapsed = ps_probe_sink_done(&s->sink);
+	s->sink.set.interrupted = ps_interrupt_flag != 0;
+	s->sink.set.has_hosts = true;
+	s->sink.set.addresses = (unsigned long long)base;
+	s->sink.set.hosts_up = ps_hoststate_count(&s->hosts, PS_HOST_UP);
+	if (rc == PS_EXIT_OK && s->sink.oom)
 		rc = ps_fail("out of memory");
 	if (rc == PS_EXIT_OK &&
-	    ps_report_results(stdout, o->out.fmt, "scan", &sink.set, elapsed,
-			      o->all_states ? "all states shown" : "open shown", &sink.view) < 0)
+	    ps_report_results(stdout, o->out.fmt, "scan", &s->sink.set, elapsed,
+			      o->all_states ? "all states shown" : "open shown", &s->sink.view) < 0)
 		rc = ps_fail("out of memory");
-	if (rc == PS_EXIT_OK && sink.set.counts[PS_PROBE_ERROR])
+	if (rc == PS_EXIT_OK && s->sink.set.counts[PS_PROBE_ERROR])
 		rc = PS_EXIT_NEGATIVE;
-	ps_resultset_free(&sink.set);
-	ps_plan_free(&plan);
-	return rc;
+	ps_resultset_free(&s->sink.set);
+	ps_hoststate_free(&s->hosts);
+	return ps_interrupt_exit(rc);
 }
 
 int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 {
+	static struct scan_run s;
 	struct scan_opts o = { 0 };
 	struct ps_portset *ports = NULL;
-	struct ps_target *targets = NULL;
-	size_t ntargets = 0;
+	uint16_t *parr = NULL;
 	char **hosts;
 	int nhosts, rc;
 
+	ps_scan_targets_argv(argc, argv);
 	if ((rc = ps_probe_parse(cmd, argc, argv, &o, &o.pc, &hosts, &nhosts)) != PS_PARSE_RUN)
 		return rc;
-	if (!o.specs.n)
-		return ps_usage("missing -p SPEC (ports to scan, e.g. -p 1-1024 or -p -)");
 	if (!o.tcp && !o.udp)
 		o.tcp = true;
+	memset(&s, 0, sizeof(s));
+	s.o = &o;
 	ports = malloc(sizeof(*ports));
-	targets = calloc((size_t)nhosts * 2, sizeof(*targets));
-	if (!ports || !targets)
+	parr = malloc(65536 * sizeof(*parr));
+	if (!ports || !parr)
 		rc = ps_fail("out of memory");
 	else if ((rc = parse_ports(&o, ports)) == 0 &&
-		 (rc = make_targets(&o, hosts, (size_t)nhosts, targets, &ntargets)) == 0)
-		rc = run(&o, targets, ntargets, ports);
-	free(targets);
+		 (rc = ps_scan_targets_build(&s.t, &o.tc, hosts, nhosts, o.tcp, o.udp,
+					     o.pc.family)) == 0 &&
+		 (rc = ps_interrupt_setup()) == 0)
+		rc = run(&s, parr, port_array(ports, parr));
+	ps_scan_targets_free(&s.t);
+	free(parr);
 	free(ports);
 	return rc;
 }

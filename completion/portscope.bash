@@ -29,6 +29,7 @@ _portscope()
 		opts="-a --all --state --nat --reachable-on -t --tcp -u --udp -4 --ipv4 -6 --ipv6 --port --class --exposure --unit --container --netns --all-netns -n --numeric -p --processes -P --no-processes -o --output -j --json --ndjson -h --help" ;;
 	check)
 		case $prev in
+		--targets-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;
@@ -46,6 +47,11 @@ _portscope()
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
+		--targets-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--exclude) COMPREPLY=(); return ;;
+		--exclude-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--seed) COMPREPLY=(); return ;;
+		--shard) COMPREPLY=(); return ;;
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;

@@ -35,8 +35,6 @@ typedef unsigned __int128 ps_u128;
 #define PS_ADDRSPACE_HARD_LIMIT ((ps_u128)1 << 96)	/* even with force: jobs fit 112 bits */
 #define PS_ADDRSPACE_MAX_RANGES (1u << 20)	/* separate ranges (64 bytes each) */
 #define PS_ADDRSPACE_LINE_MAX 1024		/* longest line of a target file */
-/* "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%" and an interface name */
-#define PS_ADDRTEXT_MAX (INET6_ADDRSTRLEN + IF_NAMESIZE)
 
 /* One range of consecutive addresses of one family (and scope, for IPv6). v4 addresses
  * are host-order values in the low 32 bits. */

@@ -1,5 +1,6 @@
 /* The job source shared by the probe engines, and the result skeleton they fill. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -36,7 +37,7 @@ int ps_jobsrc_next(void *src, struct ps_probe_job *job)
 		job->addr = ep->addr;
 		ps_sockaddr_set_port(&job->addr, (uint16_t)port);
 		job->target = ep->target;
-		job->address = ep->address;
+		snprintf(job->address, sizeof(job->address), "%s", ep->address);
 		job->tag = ep->tag;
 		return 1;
 	}

@@ -17,7 +17,8 @@
 struct ps_probe_job {
 	union ps_sockaddr addr;
 	const char *target;	/* the user's text; must outlive the engine call */
-	const char *address;	/* numeric address text; must outlive the engine call */
+	char address[PS_ADDRTEXT_MAX];	/* numeric address text ("fe80::1%eth0"), a copy per job:
+					 * a job source may reuse its own buffer */
 	uint32_t tag;		/* caller's ordering key, echoed in probe_result.tag */
 };
 
@@ -38,7 +39,22 @@ struct ps_probe_opts {
 	bool banner;		/* capture what the service sends first (PS_BANNER_MAX bytes) */
 	const uint8_t *udp_payload;	/* UDP datagram (--payload, --payload-hex), or NULL */
 	size_t udp_payload_len;
+	/* Set (by a signal handler, or a reader gone) to stop: no more probes are launched
+	 * and what is in flight is abandoned unreported; the engine returns 0 soon after
+	 * (waits are cut to PS_STOP_POLL_MS). NULL: never. */
+	const volatile int *stop;
+	/* Called when the engine is about to wait for events (flush a stream), or NULL. It
+	 * may be called from several threads at once. */
+	void (*on_wait)(void *ctx);
+	void *wait_ctx;
 };
+
+#define PS_STOP_POLL_MS 200
+
+static inline bool ps_probe_stopped(const struct ps_probe_opts *o)
+{
+	return o->stop && *o->stop;
+}
 
 /* Every engine has this signature: run every job from next(src), call cb with each result
  * as soon as it is decided (in any order), return 0 when all jobs were reported, or -1

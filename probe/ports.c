@@ -295,3 +295,12 @@ int ps_ports_service_port(const char *name, const char *proto)
 		se = getservbyname(name, "udp");
 	return se ? ntohs((uint16_t)se->s_port) : -1;
 }
+
+void ps_ports_add_services(struct ps_portset *set, int proto)
+{
+	if (!svc_loaded)
+		svc_load();
+	for (size_t i = 0; i < svc_count; i++)
+		if (svc_table[i].proto == proto && svc_table[i].port > 0)
+			ps_portset_add_range(set, svc_table[i].port, svc_table[i].port);
+}

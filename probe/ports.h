@@ -53,6 +53,9 @@ bool ps_ports_ephemeral(unsigned port);
 /* Service name for port and proto (IPPROTO_TCP or IPPROTO_UDP), or NULL.
  * The services database is read once, on first use. */
 const char *ps_ports_service(unsigned port, int proto);
+/* Add every port the services database names for proto (IPPROTO_TCP, IPPROTO_UDP): with
+ * 1-1024, scan's default port set. */
+void ps_ports_add_services(struct ps_portset *set, int proto);
 /* Port for a service name and proto ("tcp", "udp" or NULL for either), or -1. */
 int ps_ports_service_port(const char *name, const char *proto);
 

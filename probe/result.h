@@ -20,7 +20,8 @@ enum ps_probe_state {
 
 struct probe_result {
 	char target[300];			/* as the user wrote it */
-	char address[INET6_ADDRSTRLEN];		/* the address probed, "" when unresolved */
+	char address[INET6_ADDRSTRLEN + 16];	/* the address probed with its %scope, ""
+						 * when unresolved (16: IF_NAMESIZE) */
 	int family;				/* AF_INET, AF_INET6, or 0 when unresolved */
 	uint8_t proto;				/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port;

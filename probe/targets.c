@@ -3,7 +3,9 @@
  * engine; a name is resolved to every address so each is probed and reported. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +39,30 @@ static int parse_port(const char *s, const char *text, uint8_t proto, uint16_t *
 	return 0;
 }
 
+/* An IPv6 literal: a link-local one needs its %IFNAME (the kernel cannot tell which link
+ * otherwise: connect() says EINVAL), and a named interface must exist. */
+static int check_scope(const char *host, const char *text, ps_err *err)
+{
+	char buf[PS_HOST_MAX];
+	char *pct;
+	struct in6_addr a;
+
+	if (!strchr(host, ':'))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", host);
+	pct = strchr(buf, '%');
+	if (pct)
+		*pct = '\0';
+	if (inet_pton(AF_INET6, buf, &a) != 1)
+		return 0;	/* not a literal: the resolver says what is wrong */
+	if (!pct && IN6_IS_ADDR_LINKLOCAL(&a))
+		return ps_err_input(err, "link-local address '%s' needs %%IFNAME in '%s'", buf,
+				    text);
+	if (pct && !(pct[1] >= '0' && pct[1] <= '9') && if_nametoindex(pct + 1) == 0)
+		return ps_err_input(err, "unknown interface '%s' in '%s'", pct + 1, text);
+	return 0;
+}
+
 static int set_host(struct ps_target *t, const char *s, size_t len, const char *text, ps_err *err)
 {
 	if (len == 0)
@@ -51,7 +77,7 @@ static int set_host(struct ps_target *t, const char *s, size_t len, const char *
 	}
 	memcpy(t->host, s, len);
 	t->host[len] = '\0';
-	return 0;
+	return check_scope(t->host, text, err);
 }
 
 int ps_targets_parse(const char *text, bool need_port, uint8_t default_proto,
@@ -151,6 +177,20 @@ static bool same_addr(const union ps_sockaddr *a, const union ps_sockaddr *b)
 	       a->v6.sin6_scope_id == b->v6.sin6_scope_id;
 }
 
+/* A scoped IPv6 address keeps its scope in the text: fe80::1%eth0. */
+static void scope_text(struct ps_addr *a)
+{
+	char name[IF_NAMESIZE];
+	size_t n = strlen(a->text);
+
+	if (a->sa.sa.sa_family != AF_INET6 || !a->sa.v6.sin6_scope_id)
+		return;
+	if (if_indextoname(a->sa.v6.sin6_scope_id, name))
+		snprintf(a->text + n, sizeof(a->text) - n, "%%%s", name);
+	else
+		snprintf(a->text + n, sizeof(a->text) - n, "%%%u", a->sa.v6.sin6_scope_id);
+}
+
 int ps_targets_resolve(const char *host, int family, struct ps_addrlist *out, ps_err *err)
 {
 	struct addrinfo hints = { 0 }, *res = NULL, *ai;
@@ -199,6 +239,7 @@ int ps_targets_resolve(const char *host, int family, struct ps_addrlist *out, ps
 							: (const void *)&a->sa.v6.sin6_addr,
 			       a->text, sizeof(a->text)))
 			continue;
+		scope_text(a);
 		out->len++;
 	}
 	freeaddrinfo(res);

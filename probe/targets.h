@@ -3,6 +3,7 @@
 #ifndef PS_TARGETS_H
 #define PS_TARGETS_H
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 
 #define PS_TARGET_MAX 300	/* longest target text kept (docs/design.md: "as the user wrote it") */
 #define PS_HOST_MAX 256
+/* "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%" and an interface name */
+#define PS_ADDRTEXT_MAX (INET6_ADDRSTRLEN + IF_NAMESIZE)
 
 struct ps_target {
 	char text[PS_TARGET_MAX];	/* the argument as written */
@@ -31,7 +34,7 @@ union ps_sockaddr {
 
 struct ps_addr {
 	union ps_sockaddr sa;
-	char text[INET6_ADDRSTRLEN];	/* numeric form, without brackets */
+	char text[PS_ADDRTEXT_MAX];	/* numeric form, without brackets, with a %scope */
 };
 
 struct ps_addrlist {

@@ -36,6 +36,8 @@ static bool fill_batch(struct engine *e)
 	if (sh->threaded)
 		pthread_mutex_lock(&sh->jobs_mu);
 	e->nbatch = e->ibatch = 0;
+	if (ps_probe_stopped(e->o))
+		sh->exhausted = true;
 	while (!sh->exhausted && e->nbatch < JOB_BATCH) {
 		if (sh->next(sh->src, &e->batch[e->nbatch]) == 1)
 			e->nbatch++;
@@ -204,8 +206,12 @@ static int run(struct engine *e)
 		inflight = e->used - e->nrelaunch;
 		if (lr == LAUNCH_BACKOFF && (wait_ms = back_off(e, inflight)) < 0)
 			return -1;
-		if (!e->have_pending && e->used == 0)
-			return 0;
+		if ((!e->have_pending && e->used == 0) || ps_probe_stopped(e->o))
+			return 0;	/* done, or stopped: what is in flight is abandoned */
+		if (e->o->stop && (wait_ms < 0 || wait_ms > PS_STOP_POLL_MS))
+			wait_ms = PS_STOP_POLL_MS;
+		if (e->o->on_wait)
+			e->o->on_wait(e->o->wait_ctx);
 		now = ps_clock_ns();
 		n = epoll_wait(e->epfd, evs, NEVENTS, wait_for(e, wait_ms, inflight, now));
 		if (n < 0) {

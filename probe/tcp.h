@@ -8,6 +8,9 @@
 
 /* Default in-flight cap when --concurrency is not given (the fd budget may lower it). */
 #define PS_TCP_AUTO_CONCURRENCY 16384
+/* Attempts after a timeout when --retries is not given: one dropped SYN must not read
+ * as filtered. */
+#define PS_TCP_DEFAULT_RETRIES 1
 
 /* Probe every job from next(src) over TCP and call cb with each verdict as it is decided:
  * open (syn-ack), closed (reset), filtered (timeout, ICMP admin-prohibited or port

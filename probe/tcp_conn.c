@@ -484,9 +484,10 @@ void ps_tcp_expire(struct engine *e, uint64_t now)
 		s->fd = -1;
 		s->registered = false;
 		ps_tcp_list_del(e, &e->timers, i);
-		if (s->attempt <= e->o->retries) {
+		if (s->attempt <= (e->o->retries >= 0 ? e->o->retries : PS_TCP_DEFAULT_RETRIES)) {
 			s->phase = PH_RELAUNCH;
 			ps_tcp_list_push(e, &e->relaunch, i);
+			e->nrelaunch++;	/* launch_some counts it back down */
 			continue;
 		}
 		emit(e, &s->job, PS_PROBE_FILTERED, "timeout", -1, 0, NULL);

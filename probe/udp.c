@@ -176,7 +176,7 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 {
 	struct pass ps = { .next = next, .src = src, .hold_own = hold_own, .more = true };
 
-	while (ps.more || ps.have_job || e->inflight > 0) {
+	while ((ps.more || ps.have_job || e->inflight > 0) && !ps_probe_stopped(e->o)) {
 		double t = ps_clock_ms();
 		struct pollfd pfd[2];
 		nfds_t np = 0;
@@ -192,6 +192,10 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		if (!ps.more && !ps.have_job && e->inflight == 0)
 			break;
 		timeout_ms = sleep_ms(e, &ps, t);
+		if (e->o->stop && timeout_ms > PS_STOP_POLL_MS)
+			timeout_ms = PS_STOP_POLL_MS;
+		if (e->o->on_wait)
+			e->o->on_wait(e->o->wait_ctx);
 		for (int fi = 0; fi < 2; fi++)
 			if (e->fd[fi] >= 0)
 				pfd[np++] = (struct pollfd){ .fd = e->fd[fi], .events = POLLIN };
@@ -253,7 +257,7 @@ int ps_udp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	e->min_deadline = 1e18;
 	if (ps_udp_table_init(e, err) < 0 || run(e, next, src, true, err) < 0)
 		goto end;
-	if (e->nheld && run_held(e, err) < 0)
+	if (e->nheld && !ps_probe_stopped(o) && run_held(e, err) < 0)
 		goto end;
 	rc = 0;
 end:

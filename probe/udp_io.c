@@ -71,9 +71,12 @@ void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,
 		r.banner_len = len < sizeof(r.banner) ? len : sizeof(r.banner);
 		memcpy(r.banner, data, r.banner_len);
 		r.has_banner = 1;
-		if (e->o->expect)
+		if (e->o->expect) {
 			r.expect_ok = e->o->expect_len <= len &&
 				      memmem(data, len, e->o->expect, e->o->expect_len) != NULL;
+			/* One vocabulary with TCP: the reply's content decides the reason. */
+			r.reason = r.expect_ok ? "expect-matched" : "expect-mismatch";
+		}
 	}
 	e->cb(&r, e->ctx);
 }

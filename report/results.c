@@ -289,7 +289,12 @@ static void summary_line(FILE *f, const struct ps_resultset *s, double elapsed_m
 	}
 	if (note)
 		fprintf(f, " (%s)", note);
+	if (s->interrupted)
+		fputs(" (interrupted)", f);
 	putc_unlocked('\n', f);
+	if (s->has_hosts)
+		fprintf(f, "%llu address%s, %llu host%s up\n", s->addresses,
+			s->addresses == 1 ? "" : "es", s->hosts_up, s->hosts_up == 1 ? "" : "s");
 }
 
 static void write_summary(struct ps_json *j, const struct ps_resultset *s, double elapsed_ms)
@@ -299,6 +304,11 @@ static void write_summary(struct ps_json *j, const struct ps_resultset *s, doubl
 	for (int st = 0; st < PS_NSTATES; st++)
 		ps_json_int(j, ps_probe_state_name((enum ps_probe_state)st), (long long)s->counts[st]);
 	ps_json_double(j, "elapsed_ms", elapsed_ms, 1);
+	ps_json_bool(j, "interrupted", s->interrupted);
+	if (s->has_hosts) {
+		ps_json_int(j, "addresses", (long long)s->addresses);
+		ps_json_int(j, "hosts_up", (long long)s->hosts_up);
+	}
 	ps_json_end(j);
 }
 

@@ -48,6 +48,9 @@ struct ps_resultset {
 	size_t neps;
 	size_t counts[PS_NSTATES];
 	size_t total;
+	bool interrupted;		/* stopped early: the summary says so */
+	bool has_hosts;			/* scan: addresses and hosts_up are shown */
+	unsigned long long addresses, hosts_up;
 };
 
 /* Count r, and keep it for rendering when keep is true. Returns 0, or -1 when out of
@@ -58,7 +61,7 @@ void ps_resultset_free(struct ps_resultset *s);
 
 /* Render the kept results, ordered by tag then port, as a table followed by a summary
  * line, or as a JSON document for command ("check", "scan"), with counts per state and
- * elapsed_ms in its summary. note (or NULL) is added to the table's summary line.
+ * elapsed_ms and interrupted in its summary. note (or NULL) is added to the table's summary line.
  * Returns 0, or -1 when out of memory. */
 int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct ps_resultset *s,
 		      double elapsed_ms, const char *note, const struct ps_view *v);

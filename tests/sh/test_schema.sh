@@ -88,6 +88,14 @@ run scan 127.0.0.1 -p "$tport,$closed" --all-states --ndjson >"$tmp/scan.ndjson"
 valid result.json "$tmp/scan.ndjson" ndjson 2
 run scan -u 127.0.0.1 -p "$uport,$closed" --all-states --timeout 300 --ndjson >"$tmp/scan-u.ndjson"
 valid result.json "$tmp/scan-u.ndjson" ndjson 2
+# A CIDR with a scoped literal (the address keeps %lo), and a scan stopped by SIGINT.
+run scan 127.0.0.0/30 'fe80::1%lo' -p "$tport" --all-states -o json >"$tmp/scan-cidr.json"
+valid scan.json "$tmp/scan-cidr.json"
+timeout --preserve-status -s INT 1 "$bin" scan 127.0.0.1 -p 1-2000 --rate 200 --all-states -o json \
+	>"$tmp/scan-int.json"
+[ $? = 130 ] || fail "interrupted scan: exit, expected 130"
+grep -q '"interrupted": true' "$tmp/scan-int.json" || fail "interrupted scan: summary"
+valid scan.json "$tmp/scan-int.json"
 
 # audit: one allowed listener, the others unexpected, two rules missing; --init's policy.
 printf '%s\n' '{' \

@@ -1,6 +1,7 @@
 /* Target parsing, resolution of literals, and the job source over endpoints x ports. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "probe/jobs.h"
@@ -133,7 +134,7 @@ Test(targets, result_skeleton_from_job)
 	job.addr.v6.sin6_family = AF_INET6;
 	job.addr.v6.sin6_port = htons(8443);
 	job.target = "[::1]:8443";
-	job.address = "::1";
+	snprintf(job.address, sizeof(job.address), "::1");
 	job.tag = 7;
 	ps_result_from_job(&r, &job, IPPROTO_TCP);
 	cr_assert_str_eq(r.target, "[::1]:8443");
