@@ -103,7 +103,7 @@ bool ps_xprobe_run(const struct ps_xconfig *c, const struct ps_xmodule *mod,
 		return false;
 	}
 	job.addr = addrs.v[i].sa;
-	job.address = addrs.v[i].text;
+	snprintf(job.address, sizeof(job.address), "%s", addrs.v[i].text);
 	ps_sockaddr_set_port(&job.addr, t->port);
 	out->ip_protocol = job.addr.sa.sa_family == AF_INET6 ? 6 : 4;
 	if (mod->kind == PS_XMOD_TLS) {
