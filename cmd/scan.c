@@ -6,6 +6,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/probeplan.h"
+#include "cmd/tlsopts.h"
 #include "probe/ports.h"
 #include "probe/proto.h"
 #include "probe/targets.h"
@@ -21,8 +22,9 @@ struct spec_list {
 struct scan_opts {
 	struct ps_output out;
 	struct ps_probe_cli pc;
+	struct ps_tls_cli tls;
 	struct spec_list specs;
-	bool tcp, udp, all_states;
+	bool tcp, udp, all_states, any_tls;
 };
 
 static int add_spec(const struct ps_option *opt, const char *name, const char *arg,
@@ -46,6 +48,7 @@ static const struct ps_option scan_options[] = {
 	PS_OPT_BOOL(0, "all-states", struct scan_opts, all_states,
 		    "list every result, not only open ports (and errors)"),
 	PS_PROBE_OPTIONS(struct scan_opts, pc),
+	PS_TLS_OPTIONS(struct scan_opts, tls),
 	PS_OUTPUT_OPTIONS(struct scan_opts, out),
 	PS_OPT_END(),
 };
@@ -54,7 +57,9 @@ const struct ps_cmd_help ps_scan_help = {
 	.synopsis = "scan [OPTIONS] HOST... -p SPEC",
 	.description =
 		"Probe every port of SPEC on every HOST (a name, an IPv4 or IPv6 address, [v6addr],\n"
-		"tcp://host or udp://host); a name is scanned on each of its addresses.\n",
+		"tcp://host, udp://host or tls://host); a name is scanned on each of its addresses.\n"
+		"With --tls (or tls://) every open TCP port gets a TLS handshake in the same event\n"
+		"loop, and its result a tls object (verification, certificate, expiry).\n",
 	.options = scan_options,
 	.args = "HOST...",
 	.missing = "missing HOST to scan",
@@ -80,7 +85,7 @@ static int parse_ports(const struct scan_opts *o, struct ps_portset *ports)
 
 /* Each host once per protocol asked for, unless its scheme names one. targets holds
  * 2 * nhosts. Returns 0, or an exit code after printing the reason. */
-static int make_targets(const struct scan_opts *o, char **hosts, size_t nhosts,
+static int make_targets(struct scan_opts *o, char **hosts, size_t nhosts,
 			struct ps_target *targets, size_t *ntargets)
 {
 	for (size_t i = 0; i < nhosts; i++) {
@@ -99,6 +104,8 @@ static int make_targets(const struct scan_opts *o, char **hosts, size_t nhosts,
 				return ps_usage("%s scans are not available in this build",
 						ps_proto_name(proto));
 			targets[*ntargets] = t;
+			targets[*ntargets].tls = proto == IPPROTO_TCP && (t.tls || o->tls.on);
+			o->any_tls |= targets[*ntargets].tls;
 			targets[(*ntargets)++].proto = proto;
 		}
 	}
@@ -106,7 +113,7 @@ static int make_targets(const struct scan_opts *o, char **hosts, size_t nhosts,
 }
 
 /* Probe, then report. Returns the exit code. */
-static int run(const struct scan_opts *o, struct ps_target *targets, size_t ntargets,
+static int run(struct scan_opts *o, struct ps_target *targets, size_t ntargets,
 	       const struct ps_portset *ports)
 {
 	struct ps_plan plan = { 0 };
@@ -116,7 +123,9 @@ static int run(const struct scan_opts *o, struct ps_target *targets, size_t ntar
 
 	ps_probe_sink_init(&sink, o->out.fmt, "scan", o->all_states, 0);
 	ps_cli_stdout_buffer();
-	rc = ps_probe_plan_build(&plan, targets, ntargets, o->pc.family);
+	rc = ps_tls_cli_begin(&o->tls, &o->pc.o, o->any_tls);
+	if (rc == PS_EXIT_OK)
+		rc = ps_probe_plan_build(&plan, targets, ntargets, o->pc.family);
 	if (rc == PS_EXIT_OK) {
 		sink.line.total = ps_plan_count(&plan, ports);
 		rc = ps_probe_plan_run(&plan, ports, &o->pc.o, ps_probe_sink_result, &sink);
@@ -132,6 +141,7 @@ static int run(const struct scan_opts *o, struct ps_target *targets, size_t ntar
 		rc = PS_EXIT_NEGATIVE;
 	ps_resultset_free(&sink.set);
 	ps_plan_free(&plan);
+	ps_tls_cli_end(&o->tls, &o->pc.o);
 	return rc;
 }
 
@@ -148,6 +158,8 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 		return rc;
 	if (!o.specs.n)
 		return ps_usage("missing -p SPEC (ports to scan, e.g. -p 1-1024 or -p -)");
+	if (o.tls.on && o.udp && !o.tcp)
+		return ps_usage("TLS is for TCP scans (--tls with -u)");
 	if (!o.tcp && !o.udp)
 		o.tcp = true;
 	ports = malloc(sizeof(*ports));
@@ -155,7 +167,8 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 	if (!ports || !targets)
 		rc = ps_fail("out of memory");
 	else if ((rc = parse_ports(&o, ports)) == 0 &&
-		 (rc = make_targets(&o, hosts, (size_t)nhosts, targets, &ntargets)) == 0)
+		 (rc = make_targets(&o, hosts, (size_t)nhosts, targets, &ntargets)) == 0 &&
+		 (rc = ps_tls_cli_check(&o.tls, &o.pc.o, o.any_tls)) == 0)
 		rc = run(&o, targets, ntargets, ports);
 	free(targets);
 	free(ports);

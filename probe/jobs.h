@@ -13,12 +13,16 @@
 #include "probe/result.h"
 #include "probe/targets.h"
 
+struct ps_tls_ctx;
+
 /* One probe to run: the address (port filled in) and what to echo into the result. */
 struct ps_probe_job {
 	union ps_sockaddr addr;
 	const char *target;	/* the user's text; must outlive the engine call */
 	const char *address;	/* numeric address text; must outlive the engine call */
+	const char *host;	/* the name or address as written: TLS's SNI and name to verify */
 	uint32_t tag;		/* caller's ordering key, echoed in probe_result.tag */
+	bool tls;		/* a TLS handshake (o->tls) after the connect */
 };
 
 /* Fill *job with the next job. Returns 1, or 0 when there are no more. */
@@ -38,6 +42,7 @@ struct ps_probe_opts {
 	bool banner;		/* capture what the service sends first (PS_BANNER_MAX bytes) */
 	const uint8_t *udp_payload;	/* UDP datagram (--payload, --payload-hex), or NULL */
 	size_t udp_payload_len;
+	struct ps_tls_ctx *tls;	/* TCP: the one TLS context of the run, for jobs with tls set */
 };
 
 /* Every engine has this signature: run every job from next(src), call cb with each result
@@ -51,8 +56,10 @@ struct ps_endpoint {
 	const char *target;
 	const char *address;
 	union ps_sockaddr addr;
+	const char *host;	/* the target's host text (SNI) */
 	uint16_t port;
 	uint32_t tag;
+	bool tls;
 };
 
 /* A job source over endpoints (in order), each with its own port or every port of ports

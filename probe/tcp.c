@@ -225,6 +225,7 @@ static void engine_free(struct engine *e)
 		if (e->slots[i].fd >= 0)
 			(void)close(e->slots[i].fd);
 		free(e->slots[i].buf);
+		ps_tls_free(e->slots[i].tls);
 	}
 	while (e->npool > 0)
 		(void)close(e->pool[--e->npool].fd);

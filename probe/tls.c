@@ -19,7 +19,8 @@
 struct ps_tls_ctx {
 	SSL_CTX *ssl_ctx;
 	BIO_METHOD *bio;
-	unsigned refs;		/* the owner's and one per live session */
+	unsigned refs;		/* the owner's and one per live session (atomic: the
+				 * engine's loops share one context) */
 	char *sni;
 	char *client_name;
 	bool insecure;
@@ -191,7 +192,7 @@ fail:
 
 void ps_tls_ctx_free(struct ps_tls_ctx *c)
 {
-	if (!c || --c->refs > 0)
+	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	SSL_CTX_free(c->ssl_ctx);
 	BIO_meth_free(c->bio);
@@ -248,7 +249,7 @@ struct ps_tls *ps_tls_new(struct ps_tls_ctx *c, int fd, const char *host, ps_err
 		return NULL;
 	}
 	t->ctx = c;
-	c->refs++;
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
 	t->fd = fd;
 	t->info.verify_code = -1;
 	t->info.verify_depth = -1;
