@@ -56,9 +56,9 @@ struct ps_endpoint {
 	const char *target;
 	const char *address;
 	union ps_sockaddr addr;
-	const char *host;	/* the target's host text (SNI) */
 	uint16_t port;
 	uint32_t tag;
+	const char *host;	/* the target's host text (SNI) */
 	bool tls;
 };
 
