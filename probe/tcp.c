@@ -294,11 +294,12 @@ int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	pthread_t tids[MAX_LOOPS];
 	uint32_t conc;
 	int budget = ps_probe_fd_budget(), nloops, started = 0, rc = 0;
+	int autoc = o->tls ? PS_TCP_TLS_CONCURRENCY : PS_TCP_AUTO_CONCURRENCY;
 
 	if (o->concurrency > 0)
 		conc = (uint32_t)o->concurrency;
 	else
-		conc = (uint32_t)(budget < PS_TCP_AUTO_CONCURRENCY ? budget : PS_TCP_AUTO_CONCURRENCY);
+		conc = (uint32_t)(budget < autoc ? budget : autoc);
 	nloops = loops_wanted(o, conc);
 	sh.next = next;
 	sh.src = src;

@@ -8,6 +8,9 @@
 
 /* Default in-flight cap when --concurrency is not given (the fd budget may lower it). */
 #define PS_TCP_AUTO_CONCURRENCY 16384
+/* ... and with TLS (o->tls): a handshake costs CPU and some 50 KiB while it runs, so more
+ * in flight buys no speed, only memory. */
+#define PS_TCP_TLS_CONCURRENCY 256
 
 /* Probe every job from next(src) over TCP and call cb with each verdict as it is decided:
  * open (syn-ack), closed (reset), filtered (timeout, ICMP admin-prohibited or port

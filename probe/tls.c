@@ -147,6 +147,9 @@ static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *
 	int rc;
 
 	SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_NONE, verify_cb);
+	/* Thousands of sessions wait on their peers at once: a session holds its 16 KiB
+	 * read and write buffers only while it moves bytes. */
+	SSL_CTX_set_mode(c->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
 	/* A missing system store leaves only --ca: every chain is then "untrusted". */
 	SSL_CTX_set_default_verify_paths(c->ssl_ctx);
 	ERR_clear_error();

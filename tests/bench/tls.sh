@@ -1,24 +1,25 @@
 #!/bin/sh
-# TLS at scale: 1,000 TLS endpoints (one TLS server answering for 198.18.4.0/22 through a
-# local route, tests/bench/tls_server.py, inside a network namespace; the probers run in
-# the same namespace, so nothing leaves it), each probed for its certificate by
+# TLS at scale: 1,000 TLS endpoints (one nginx, two workers, answering on port 443 for
+# 198.18.4.0/22 through a local route inside a network namespace; the probers run in the
+# same namespace, so nothing leaves it), each probed for its certificate by
 #   portscope scan --tls            (handshakes in the engine's epoll loop)
 #   nmap -sT -Pn --script ssl-cert  (one port, the same 1,000 addresses)
 #   prometheus-blackbox-exporter    (a tcp module with tls: true, one /probe per endpoint,
 #                                    driven by one curl --parallel, 64 at a time)
 # runs interleaved ($1 rounds, default 3), median wall time of each, the ratios, peak
 # memory (max RSS of portscope and nmap; the exporter's VmHWM), how many endpoints each
-# saw a certificate for, and the expiry each reports for 198.18.4.1. Root only; nmap and
-# the exporter are installed here (apt-get) when missing.
+# saw a certificate for, and the expiry each reports for 198.18.4.1. Root only; nginx,
+# nmap and the exporter are installed here (apt-get) when missing.
 set -eu
 runs=${1:-3}
 n=1000
 bin=${PORTSCOPE:-build/portscope}
 [ "$(id -u)" = 0 ] || { echo "skip: needs root (network namespace)"; exit 0; }
 [ -x "$bin" ] || { echo "no $bin: run make first"; exit 1; }
-if ! command -v nmap >/dev/null || ! command -v prometheus-blackbox-exporter >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q nmap prometheus-blackbox-exporter \
-		>/dev/null
+if ! command -v nmap >/dev/null || ! command -v prometheus-blackbox-exporter >/dev/null ||
+	! [ -x /usr/sbin/nginx ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nmap \
+		prometheus-blackbox-exporter nginx-light >/dev/null
 fi
 tmp=$(mktemp -d)
 ns=psbtls$$
@@ -43,8 +44,26 @@ n = int(sys.argv[1])
 for i in range(1, n + 1):
     print("198.18.%d.%d" % (4 + i // 256, i % 256))' "$n" >"$tmp/hosts"
 grep -c . "$tmp/hosts" | grep -qx "$n"
-in_ns timeout -k 2 900 python3 tests/bench/tls_server.py 443 "$tmp/certs/good.pem" \
-	"$tmp/certs/good.key" 900 >"$tmp/server.out" 2>&1 &
+mkdir "$tmp/ngx"
+cat >"$tmp/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx.err;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/ngx; proxy_temp_path $tmp/ngx; fastcgi_temp_path $tmp/ngx;
+	uwsgi_temp_path $tmp/ngx; scgi_temp_path $tmp/ngx;
+	server {
+		listen 443 ssl backlog=4096;
+		ssl_certificate $tmp/certs/good.pem;
+		ssl_certificate_key $tmp/certs/good.key;
+		return 200 "ok\\n";
+	}
+}
+CONF
+in_ns timeout -k 2 900 /usr/sbin/nginx -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/server.out" 2>&1 &
 pids="$pids $!"
 cat >"$tmp/bb.yml" <<YML
 modules:
@@ -61,7 +80,7 @@ in_ns timeout -k 2 900 prometheus-blackbox-exporter --config.file="$tmp/bb.yml" 
 	--web.listen-address=127.0.0.1:9115 >"$tmp/bb.out" 2>&1 &
 pids="$pids $!"
 i=0
-until grep -q READY "$tmp/server.out" && in_ns curl -s -o /dev/null http://127.0.0.1:9115/; do
+until in_ns ss -ltnH "sport = :443" | grep -q . && in_ns curl -s -o /dev/null http://127.0.0.1:9115/; do
 	i=$((i + 1)); [ $i -gt 100 ] && { echo "servers did not start"; cat "$tmp"/*.out; exit 1; }
 	sleep 0.2
 done
