@@ -34,11 +34,16 @@ _portscope()
 		--expect) COMPREPLY=(); return ;;
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
+		--sni) COMPREPLY=(); return ;;
+		--alpn) COMPREPLY=(); return ;;
+		--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--starttls) COMPREPLY=($(compgen -W "smtp imap pop3 ftp postgres xmpp" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom nagios" -- "$cur")); return ;;
 		-w|--warning) COMPREPLY=(); return ;;
 		-c|--critical) COMPREPLY=(); return ;;
+		--cert-days) COMPREPLY=(); return ;;
 		esac
-		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
+		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help -w --warning -c --critical --cert-days" ;;
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
@@ -50,9 +55,13 @@ _portscope()
 		--expect) COMPREPLY=(); return ;;
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
+		--sni) COMPREPLY=(); return ;;
+		--alpn) COMPREPLY=(); return ;;
+		--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--starttls) COMPREPLY=($(compgen -W "smtp imap pop3 ftp postgres xmpp" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;
