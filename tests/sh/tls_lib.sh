@@ -22,7 +22,7 @@ serve() {
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
 		out="$tmp/srv_$port.out"
-		eval "timeout -k 2 60 $cmd" </dev/null >"$out" 2>&1 &
+		eval "timeout -k 2 300 $cmd" </dev/null >"$out" 2>&1 &
 		pid=$!
 		pids="$pids $pid"
 		i=0
@@ -51,7 +51,7 @@ tls_server() {
 # sets $port.
 starttls_server() {
 	serve READY "python3 $fixtures/starttls_server.py $1 $2 \$port $certs/good.pem \
-		$certs/good.key"
+		$certs/good.key 300"
 }
 
 # plain_server MODE: a TCP listener on 127.0.0.1 that answers a ClientHello with an HTTP
