@@ -19,8 +19,8 @@ struct ps_tls_cli {
 ps_opt_cb ps_tls_starttls_option;
 
 #define PS_TLS_OPTIONS(T, m) \
-	PS_OPT_BOOL(0, "tls", T, m.on, "a TLS handshake after the connect (certificate,\n" \
-		    "expiry, verification; a failed one fails check)"), \
+	PS_OPT_BOOL(0, "tls", T, m.on, "a TLS handshake after the connect: version, certificate,\n" \
+		    "expiry, verification (TCP)"), \
 	PS_OPT_STRING(0, "sni", T, m.o.sni, "NAME", \
 		      "TLS server name to send and verify (default: the target's name)", NULL), \
 	PS_OPT_STRING(0, "alpn", T, m.o.alpn, "LIST", \
