@@ -10,6 +10,7 @@
 #include "cmd/interrupt.h"
 #include "cmd/probeplan.h"
 #include "cmd/scantargets.h"
+#include "cmd/tlsopts.h"
 #include "probe/clock.h"
 #include "probe/ports.h"
 #include "probe/proto.h"
@@ -27,9 +28,10 @@ struct spec_list {
 struct scan_opts {
 	struct ps_output out;
 	struct ps_probe_cli pc;
+	struct ps_tls_cli tls;
 	struct spec_list specs;
 	struct ps_target_cli tc;
-	bool tcp, udp, all_states;
+	bool tcp, udp, all_states, any_tls;
 };
 
 static int add_spec(const struct ps_option *opt, const char *name, const char *arg,
@@ -54,6 +56,7 @@ static const struct ps_option scan_options[] = {
 		    "list every result, not only open ports (and errors)"),
 	PS_TARGET_OPTIONS(struct scan_opts, tc),
 	PS_PROBE_OPTIONS(struct scan_opts, pc),
+	PS_TLS_OPTIONS(struct scan_opts, tls),
 	PS_OUTPUT_OPTIONS(struct scan_opts, out),
 	PS_OPT_END(),
 };
@@ -69,7 +72,9 @@ const struct ps_cmd_help ps_scan_help = {
 		"Without -p: 1-1024 and every port the services database (/etc/services) names\n"
 		"for the protocol scanned.\n"
 		"With --expect, a reply that does not match is open with reason expect-mismatch;\n"
-		"it does not change scan's exit status.\n",
+		"it does not change scan's exit status.\n"
+		"With --tls (or a tls:// target) every open TCP port gets a TLS handshake in the same\n"
+		"event loop, and its result a tls object (verification, certificate, expiry).\n",
 	.options = scan_options,
 	.args = "TARGET...",
 	.missing = NULL,	/* --targets-file may give them all */
@@ -172,6 +177,7 @@ static int start_walks(struct scan_run *s, const uint16_t *ports, size_t nports)
 		s->src[p].hosts = &s->hosts;
 		s->src[p].skipped = ps_probe_sink_skipped;
 		s->src[p].skip_ctx = &s->sink;
+		s->src[p].tls = p == 0 && s->o->any_tls;
 		base += ps_addrspace_count(set);
 		if (!ps_addrspace_count(set) || !nports)
 			continue;
@@ -206,7 +212,9 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 	o->pc.o.stop = &ps_interrupt_flag;
 	o->pc.o.on_wait = ps_probe_sink_wait;
 	o->pc.o.wait_ctx = &s->sink;
-	rc = start_walks(s, ports, nports);
+	rc = ps_tls_cli_begin(&o->tls, &o->pc.o, o->any_tls);
+	if (rc == PS_EXIT_OK)
+		rc = start_walks(s, ports, nports);
 	for (size_t i = 0; rc == PS_EXIT_OK && i < s->t.nbad && !ps_interrupt_flag; i++)
 		report_unresolved(&s->t.bad[i], (uint32_t)(base + i), &s->sink);
 	for (int p = 0; p < 2 && rc == PS_EXIT_OK && !ps_interrupt_flag; p++) {
@@ -231,6 +239,7 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 		rc = PS_EXIT_NEGATIVE;
 	ps_resultset_free(&s->sink.set);
 	ps_hoststate_free(&s->hosts);
+	ps_tls_cli_end(&o->tls, &o->pc.o);
 	return ps_interrupt_exit(rc);
 }
 
@@ -246,6 +255,8 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 	ps_scan_targets_argv(argc, argv);
 	if ((rc = ps_probe_parse(cmd, argc, argv, &o, &o.pc, &hosts, &nhosts)) != PS_PARSE_RUN)
 		return rc;
+	if (o.tls.on && o.udp && !o.tcp)
+		return ps_usage("TLS is for TCP scans (--tls with -u)");
 	if (!o.tcp && !o.udp)
 		o.tcp = true;
 	memset(&s, 0, sizeof(s));
@@ -257,6 +268,7 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 	else if ((rc = parse_ports(&o, ports)) == 0 &&
 		 (rc = ps_scan_targets_build(&s.t, &o.tc, hosts, nhosts, o.tcp, o.udp,
 					     o.pc.family)) == 0 &&
+		 (rc = ps_tls_cli_check(&o.tls, &o.pc.o, o.any_tls = o.tls.on || s.t.tls)) == 0 &&
 		 (rc = ps_interrupt_setup()) == 0)
 		rc = run(&s, parr, port_array(ports, parr));
 	ps_scan_targets_free(&s.t);

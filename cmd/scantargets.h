@@ -59,6 +59,7 @@ struct ps_scan_targets {
 	struct ps_addrspace set[2];
 	struct ps_unresolved *bad;
 	size_t nbad, badcap;
+	bool tls;		/* a tls:// target: TLS on the scan's TCP ports */
 };
 
 /* Build t from hosts and the files of c for the protocols asked (tcp, udp) and family

@@ -39,11 +39,16 @@ _portscope()
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+		--sni) COMPREPLY=(); return ;;
+		--alpn) COMPREPLY=(); return ;;
+		--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--starttls) COMPREPLY=($(compgen -W "smtp imap pop3 ftp postgres xmpp" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom nagios" -- "$cur")); return ;;
 		-w|--warning) COMPREPLY=(); return ;;
 		-c|--critical) COMPREPLY=(); return ;;
+		--cert-days) COMPREPLY=(); return ;;
 		esac
-		opts="--targets-file --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
+		opts="--targets-file --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help -w --warning -c --critical --cert-days" ;;
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
@@ -61,9 +66,13 @@ _portscope()
 		--payload) COMPREPLY=(); return ;;
 		--payload-hex) COMPREPLY=(); return ;;
 		--netns) COMPREPLY=($(compgen -W "$(ls /run/netns 2>/dev/null)" -- "$cur")); return ;;
+		--sni) COMPREPLY=(); return ;;
+		--alpn) COMPREPLY=(); return ;;
+		--ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--starttls) COMPREPLY=($(compgen -W "smtp imap pop3 ftp postgres xmpp" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --targets-file --exclude --exclude-file --force --seed --shard --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --all-states --targets-file --exclude --exclude-file --force --seed --shard --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;

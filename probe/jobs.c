@@ -38,7 +38,9 @@ int ps_jobsrc_next(void *src, struct ps_probe_job *job)
 		ps_sockaddr_set_port(&job->addr, (uint16_t)port);
 		job->target = ep->target;
 		snprintf(job->address, sizeof(job->address), "%s", ep->address);
+		job->host = ep->host;
 		job->tag = ep->tag;
+		job->tls = ep->tls;
 		return 1;
 	}
 	return 0;
@@ -79,6 +81,7 @@ void ps_result_from_job(struct probe_result *r, const struct ps_probe_job *job, 
 	r->banner_len = 0;
 	r->has_banner = 0;
 	r->expect_ok = -1;
+	r->tls = NULL;
 	r->tag = job->tag;
 }
 

@@ -13,13 +13,17 @@
 #include "probe/result.h"
 #include "probe/targets.h"
 
+struct ps_tls_ctx;
+
 /* One probe to run: the address (port filled in) and what to echo into the result. */
 struct ps_probe_job {
 	union ps_sockaddr addr;
 	const char *target;	/* the user's text; must outlive the engine call */
 	char address[PS_ADDRTEXT_MAX];	/* numeric address text ("fe80::1%eth0"), a copy per job:
 					 * a job source may reuse its own buffer */
+	const char *host;	/* the name or address as written: TLS's SNI and name to verify */
 	uint32_t tag;		/* caller's ordering key, echoed in probe_result.tag */
+	bool tls;		/* a TLS handshake (o->tls) after the connect */
 };
 
 /* Fill *job with the next job. Returns 1, or 0 when there are no more. */
@@ -47,6 +51,7 @@ struct ps_probe_opts {
 	 * may be called from several threads at once. */
 	void (*on_wait)(void *ctx);
 	void *wait_ctx;
+	struct ps_tls_ctx *tls;	/* TCP: the one TLS context of the run, for jobs with tls set */
 };
 
 #define PS_STOP_POLL_MS 200
@@ -69,6 +74,8 @@ struct ps_endpoint {
 	union ps_sockaddr addr;
 	uint16_t port;
 	uint32_t tag;
+	const char *host;	/* the target's host text (SNI) */
+	bool tls;
 };
 
 /* A job source over endpoints (in order), each with its own port or every port of ports

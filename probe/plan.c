@@ -43,6 +43,8 @@ int ps_plan_build(struct ps_plan *plan, struct ps_target *targets, size_t n, int
 			struct ps_endpoint *ep = &plan->eps[k];
 
 			ep->target = targets[i].text;
+			ep->host = targets[i].host;
+			ep->tls = targets[i].tls;
 			ep->port = targets[i].port;
 			ep->tag = (uint32_t)k;
 			plan->ep_target[k] = (uint32_t)i;

@@ -16,6 +16,8 @@ enum ps_probe_state {
 	PS_PROBE_ERROR,		/* the probe itself could not run */
 };
 
+struct ps_tls_info;
+
 #define PS_BANNER_MAX 256
 
 struct probe_result {
@@ -34,6 +36,7 @@ struct probe_result {
 	int has_banner;
 	int expect_ok;				/* -1 no --expect, 0 not matched, 1 matched */
 	uint32_t tag;				/* the job's tag, echoed for the caller */
+	const struct ps_tls_info *tls;		/* what the TLS handshake found; NULL: none */
 };
 
 /* Called by an engine with each finished result; r is valid only during the call. */

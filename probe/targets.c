@@ -100,8 +100,11 @@ int ps_targets_parse(const char *text, bool need_port, uint8_t default_proto,
 			t->proto = IPPROTO_TCP;
 		else if (slen == 3 && strncasecmp(s, "udp", 3) == 0)
 			t->proto = IPPROTO_UDP;
+		else if (slen == 3 && strncasecmp(s, "tls", 3) == 0)
+			t->proto = IPPROTO_TCP, t->tls = true;
 		else
-			return ps_err_input(err, "unknown scheme '%.*s' in '%s' (tcp:// or udp://)",
+			return ps_err_input(err, "unknown scheme '%.*s' in '%s' (tcp://, udp:// or "
+					    "tls://)",
 					  (int)(slen > 20 ? 20 : slen), s, text);
 		t->proto_given = true;
 		s = sep + 3;

@@ -1,5 +1,5 @@
 /* Reachability targets as users write them (host:port, [v6]:port, tcp://host:port,
- * udp://host:port, or a bare host for scan) and their resolution to every address. */
+ * udp://host:port, tls://host:port, or a bare host for scan) and their resolution to every address. */
 #ifndef PS_TARGETS_H
 #define PS_TARGETS_H
 
@@ -22,7 +22,8 @@ struct ps_target {
 	char host[PS_HOST_MAX];		/* name or address literal, without brackets */
 	uint16_t port;			/* 0 when the text had none (scan hosts) */
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
-	bool proto_given;		/* tcp:// or udp:// was written */
+	bool proto_given;		/* tcp://, udp:// or tls:// was written */
+	bool tls;			/* tls://: a TLS handshake after the connect */
 };
 
 /* An address of a target, ready for connect(): the port is filled in per probe. */

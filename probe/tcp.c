@@ -231,6 +231,7 @@ static void engine_free(struct engine *e)
 		if (e->slots[i].fd >= 0)
 			(void)close(e->slots[i].fd);
 		free(e->slots[i].buf);
+		ps_tls_free(e->slots[i].tls);
 	}
 	while (e->npool > 0)
 		(void)close(e->pool[--e->npool].fd);
@@ -299,11 +300,12 @@ int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	pthread_t tids[MAX_LOOPS];
 	uint32_t conc;
 	int budget = ps_probe_fd_budget(), nloops, started = 0, rc = 0;
+	int autoc = o->tls ? PS_TCP_TLS_CONCURRENCY : PS_TCP_AUTO_CONCURRENCY;
 
 	if (o->concurrency > 0)
 		conc = (uint32_t)o->concurrency;
 	else
-		conc = (uint32_t)(budget < PS_TCP_AUTO_CONCURRENCY ? budget : PS_TCP_AUTO_CONCURRENCY);
+		conc = (uint32_t)(budget < autoc ? budget : autoc);
 	nloops = loops_wanted(o, conc);
 	sh.next = next;
 	sh.src = src;

@@ -11,6 +11,9 @@
 /* Attempts after a timeout when --retries is not given: one dropped SYN must not read
  * as filtered. */
 #define PS_TCP_DEFAULT_RETRIES 1
+/* ... and with TLS (o->tls): a handshake costs CPU and some 50 KiB while it runs, so more
+ * in flight buys no speed, only memory. */
+#define PS_TCP_TLS_CONCURRENCY 256
 
 /* Probe every job from next(src) over TCP and call cb with each verdict as it is decided:
  * open (syn-ack), closed (reset), filtered (timeout, ICMP admin-prohibited or port

@@ -30,7 +30,7 @@ static double ms_since(uint64_t start, uint64_t now)
 /* Close an fd whose connection is established with a reset (SO_LINGER {1,0}): no
  * FIN handshake and no TIME_WAIT, so a full-range scan does not pile up sockets on the
  * target or use up our ephemeral ports. */
-static void close_reset(int fd)
+void ps_tcp_close_reset(int fd)
 {
 	static const struct linger lg = { 1, 0 };
 
@@ -63,12 +63,17 @@ static void emit(struct engine *e, const struct ps_probe_job *job, enum ps_probe
 	}
 	if (st == PS_PROBE_OPEN && e->o->expect)
 		r.reason = r.expect_ok ? "expect-matched" : "expect-mismatch";
+	ps_tcp_deliver(e, &r);
+}
+
+void ps_tcp_deliver(struct engine *e, const struct probe_result *r)
+{
 	if (e->sh->threaded) {
 		pthread_mutex_lock(&e->sh->cb_mu);
-		e->sh->cb(&r, e->sh->ctx);
+		e->sh->cb(r, e->sh->ctx);
 		pthread_mutex_unlock(&e->sh->cb_mu);
 	} else {
-		e->sh->cb(&r, e->sh->ctx);
+		e->sh->cb(r, e->sh->ctx);
 	}
 }
 
@@ -136,7 +141,7 @@ static bool failed(struct engine *e, const struct slot *s, int fd, int errnum, d
 	return false;
 }
 
-static int watch(struct engine *e, uint32_t i, uint32_t events)
+int ps_tcp_watch(struct engine *e, uint32_t i, uint32_t events)
 {
 	struct slot *s = &e->slots[i];
 	struct epoll_event ev = { .events = events, .data.u32 = i };
@@ -153,7 +158,7 @@ static void reply_done(struct engine *e, uint32_t i)
 	struct slot *s = &e->slots[i];
 
 	emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, s);
-	close_reset(s->fd);
+	ps_tcp_close_reset(s->fd);
 	ps_tcp_slot_finish(e, i, true);
 }
 
@@ -223,19 +228,21 @@ static enum launch_rc connected(struct engine *e, uint32_t i, uint64_t now)
 	s->rtt_ms = (float)((double)(now - s->start) / 1e6);
 	if (self_connected(s->fd, &s->job.addr)) {
 		emit(e, &s->job, PS_PROBE_CLOSED, "self-connect", s->rtt_ms, 0, NULL);
-		close_reset(s->fd);
+		ps_tcp_close_reset(s->fd);
 		return L_DONE;
 	}
+	if (s->job.tls && e->o->tls)
+		return ps_tcp_tls_start(e, i, now);
 	if (!e->o->send && !e->reading) {
 		emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, NULL);
-		close_reset(s->fd);
+		ps_tcp_close_reset(s->fd);
 		return L_DONE;
 	}
 	if (e->reading && !s->buf) {
 		s->cap = e->o->expect ? EXPECT_BUF : PS_BANNER_MAX;
 		s->buf = malloc(s->cap);
 		if (!s->buf) {
-			close_reset(s->fd);
+			ps_tcp_close_reset(s->fd);
 			emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, ENOMEM, NULL);
 			return L_DONE;
 		}
@@ -245,25 +252,25 @@ static enum launch_rc connected(struct engine *e, uint32_t i, uint64_t now)
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
 			/* The service went away before our request: still open, no reply. */
 			emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, s);
-			close_reset(s->fd);
+			ps_tcp_close_reset(s->fd);
 			return L_DONE;
 		}
-		if (watch(e, i, EPOLLOUT) < 0)
+		if (ps_tcp_watch(e, i, EPOLLOUT) < 0)
 			goto fail;
 		return L_FLIGHT;
 	}
 	if (!e->reading) {
 		emit(e, &s->job, PS_PROBE_OPEN, "syn-ack", s->rtt_ms, 0, NULL);
-		close_reset(s->fd);
+		ps_tcp_close_reset(s->fd);
 		return L_DONE;
 	}
 	s->phase = PH_READ;
-	if (watch(e, i, EPOLLIN | EPOLLRDHUP) < 0)
+	if (ps_tcp_watch(e, i, EPOLLIN | EPOLLRDHUP) < 0)
 		goto fail;
 	return L_FLIGHT;
 fail:
 	emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, errno, NULL);
-	close_reset(s->fd);
+	ps_tcp_close_reset(s->fd);
 	return L_DONE;
 }
 
@@ -361,7 +368,7 @@ enum launch_rc ps_tcp_launch(struct engine *e, uint32_t i)
 	}
 	if (rc < 0 && errnum == EALREADY) {
 		s->phase = PH_CONNECT;
-		if (watch(e, i, EPOLLOUT) < 0) {
+		if (ps_tcp_watch(e, i, EPOLLOUT) < 0) {
 			(void)close(fd);
 			s->fd = -1;
 			return L_FATAL;
@@ -424,9 +431,15 @@ void ps_tcp_on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 			return;
 		}
 		if (rc == 0 || errno == EISCONN) {
-			/* Still in the timer list with its first deadline, so order holds. */
-			if (connected(e, i, now) == L_FLIGHT)
+			/* Still in the timer list with its first deadline, so order holds;
+			 * the TLS phase has a deadline of its own, the latest of all. */
+			if (connected(e, i, now) == L_FLIGHT) {
+				if (s->phase == PH_TLS) {
+					ps_tcp_list_del(e, &e->timers, i);
+					ps_tcp_list_push(e, &e->timers, i);
+				}
 				return;
+			}
 		} else if (failed(e, s, s->fd, errno, ms_since(s->start, now)) &&
 			   epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->fd, NULL) == 0) {
 			/* Out of the epoll set first: a pooled fd must not report events
@@ -449,12 +462,16 @@ void ps_tcp_on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 			return;
 		}
 		s->phase = PH_READ;
-		if (watch(e, i, EPOLLIN | EPOLLRDHUP) < 0)
+		if (ps_tcp_watch(e, i, EPOLLIN | EPOLLRDHUP) < 0)
 			reply_done(e, i);
 		return;
 	case PH_READ:
 		(void)events;
 		read_more(e, i);
+		return;
+	case PH_TLS:
+		if (ps_tcp_tls_event(e, i))
+			ps_tcp_slot_finish(e, i, true);
 		return;
 	default:
 		return;
@@ -468,6 +485,11 @@ void ps_tcp_expire(struct engine *e, uint64_t now)
 		uint32_t i = e->timers.head;
 		struct slot *s = &e->slots[i];
 
+		if (s->phase == PH_TLS) {
+			ps_tcp_tls_expire(e, i);
+			ps_tcp_slot_finish(e, i, true);
+			continue;
+		}
 		if (s->phase != PH_CONNECT) {
 			reply_done(e, i);
 			continue;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "probe/tcp.h"
+#include "probe/tls.h"
 
 #define NIL UINT32_MAX
 #define POOL_MAX 64		/* refused sockets kept for the next connect */
@@ -20,7 +21,7 @@ struct pooled {
 	int fd;
 };
 
-enum phase { PH_FREE, PH_CONNECT, PH_SEND, PH_READ, PH_RELAUNCH };
+enum phase { PH_FREE, PH_CONNECT, PH_SEND, PH_READ, PH_RELAUNCH, PH_TLS };
 
 struct slot {
 	struct ps_probe_job job;
@@ -32,6 +33,7 @@ struct slot {
 	bool registered;		/* fd is in the epoll set */
 	uint16_t sent, len, cap;
 	char *buf;			/* reply buffer, only for --send/--expect/--banner */
+	struct ps_tls *tls;		/* the TLS session of PH_TLS, else NULL */
 };
 
 struct list {
@@ -91,6 +93,12 @@ int ps_tcp_pool_take(struct engine *e, const union ps_sockaddr *a);
 void ps_tcp_pool_put(struct engine *e, int fd, const union ps_sockaddr *a);
 
 /* probe/tcp_conn.c */
+/* Hand r to the callback (under the lock when several loops run). */
+void ps_tcp_deliver(struct engine *e, const struct probe_result *r);
+/* Close an established connection with a reset. */
+void ps_tcp_close_reset(int fd);
+/* Watch slot i's fd for events (added to the epoll set or modified). Returns 0 or -1. */
+int ps_tcp_watch(struct engine *e, uint32_t i, uint32_t events);
 enum launch_rc { L_DONE, L_FLIGHT, L_BACKOFF, L_FATAL };
 /* Start one attempt for slot i (see the comment at its definition). */
 enum launch_rc ps_tcp_launch(struct engine *e, uint32_t i);
@@ -98,5 +106,15 @@ enum launch_rc ps_tcp_launch(struct engine *e, uint32_t i);
 void ps_tcp_on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now);
 /* Attempts whose time is up at now: retry a connect that had no answer, report the rest. */
 void ps_tcp_expire(struct engine *e, uint64_t now);
+
+/* probe/tcp_tls.c: the TLS phase after a connect (slots whose job asks for TLS). */
+/* Start the handshake on slot i, connected at now (rtt_ms set): L_FLIGHT while it runs
+ * (the slot's deadline moved to now + the timeout; the caller puts it at the end of the
+ * timer list), L_DONE when it ended at once (reported, fd closed). */
+enum launch_rc ps_tcp_tls_start(struct engine *e, uint32_t i, uint64_t now);
+/* Readiness for slot i in PH_TLS: true when the slot is finished (reported, fd closed). */
+bool ps_tcp_tls_event(struct engine *e, uint32_t i);
+/* Slot i's time ran out in PH_TLS: report what the session found (fd closed). */
+void ps_tcp_tls_expire(struct engine *e, uint32_t i);
 
 #endif

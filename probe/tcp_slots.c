@@ -75,6 +75,8 @@ void ps_tcp_slot_put(struct engine *e, uint32_t i)
 
 	free(s->buf);
 	s->buf = NULL;
+	ps_tls_free(s->tls);	/* only when the engine stops early */
+	s->tls = NULL;
 	s->len = s->cap = s->sent = 0;
 	s->fd = -1;
 	s->phase = PH_FREE;

@@ -19,7 +19,8 @@
 struct ps_tls_ctx {
 	SSL_CTX *ssl_ctx;
 	BIO_METHOD *bio;
-	unsigned refs;		/* the owner's and one per live session */
+	unsigned refs;		/* the owner's and one per live session (atomic: the
+				 * engine's loops share one context) */
 	char *sni;
 	char *client_name;
 	bool insecure;
@@ -146,6 +147,9 @@ static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *
 	int rc;
 
 	SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_NONE, verify_cb);
+	/* Thousands of sessions wait on their peers at once: a session holds its 16 KiB
+	 * read and write buffers only while it moves bytes. */
+	SSL_CTX_set_mode(c->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
 	/* A missing system store leaves only --ca: every chain is then "untrusted". */
 	SSL_CTX_set_default_verify_paths(c->ssl_ctx);
 	ERR_clear_error();
@@ -191,7 +195,7 @@ fail:
 
 void ps_tls_ctx_free(struct ps_tls_ctx *c)
 {
-	if (!c || --c->refs > 0)
+	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	SSL_CTX_free(c->ssl_ctx);
 	BIO_meth_free(c->bio);
@@ -248,7 +252,7 @@ struct ps_tls *ps_tls_new(struct ps_tls_ctx *c, int fd, const char *host, ps_err
 		return NULL;
 	}
 	t->ctx = c;
-	c->refs++;
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
 	t->fd = fd;
 	t->info.verify_code = -1;
 	t->info.verify_depth = -1;

@@ -22,6 +22,7 @@ struct ps_walksrc {
 	const struct ps_hoststate *hosts;
 	void (*skipped)(void *ctx, const struct ps_probe_job *job);
 	void *skip_ctx;
+	bool tls;			/* a TLS handshake after each connect (TCP) */
 };
 
 /* The ps_job_next_fn: src is a struct ps_walksrc. */

@@ -8,9 +8,22 @@
 
 static const char *const status_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
+/* check_tcp -D: days_left counts whole days (trunc of the seconds left / 86400); one
+ * at or under WARN is WARNING, at or under CRIT (0 when not given) or expired CRITICAL. */
+static int cert_status(const struct ps_nagios_target *t, const struct ps_nagios_limits *lim)
+{
+	if (!t->tls || !t->has_cert || lim->cert_warn < 0)
+		return PS_NAGIOS_OK;
+	if (t->days_left < 0 || t->days_left <= lim->cert_crit)
+		return PS_NAGIOS_CRITICAL;
+	return t->days_left <= lim->cert_warn ? PS_NAGIOS_WARNING : PS_NAGIOS_OK;
+}
+
 static int target_status(const struct ps_nagios_target *t, const struct ps_nagios_limits *lim)
 {
-	if (!t->reachable)
+	if (!t->reachable || (t->tls && !t->tls_ok))
+		return PS_NAGIOS_CRITICAL;
+	if (cert_status(t, lim) == PS_NAGIOS_CRITICAL)
 		return PS_NAGIOS_CRITICAL;
 	if (t->rtt_ms >= 0 && lim->crit_ms >= 0 && t->rtt_ms > lim->crit_ms)
 		return PS_NAGIOS_CRITICAL;
@@ -18,7 +31,7 @@ static int target_status(const struct ps_nagios_target *t, const struct ps_nagio
 		return PS_NAGIOS_WARNING;
 	if (t->rtt_ms >= 0 && lim->warn_ms >= 0 && t->rtt_ms > lim->warn_ms)
 		return PS_NAGIOS_WARNING;
-	return PS_NAGIOS_OK;
+	return cert_status(t, lim);
 }
 
 int ps_nagios_status(const struct ps_nagios_target *t, size_t n,
@@ -57,6 +70,33 @@ static void put_threshold(FILE *f, double ms)
 		fprintf(f, "%.6f", ms / 1000.0);
 }
 
+/* What makes the target at the overall status: ": NAME why". */
+static void put_problem(FILE *f, const struct ps_nagios_target *p, int status,
+			const struct ps_nagios_limits *lim)
+{
+	char name[1200];
+	bool slow = p->rtt_ms >= 0 && (status == PS_NAGIOS_CRITICAL ? lim->crit_ms : lim->warn_ms) >= 0 &&
+		    p->rtt_ms > (status == PS_NAGIOS_CRITICAL ? lim->crit_ms : lim->warn_ms);
+
+	ps_escape(p->target, strlen(p->target), name, sizeof(name));
+	if (!p->reachable)
+		fprintf(f, ": %s %s", name, p->state ? p->state : "not reachable");
+	else if (p->tls && !p->tls_ok)
+		fprintf(f, ": %s TLS %s", name, p->verify ? p->verify : "failed");
+	else if (!slow && cert_status(p, lim) == status && p->days_left < 0)
+		fprintf(f, ": %s certificate expired %ld day%s ago", name, -p->days_left,
+			p->days_left == -1 ? "" : "s");
+	else if (!slow && cert_status(p, lim) == status)
+		fprintf(f, ": %s certificate expires in %ld day%s", name, p->days_left,
+			p->days_left == 1 ? "" : "s");
+	else if (p->mismatch && !slow)
+		fprintf(f, ": %s reply did not match --expect", name);
+	else
+		fprintf(f, ": %s responded in %.1f ms", name, p->rtt_ms);
+	if (!p->reachable && p->reason)
+		fprintf(f, " (%s)", p->reason);
+}
+
 int ps_nagios_line(FILE *f, const struct ps_nagios_target *t, size_t n,
 		   const struct ps_nagios_limits *lim)
 {
@@ -76,20 +116,8 @@ int ps_nagios_line(FILE *f, const struct ps_nagios_target *t, size_t n,
 	fprintf(f, "PORTSCOPE %s - %zu/%zu reachable", status_names[status], ok, n);
 	if (worst >= 0)
 		fprintf(f, ", worst %.1f ms", worst);
-	if (problem) {
-		char name[1200];
-
-		ps_escape(problem->target, strlen(problem->target), name, sizeof(name));
-		if (!problem->reachable)
-			fprintf(f, ": %s %s", name, problem->state ? problem->state : "not reachable");
-		else if (problem->mismatch && status == PS_NAGIOS_WARNING &&
-			 !(lim->warn_ms >= 0 && problem->rtt_ms > lim->warn_ms))
-			fprintf(f, ": %s reply did not match --expect", name);
-		else
-			fprintf(f, ": %s responded in %.1f ms", name, problem->rtt_ms);
-		if (!problem->reachable && problem->reason)
-			fprintf(f, " (%s)", problem->reason);
-	}
+	if (problem)
+		put_problem(f, problem, status, lim);
 	fputs(" |", f);
 	for (size_t i = 0; i < n; i++) {
 		putc(' ', f);

@@ -193,7 +193,9 @@ int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
 	return 0;
 }
 
-static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_result_row *row)
+/* The probe labels of row, and version="..." when version is not NULL. */
+static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_result_row *row,
+			const char *version)
 {
 	const struct ps_result_ep *ep = &s->eps[row->tag];
 
@@ -201,19 +203,64 @@ static void prom_labels(FILE *f, const struct ps_resultset *s, const struct ps_r
 	ps_prom_label(f, ep->target);
 	fputs("\",address=\"", f);
 	ps_prom_label(f, ep->address);
-	fprintf(f, "\",port=\"%u\"}", row->port);
+	fprintf(f, "\",port=\"%u\"", row->port);
+	if (version) {
+		fputs(",version=\"", f);
+		ps_prom_label(f, version);
+		putc('"', f);
+	}
+	putc('}', f);
+}
+
+enum tls_metric { TLS_NOT_AFTER, TLS_CHAIN_NOT_AFTER, TLS_VERIFY_OK, TLS_VERSION };
+
+static const struct {
+	const char *name, *help;
+} tls_metrics[] = {
+	{ "portscope_tls_cert_not_after_seconds",
+	  "The leaf certificate's notAfter, Unix seconds." },
+	{ "portscope_tls_chain_earliest_not_after_seconds",
+	  "The earliest notAfter of the chain the server sent, Unix seconds." },
+	{ "portscope_tls_verify_ok",
+	  "1 when the handshake completed and the certificate verified, else 0." },
+	{ "portscope_tls_version_info", "The TLS version negotiated (value 1)." },
+};
+
+/* One TLS series over the kept rows with TLS that have the value. */
+static void tls_series(FILE *f, const struct ps_resultset *s, enum tls_metric m)
+{
+	header(f, tls_metrics[m].name, "gauge", tls_metrics[m].help);
+	for (size_t i = 0; i < s->len; i++) {
+		const struct ps_tls_info *t = s->rows[i].tls;
+
+		if (!t || ((m == TLS_NOT_AFTER || m == TLS_CHAIN_NOT_AFTER) && !t->has_cert) ||
+		    (m == TLS_CHAIN_NOT_AFTER && !t->chain_earliest_not_after) ||
+		    (m == TLS_VERSION && !t->version[0]))
+			continue;
+		fputs(tls_metrics[m].name, f);
+		prom_labels(f, s, &s->rows[i], m == TLS_VERSION ? t->version : NULL);
+		if (m == TLS_NOT_AFTER)
+			fprintf(f, " %lld\n", (long long)t->not_after);
+		else if (m == TLS_CHAIN_NOT_AFTER)
+			fprintf(f, " %lld\n", (long long)t->chain_earliest_not_after);
+		else if (m == TLS_VERIFY_OK)
+			fprintf(f, " %d\n", t->handshake_done && t->verify == PS_TLS_VERIFY_OK);
+		else
+			fputs(" 1\n", f);
+	}
 }
 
 void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms)
 {
 	header(f, "portscope_probe_success", "gauge",
-	       "1 when the port is open (and the reply matched --expect), else 0.");
+	       "1 when the port is open (and the reply matched --expect, TLS worked), else 0.");
 	for (size_t i = 0; i < s->len; i++) {
 		const struct ps_result_row *row = &s->rows[i];
 
 		fputs("portscope_probe_success", f);
-		prom_labels(f, s, row);
-		fprintf(f, " %d\n", row->state == PS_PROBE_OPEN && row->expect_ok != 0);
+		prom_labels(f, s, row, NULL);
+		fprintf(f, " %d\n", row->state == PS_PROBE_OPEN && row->expect_ok != 0 &&
+				     (!row->tls || row->tls->ok));
 	}
 	header(f, "portscope_probe_rtt_seconds", "gauge", "Connect start (or datagram sent) to verdict.");
 	for (size_t i = 0; i < s->len; i++) {
@@ -222,7 +269,7 @@ void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms)
 		if (row->rtt_ms < 0)
 			continue;
 		fputs("portscope_probe_rtt_seconds", f);
-		prom_labels(f, s, row);
+		prom_labels(f, s, row, NULL);
 		fprintf(f, " %.6f\n", row->rtt_ms / 1000.0);
 	}
 	header(f, "portscope_probe_results", "gauge", "Probe results by state (shown or not).");
@@ -231,6 +278,13 @@ void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms)
 			ps_probe_state_name((enum ps_probe_state)st), s->counts[st]);
 	header(f, "portscope_probe_duration_seconds", "gauge", "Time the whole run took.");
 	fprintf(f, "portscope_probe_duration_seconds %.6f\n", elapsed_ms / 1000.0);
+	for (size_t i = 0; i < s->len; i++) {
+		if (s->rows[i].tls) {
+			for (int m = TLS_NOT_AFTER; m <= TLS_VERSION; m++)
+				tls_series(f, s, (enum tls_metric)m);
+			break;
+		}
+	}
 }
 
 /* The page of one /probe request, blackbox_exporter's names first. */

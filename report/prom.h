@@ -36,7 +36,10 @@ int ps_prom_audit(FILE *f, const struct ps_finding *v, size_t n,
 /* Probe results (the same names for check and scan): portscope_probe_success and
  * portscope_probe_rtt_seconds{proto,target,address,port} per kept result (success: open,
  * and matching --expect), portscope_probe_results{state} counting every result, and
- * portscope_probe_duration_seconds. */
+ * portscope_probe_duration_seconds; with TLS results, per kept result with TLS:
+ * portscope_tls_cert_not_after_seconds, portscope_tls_chain_earliest_not_after_seconds
+ * (when the certificate is known), portscope_tls_verify_ok and
+ * portscope_tls_version_info{...,version} (when one was negotiated). */
 void ps_prom_results(FILE *f, const struct ps_resultset *s, double elapsed_ms);
 
 /* The page of one exporter /probe: probe_success, probe_duration_seconds,

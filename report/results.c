@@ -12,6 +12,7 @@
 #include "report/prom.h"
 #include "report/results.h"
 #include "report/table.h"
+#include "report/tls.h"
 
 /* An unresolved target has no address, so no family: null. */
 static const char *family_name(int family)
@@ -44,6 +45,7 @@ void ps_report_result_fields(struct ps_json *j, const struct probe_result *r,
 		ps_json_strn(j, "banner", r->banner, r->banner_len);
 	else
 		ps_json_null(j, "banner");
+	ps_report_tls_json(j, r->tls);
 }
 
 void ps_report_result_line(FILE *f, const struct probe_result *r, const struct ps_view *v)
@@ -129,6 +131,8 @@ int ps_resultset_add(struct ps_resultset *s, const struct probe_result *r, bool 
 			return -1;
 		row->banner_len = (uint16_t)r->banner_len;
 	}
+	if (r->tls && !(row->tls = ps_report_tls_keep(r->tls)))
+		return -1;
 	s->len++;
 	return 0;
 }
@@ -138,6 +142,7 @@ void ps_resultset_free(struct ps_resultset *s)
 	for (size_t i = 0; i < s->len; i++) {
 		free(s->rows[i].error);
 		free(s->rows[i].banner);
+		free(s->rows[i].tls);
 	}
 	for (size_t i = 0; i < s->neps; i++) {
 		free(s->eps[i].target);
@@ -172,6 +177,7 @@ static void row_result(const struct ps_resultset *s, const struct ps_result_row 
 		r->banner_len = row->banner_len;
 		r->has_banner = 1;
 	}
+	r->tls = row->tls;
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -257,10 +263,24 @@ static size_t f_detail(const void *rec, const void *ctx, char *buf, size_t len)
 	(void)ctx;
 	if (r->error)
 		return ps_escape(r->error, strlen(r->error), buf, len);
+	if (r->tls && ps_report_tls_problem(r->tls, buf, len) > 0)
+		return strlen(buf);
 	if (r->banner)
 		return ps_escape(r->banner, r->banner_len, buf, len);
 	return (size_t)snprintf(buf, len, "-");
 }
+
+/* The TLS cells of a row; "-" for a row without TLS (a closed port of a --tls scan). */
+#define TLS_FIELD(name, fn) \
+	static size_t name(const void *rec, const void *ctx, char *buf, size_t len) \
+	{ \
+		const struct ps_result_row *r = rec; \
+		(void)ctx; \
+		return r->tls ? fn(r->tls, buf, len) : (size_t)snprintf(buf, len, "-"); \
+	}
+TLS_FIELD(f_verify, ps_report_tls_verify)
+TLS_FIELD(f_days, ps_report_tls_days)
+TLS_FIELD(f_subject, ps_report_tls_subject)
 
 static const struct ps_column result_columns[] = {
 	{ "TARGET", f_target, false },
@@ -270,8 +290,40 @@ static const struct ps_column result_columns[] = {
 	{ "SERVICE", f_service, false },
 	{ "REASON", f_reason, false },
 	{ "RTT", f_rtt, true },
-	{ "DETAIL", f_detail, false },	/* error text or banner: shown only when one exists */
 };
+#define NBASE (sizeof(result_columns) / sizeof(result_columns[0]))
+
+/* Shown only when a row has TLS. */
+static const struct ps_column tls_columns[] = {
+	{ "VERIFY", f_verify, false },
+	{ "DAYS", f_days, true },
+	{ "SUBJECT", f_subject, false },
+};
+#define NTLS (sizeof(tls_columns) / sizeof(tls_columns[0]))
+
+/* Error text, a failed verification or banner: shown only when one exists. */
+static const struct ps_column detail_column = { "DETAIL", f_detail, false };
+
+/* The columns for s: the base ones, TLS when a row has it, DETAIL when a row has one. */
+static size_t table_columns(const struct ps_resultset *s, struct ps_column *cols)
+{
+	bool tls = false, detail = false;
+	size_t n = NBASE;
+
+	for (size_t i = 0; i < s->len; i++) {
+		tls |= s->rows[i].tls != NULL;
+		detail |= s->rows[i].error || s->rows[i].banner ||
+			  (s->rows[i].tls && s->rows[i].tls->verify != PS_TLS_VERIFY_OK);
+	}
+	memcpy(cols, result_columns, sizeof(result_columns));
+	if (tls) {
+		memcpy(cols + n, tls_columns, sizeof(tls_columns));
+		n += NTLS;
+	}
+	if (detail)
+		cols[n++] = detail_column;
+	return n;
+}
 
 static void summary_line(FILE *f, const struct ps_resultset *s, double elapsed_ms,
 			 const char *note)
@@ -316,10 +368,9 @@ int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct p
 		      double elapsed_ms, const char *note, const struct ps_view *v)
 {
 	struct table_ctx t = { s, v };
+	struct ps_column cols[NBASE + NTLS + 1];
 	struct probe_result r;
 	struct ps_json j;
-	size_t ncols = sizeof(result_columns) / sizeof(result_columns[0]);
-	bool detail = false;
 
 	if (s->len)
 		qsort(s->rows, s->len, sizeof(*s->rows), row_cmp);
@@ -344,10 +395,8 @@ int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct p
 		ps_prom_results(f, s, elapsed_ms);
 		return 0;
 	default:
-		for (size_t i = 0; i < s->len && !detail; i++)
-			detail = s->rows[i].error || s->rows[i].banner;
-		if (ps_table_render(f, result_columns, detail ? ncols : ncols - 1, s->rows,
-				    sizeof(*s->rows), s->len, &t, v->table_flags) < 0)
+		if (ps_table_render(f, cols, table_columns(s, cols), s->rows, sizeof(*s->rows),
+				    s->len, &t, v->table_flags) < 0)
 			return -1;
 		summary_line(f, s, elapsed_ms, note);
 		return 0;

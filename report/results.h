@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "probe/result.h"
+#include "probe/tls.h"
 #include "report/format.h"
 #include "report/json.h"
 
@@ -33,6 +34,7 @@ struct ps_result_row {
 	const char *reason;	/* static text from the engine */
 	char *error;		/* NULL when none */
 	char *banner;		/* raw bytes, NULL when none */
+	struct ps_tls_info *tls;	/* ps_report_tls_keep's copy, NULL when no TLS */
 };
 
 struct ps_result_ep {

@@ -195,6 +195,12 @@ Test(check, bad_input_exits_2_naming_the_token)
 		{ "::1:22", NULL, "::1:22" },
 		{ "--expect", "\\q", "\\q" },
 		{ "-o", "xml", "xml" },
+		{ "--starttls", "nope", "'nope'" },
+		{ "--cert-days", "5,30", "'5,30'" },
+		{ "--cert-days", "x", "'x'" },
+		{ "--ca", "/nonexistent.pem", "/nonexistent.pem" },
+		{ "--alpn", "h2,,x", "h2,,x" },
+		{ "tls://127.0.0.1:99999", NULL, "99999" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -203,7 +209,7 @@ Test(check, bad_input_exits_2_naming_the_token)
 		int status;
 
 		if (cases[i][1])
-			argv[4] = "127.0.0.1:1";
+			argv[4] = "tls://127.0.0.1:1";
 		status = t_run(argv, NULL, &out, &err);
 		cr_assert_eq(status, 2, "%s: exit %d", cases[i][0], status);
 		cr_assert(strncmp(err, "portscope: ", 11) == 0, "%s", err);

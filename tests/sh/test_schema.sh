@@ -1,8 +1,9 @@
 #!/bin/sh
 # Real output of every command, validated against its JSON Schema in docs/schema (python3
 # with python3-jsonschema): list, check, scan, audit (and --init), watch and serve's log on
-# loopback against sockets this test opens; broadcast in a pair of network namespaces on
-# 198.18.0.0/15 with serve on the far side (root only; skipped with a message otherwise).
+# loopback against sockets this test opens, TLS results against openssl s_server;
+# broadcast in a pair of network namespaces on 198.18.0.0/15 with serve on the far side
+# (root only; skipped with a message otherwise).
 # Every schema must also refuse a record that breaks it, so a schema that accepts anything
 # fails here too. Every run is bounded by timeout.
 set -u
@@ -96,6 +97,33 @@ timeout --preserve-status -s INT 1 "$bin" scan 127.0.0.1 -p 1-2000 --rate 200 --
 [ $? = 130 ] || fail "interrupted scan: exit, expected 130"
 grep -q '"interrupted": true' "$tmp/scan-int.json" || fail "interrupted scan: summary"
 valid scan.json "$tmp/scan-int.json"
+
+# TLS: a verified handshake, a failed verification and a closed port in one scan; a check
+# document with the tls object (certificates made at run time, openssl s_server).
+if command -v openssl >/dev/null 2>&1; then
+	. "$here/tls_lib.sh"
+	tls_certs
+	tls_server good
+	run scan 127.0.0.1 -p "$port,$closed" --tls --ca "$certs/ca.pem" --all-states --ndjson \
+		>"$tmp/scan-tls.ndjson" || fail "scan --tls exit $?"
+	valid result.json "$tmp/scan-tls.ndjson" ndjson 2
+	run check -o json "tls://127.0.0.1:$port" "tls://localhost:$port" --ca "$certs/ca.pem" \
+		>"$tmp/check-tls.json"
+	valid check.json "$tmp/check-tls.json"
+	python3 -c '
+import json, sys
+d = sys.argv[1]
+x = json.load(open(d + "/check-tls.json")); x["results"][0]["tls"]["verify"] = "fine"
+json.dump(x, open(d + "/bad-tls1.json", "w"))
+x = json.load(open(d + "/check-tls.json")); del x["results"][0]["tls"]["days_left"]
+json.dump(x, open(d + "/bad-tls2.json", "w"))
+x = json.loads(open(d + "/scan-tls.ndjson").readline()); del x["tls"]
+open(d + "/bad-tls3.ndjson", "w").write(json.dumps(x) + "\n")
+' "$tmp" || fail "tls mutations"
+	invalid check.json "$tmp/bad-tls1.json"
+	invalid check.json "$tmp/bad-tls2.json"
+	invalid result.json "$tmp/bad-tls3.ndjson" ndjson
+fi
 
 # audit: one allowed listener, the others unexpected, two rules missing; --init's policy.
 printf '%s\n' '{' \

@@ -88,3 +88,33 @@ Test(nagios, unknown)
 	fclose(mem);
 	cr_assert_str_eq(buf, "PORTSCOPE UNKNOWN - unknown option '-Z'\n");
 }
+
+/* --cert-days as check_tcp -D: WARN or fewer whole days WARNING, CRIT or fewer (0 when not
+ * given) or expired CRITICAL; a failed TLS is CRITICAL whatever the days. */
+Test(nagios, cert_days)
+{
+	struct ps_nagios_target t = { "tls://a:443", true, false, 1, NULL, NULL,
+				      true, true, "ok", true, 29 };
+	struct ps_nagios_limits w40c10 = { -1, -1, 40, 10 }, w29c10 = { -1, -1, 29, 10 },
+				w28 = { -1, -1, 28, 0 }, w40c29 = { -1, -1, 40, 29 },
+				off = { -1, -1, -1, 0 };
+
+	cr_assert_eq(ps_nagios_status(&t, 1, &w40c10), PS_NAGIOS_WARNING);
+	cr_assert_eq(ps_nagios_status(&t, 1, &w29c10), PS_NAGIOS_WARNING);
+	cr_assert_eq(ps_nagios_status(&t, 1, &w28), PS_NAGIOS_OK);
+	cr_assert_eq(ps_nagios_status(&t, 1, &w40c29), PS_NAGIOS_CRITICAL);
+	t.days_left = 0;
+	cr_assert_eq(ps_nagios_status(&t, 1, &w28), PS_NAGIOS_CRITICAL);
+	cr_assert_eq(ps_nagios_status(&t, 1, &off), PS_NAGIOS_OK);
+	t.days_left = -3;
+	cr_assert_eq(ps_nagios_line(mem, &t, 1, &w28), PS_NAGIOS_CRITICAL);
+	t.days_left = 100;
+	t.tls_ok = false;
+	t.verify = "hostname-mismatch";
+	cr_assert_eq(ps_nagios_line(mem, &t, 1, &off), PS_NAGIOS_CRITICAL);
+	fclose(mem);
+	cr_assert_str_eq(buf, "PORTSCOPE CRITICAL - 1/1 reachable, worst 1.0 ms: tls://a:443 "
+			      "certificate expired 3 days ago | 'tls://a:443'=0.001000s;;;0;\n"
+			      "PORTSCOPE CRITICAL - 1/1 reachable, worst 1.0 ms: tls://a:443 TLS "
+			      "hostname-mismatch | 'tls://a:443'=0.001000s;;;0;\n");
+}

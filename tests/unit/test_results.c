@@ -155,3 +155,57 @@ Test(results, prometheus_exposition)
 	free(out);
 	ps_resultset_free(&s);
 }
+
+/* A kept result with TLS: the document's tls object (SANs from the compact copy, times in
+ * RFC 3339), the table's VERIFY, DAYS and SUBJECT (escaped) and the verify error in DETAIL;
+ * a result without TLS has "tls": null. */
+Test(results, tls_object_and_columns)
+{
+	struct ps_resultset s = { 0 };
+	struct probe_result a = mk("tls://h:443", 443, PS_PROBE_OPEN, "tls-handshake", 0);
+	struct probe_result b = mk("h", 80, PS_PROBE_OPEN, "syn-ack", 1);
+	struct ps_tls_info *t = calloc(1, sizeof(*t));
+	json_t *doc, *tls;
+	char *out;
+
+	cr_assert(t);
+	t->handshake_done = true;
+	t->verify = PS_TLS_VERIFY_EXPIRED;
+	snprintf(t->verify_error, sizeof(t->verify_error), "certificate has expired");
+	snprintf(t->version, sizeof(t->version), "TLSv1.3");
+	snprintf(t->cipher, sizeof(t->cipher), "TLS_AES_128_GCM_SHA256");
+	t->has_cert = true;
+	snprintf(t->subject, sizeof(t->subject), "CN=we\x1bird");
+	snprintf(t->serial, sizeof(t->serial), "1A");
+	t->not_after = 1609459200;	/* 2021-01-01T00:00:00Z */
+	t->chain_earliest_not_after = 1609459200;
+	t->days_left = t->chain_days_left = -7;
+	t->nsan = 2;
+	memcpy(t->san, "DNS:a\0IP:127.0.0.1", 19);
+	t->san_off[1] = 6;
+	a.tls = t;
+	cr_assert_eq(ps_resultset_add(&s, &a, true), 0);
+	cr_assert_eq(ps_resultset_add(&s, &b, true), 0);
+	free(t);	/* the set keeps a copy of its own */
+	out = render(&s, PS_FMT_JSON);
+	doc = json_loads(out, 0, NULL);
+	cr_assert(doc, "%s", out);
+	tls = json_object_get(json_array_get(json_object_get(doc, "results"), 0), "tls");
+	cr_assert_str_eq(json_string_value(json_object_get(tls, "verify")), "expired");
+	cr_assert_str_eq(json_string_value(json_object_get(tls, "not_after")), "2021-01-01T00:00:00Z");
+	cr_assert_eq(json_integer_value(json_object_get(tls, "days_left")), -7);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(tls, "san"), 1)),
+			 "IP:127.0.0.1");
+	cr_assert(json_is_null(json_object_get(tls, "alpn")));
+	cr_assert(json_is_null(json_object_get(json_array_get(json_object_get(doc, "results"), 1),
+					       "tls")));
+	json_decref(doc);
+	free(out);
+	out = render(&s, PS_FMT_TABLE);
+	cr_assert(strstr(out, "VERIFY"), "%s", out);
+	cr_assert(strstr(out, "expired"), "%s", out);
+	cr_assert(strstr(out, "CN=we\\x1bird"), "%s", out);
+	cr_assert(strstr(out, "certificate has expired"), "%s", out);
+	free(out);
+	ps_resultset_free(&s);
+}
