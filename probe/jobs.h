@@ -28,7 +28,11 @@ typedef int (*ps_job_next_fn)(void *src, struct ps_probe_job *job);
 
 struct ps_probe_opts {
 	int timeout_ms;		/* per attempt, from the start of the attempt to its verdict */
+	bool timeout_set;	/* timeout_ms was given: UDP waits exactly that long */
 	int retries;		/* further attempts after a timeout; -1: the engine's default */
+	double max_time_ms;	/* UDP: the whole run at most (undecided: no-time); 0 none */
+	const union ps_sockaddr *sources;	/* --source addresses (port 0), or NULL */
+	int nsources;
 	int concurrency;	/* probes in flight at most; 0: as the fd limit allows */
 	double rate;		/* attempts started per second at most; 0: no limit */
 	const char *send;	/* bytes to send once connected, or NULL */
