@@ -119,7 +119,9 @@ struct pass {
 	bool more;		/* next() may still have jobs */
 	bool have_job;		/* job is taken, not yet sent */
 	struct ps_probe_job job;
-	int batch[PS_UDP_BATCH], nbatch, batch_sock;
+	int batch[PS_UDP_MAX_SOCKS][PS_UDP_BATCH];	/* per socket */
+	int nb[PS_UDP_MAX_SOCKS], nbatch;		/* per socket, and in all */
+	bool full;					/* a socket's batch is full */
 };
 
 /* Open the sockets of family index fi (one per source of that family) not yet open.
@@ -172,12 +174,14 @@ static int pick_sock(struct ps_udp_engine *e, const struct ps_probe_job *job, do
 	return rc;
 }
 
-/* Take jobs and start them at time t, up to a batch of one family. Returns 0, or -1 with
+/* Take jobs and start them at time t, until one socket's batch is full. Returns 0, or -1 with
  * err when a socket cannot be opened or a job not held. */
 static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err *err)
 {
 	ps->nbatch = 0;
-	while ((ps->have_job || ps->more) && e->inflight < e->cap && ps->nbatch < PS_UDP_BATCH) {
+	ps->full = false;
+	memset(ps->nb, 0, sizeof(ps->nb));
+	while ((ps->have_job || ps->more) && e->inflight < e->cap && !ps->full) {
 		struct ps_udp_dest *d;
 		double next;
 		int fi, i, k;
@@ -207,12 +211,14 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 			ps->have_job = false;
 			continue;
 		}
-		if (k < 0 || (ps->nbatch && k != ps->batch_sock))
+		if (k < 0)
 			break;
+		e->rr++;	/* the next port from the next source */
 		i = ps_udp_slot_add(e, &ps->job, d);
 		e->slots[i].cov_next = ps_udp_pace_sent(&d->pace, t, &e->slots[i].seq_next);
-		ps->batch[ps->nbatch++] = i;
-		ps->batch_sock = k;
+		ps->batch[k][ps->nb[k]++] = i;
+		ps->nbatch++;
+		ps->full = ps->nb[k] == PS_UDP_BATCH;
 		ps->have_job = false;
 		if (e->o->rate > 0)
 			e->next_send = ps_udp_rate_next(e->next_send, t, e->o->rate);
@@ -242,7 +248,7 @@ static int sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 	}
 	if (e->o->max_time_ms > 0 && e->start + e->o->max_time_ms < wake)
 		wake = e->start + e->o->max_time_ms;
-	if (ps->nbatch == PS_UDP_BATCH)
+	if (ps->full)
 		wake = t;
 	return wake <= t ? 0 : (int)(wake - t) + 1;
 }
@@ -284,10 +290,9 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		}
 		if (start_jobs(e, &ps, t, err) < 0)
 			return -1;
-		if (ps.nbatch) {
-			ps_udp_send_batch(e, ps.batch_sock, ps.batch, ps.nbatch, t);
-			e->rr++;
-		}
+		for (int k = 0; ps.nbatch && k < e->nsocks; k++)
+			if (ps.nb[k])
+				ps_udp_send_batch(e, k, ps.batch[k], ps.nb[k], t);
 		ps_udp_drain(e);
 		t = ps_clock_ms();
 		expire(e, t);

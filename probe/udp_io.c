@@ -158,8 +158,10 @@ int ps_udp_transmit(struct ps_udp_engine *e, int i, double t)
 		if (n >= 0)
 			break;
 		/* A queued ICMP error is reported once through the next socket call, which
-		 * may be this send: it belongs to an earlier probe, the error queue has it. */
-		if ((errno == ECONNREFUSED || errno == EINTR) && tries < 4)
+		 * may be this send: it belongs to an earlier probe, the error queue has it
+		 * (admin-prohibited says EHOSTUNREACH). A local failure fails every time. */
+		if ((errno == ECONNREFUSED || errno == EINTR || errno == EHOSTUNREACH ||
+		     errno == ENETUNREACH || errno == EPROTO || errno == EACCES) && tries < 4)
 			continue;
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return 1;
