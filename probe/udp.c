@@ -57,15 +57,9 @@ static bool expire_one(struct ps_udp_engine *e, int i, double t)
 	}
 	if (s->deadline > t)
 		return true;
-	if (s->attempts > 0) {
+	if (s->attempts > 0)
 		ps_udp_pace_silence(p, t);
-		/* Silent though a send right after it drew an error. */
-		if (!s->vouched && ps_udp_pace_vouched(p, s->seq, s->sent))
-			s->vouched = true;
-	}
-	if (s->attempts > 0 &&
-	    ps_udp_pace_done(p, e->o->retries, s->attempts,
-			     s->nbudget > 0 || (s->vouched && !p->drop_seen))) {
+	if (s->attempts > 0 && ps_udp_pace_done(p, e->o->retries, s->attempts, s->nbudget > 0)) {
 		ps_udp_report(e, &s->job, PS_PROBE_OPEN_FILTERED, "timeout", -1, NULL, NULL, 0);
 		ps_udp_slot_release(e, i);
 		return false;
@@ -75,7 +69,7 @@ static bool expire_one(struct ps_udp_engine *e, int i, double t)
 		s->held = true;
 		return true;
 	}
-	s->cov_next = ps_udp_pace_sent(p, t, &s->seq_next);
+	s->cov_next = ps_udp_pace_sent(p, t);
 	if (ps_udp_transmit(e, i, t) != 0) {
 		if (!s->used)
 			return false;
@@ -215,7 +209,7 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 			break;
 		e->rr++;	/* the next port from the next source */
 		i = ps_udp_slot_add(e, &ps->job, d);
-		e->slots[i].cov_next = ps_udp_pace_sent(&d->pace, t, &e->slots[i].seq_next);
+		e->slots[i].cov_next = ps_udp_pace_sent(&d->pace, t);
 		ps->batch[k][ps->nb[k]++] = i;
 		ps->nbatch++;
 		ps->full = ps->nb[k] == PS_UDP_BATCH;

@@ -31,11 +31,8 @@ struct ps_udp_slot {
 	double sent;		/* time of the last attempt (ms) */
 	double deadline;	/* when the last attempt counts as unanswered */
 	int attempts;
-	unsigned seq;		/* the host's number of its last attempt */
-	unsigned seq_next;	/* of the attempt about to be sent */
 	int nbudget;		/* attempts sent with a token of the host's learned budget */
 	bool last_budget;	/* the last attempt was one of them */
-	bool vouched;		/* an attempt was vouched for (ps_udp_pace_vouched) */
 	bool cov_next;		/* the attempt about to be sent is covered */
 	bool held;		/* waiting for the host's budget, not for evidence */
 	int next;		/* hash chain, -1 ends */

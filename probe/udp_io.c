@@ -93,8 +93,7 @@ static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps
 		bool lost_covered = s->nbudget > (s->last_budget ? 1 : 0);
 
 		/* The first sample can shorten every wait in flight: look again. */
-		if (ps_udp_pace_evidence(&s->dest->pace, s->attempts, s->sent, s->seq, t, icmp,
-					 lost_covered))
+		if (ps_udp_pace_evidence(&s->dest->pace, s->attempts, s->sent, t, icmp, lost_covered))
 			e->min_deadline = t;
 		ps_udp_report(e, &s->job, st, reason, rtt, NULL, data, len);
 		ps_udp_slot_release(e, i);
@@ -141,7 +140,6 @@ static void mark_sent(struct ps_udp_engine *e, struct ps_udp_slot *s, double t)
 	s->last_budget = s->cov_next;
 	s->cov_next = false;
 	s->held = false;
-	s->seq = s->seq_next;
 }
 
 int ps_udp_transmit(struct ps_udp_engine *e, int i, double t)

@@ -18,7 +18,7 @@
 /* The rate believed is this share of the rate measured. */
 #define RATE_MARGIN 0.85
 /* The burst believed is this share of the burst measured. */
-#define BURST_MARGIN 0.5
+#define BURST_MARGIN 0.3
 
 void ps_udp_pace_init(struct ps_udp_pace *p, bool loopback)
 {
@@ -115,11 +115,10 @@ static void limit(struct ps_udp_pace *p, double t)
 	p->log_n = 0;
 }
 
-bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, unsigned seq,
-			  double t, bool icmp, bool lost_covered)
+bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, double t, bool icmp,
+			  bool lost_covered)
 {
 	bool first = false;
-	unsigned v;
 
 	if (attempts == 1) {
 		first = p->srtt < 0;
@@ -127,15 +126,10 @@ bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, unsi
 	}
 	if (!icmp)
 		return first;
-	v = p->n_vouch++ % PS_UDP_ERR_LOG;
-	p->vouch_seq[v] = seq;
-	p->vouch_t[v] = sent;
 	icmp_error(p, t);
 	/* An error that only a retry drew out: the earlier one was dropped. */
-	if (attempts > 1) {
+	if (attempts > 1)
 		limit(p, t);
-		p->drop_seen = true;
-	}
 	if (lost_covered && p->limited) {
 		p->rate *= PS_UDP_BUDGET_CUT;
 		p->tok = 0;
@@ -187,20 +181,8 @@ double ps_udp_pace_next(const struct ps_udp_pace *p, double t)
 	return t + (1 - ps_udp_pace_tokens(p, t)) / r;
 }
 
-bool ps_udp_pace_vouched(const struct ps_udp_pace *p, unsigned seq, double sent)
+bool ps_udp_pace_sent(struct ps_udp_pace *p, double t)
 {
-	unsigned n = p->n_vouch < PS_UDP_ERR_LOG ? p->n_vouch : PS_UDP_ERR_LOG;
-
-	for (unsigned i = 0; i < n; i++)
-		if ((int)(p->vouch_seq[i] - seq) > 0 && p->vouch_t[i] >= sent &&
-		    p->vouch_t[i] - sent <= PS_UDP_SAME_INSTANT_MS)
-			return true;
-	return false;
-}
-
-bool ps_udp_pace_sent(struct ps_udp_pace *p, double t, unsigned *seq)
-{
-	*seq = ++p->seq;
 	if (!p->limited)
 		return false;
 	if (rate_of(p, t) <= 0) {

@@ -15,10 +15,6 @@
 #define PS_UDP_BURST_WIN_MS 5
 /* The rate is cut by this factor when an attempt the budget covered was dropped. */
 #define PS_UDP_BUDGET_CUT 0.85
-/* Sends this close in time cannot be told apart by a token bucket (at 1,000 errors a
- * second it refills a twentieth of a token): when a later one of them drew an error, the
- * bucket had a token for the earlier one too. */
-#define PS_UDP_SAME_INSTANT_MS 0.05
 /* The wait while a limited host's rate is measured. */
 #define PS_UDP_MEASURE_WAIT_MS 25
 /* A limited host with no error after its burst for this long is taken to refill one
@@ -29,7 +25,6 @@ struct ps_udp_pace {
 	double srtt, rttvar;	/* ms; srtt < 0: no sample yet */
 	bool loopback;		/* loopback is exempt from ICMP rate limits */
 	bool limited;		/* a silence beside errors: it may drop errors; paced by budget */
-	bool drop_seen;		/* a retry drew an error: it did drop one (vouching is void) */
 	double limited_since;
 	/* Its errors as they arrived. */
 	unsigned n_err, burst_n;
@@ -39,10 +34,6 @@ struct ps_udp_pace {
 	/* The learned budget: a burst of `burst` errors, then `rate` errors a ms (0: not
 	 * measured yet), and the tokens it should hold now by our own sends. */
 	double rate, burst, tok, tok_t;
-	/* Sends in order, and those that drew an error: their number and time, a ring. */
-	unsigned seq, n_vouch;
-	unsigned vouch_seq[PS_UDP_ERR_LOG];
-	double vouch_t[PS_UDP_ERR_LOG];
 };
 
 /* A host with no sample yet. */
@@ -64,14 +55,8 @@ double ps_udp_pace_wait(const struct ps_udp_pace *p, int timeout_ms, bool timeou
  * drew out proves a drop (the host is limited), and when the budget covered the dropped
  * attempt (lost_covered) the budget was too generous and is cut. Returns true when this was the host's
  * first RTT sample (every wait in flight may shrink). */
-bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, unsigned seq,
-			  double t, bool icmp, bool lost_covered);
-
-/* True when the attempt sent at `sent` as number seq had the host's budget behind it after
- * all: a send after it, at the same instant, drew an error. Only worth believing while
- * the host never dropped an error (drop_seen): Linux refills its global budget in chunks,
- * and a chunk may land between two sends of one instant. */
-bool ps_udp_pace_vouched(const struct ps_udp_pace *p, unsigned seq, double sent);
+bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, double t, bool icmp,
+			  bool lost_covered);
 
 /* A probe stayed silent until t: silence from a host that does send errors may be an error
  * it was not allowed to send, so the host turns limited (its bucket taken as empty). */
@@ -88,9 +73,8 @@ bool ps_udp_pace_held(const struct ps_udp_pace *p, double t);
 double ps_udp_pace_next(const struct ps_udp_pace *p, double t);
 
 /* A datagram went to the host at t. Returns true when the learned budget covers it: had
- * its port drawn an error, the host could have sent it (the send takes one token). *seq:
- * the send's number for ps_udp_pace_evidence and ps_udp_pace_vouched. */
-bool ps_udp_pace_sent(struct ps_udp_pace *p, double t, unsigned *seq);
+ * its port drawn an error, the host could have sent it (the send takes one token). */
+bool ps_udp_pace_sent(struct ps_udp_pace *p, double t);
 
 /* True when a silent probe after `attempts` sends has had all it gets. retries >= 0
  * (--retries given): exactly 1 + retries attempts. Else 1 + PS_UDP_DEFAULT_RETRIES, and on
