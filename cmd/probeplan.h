@@ -32,6 +32,7 @@ struct ps_probe_sink {
 	bool progress;			/* stderr is a terminal: may show progress */
 	bool flush_each;		/* NDJSON to a pipe or terminal: a line at a time */
 	struct ps_progress line;	/* line.total: results expected */
+	struct ps_probe_bound bound;	/* what bounds the run (the engine's o->bound) */
 };
 
 void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char *what,

@@ -111,6 +111,7 @@ static int run(const struct scan_opts *o, struct ps_target *targets, size_t ntar
 {
 	struct ps_plan plan = { 0 };
 	struct ps_probe_sink sink;
+	struct ps_probe_opts po = o->pc.o;
 	double elapsed;
 	int rc;
 
@@ -119,7 +120,8 @@ static int run(const struct scan_opts *o, struct ps_target *targets, size_t ntar
 	rc = ps_probe_plan_build(&plan, targets, ntargets, o->pc.family);
 	if (rc == PS_EXIT_OK) {
 		sink.line.total = ps_plan_count(&plan, ports);
-		rc = ps_probe_plan_run(&plan, ports, &o->pc.o, ps_probe_sink_result, &sink);
+		po.bound = &sink.bound;
+		rc = ps_probe_plan_run(&plan, ports, &po, ps_probe_sink_result, &sink);
 	}
 	elapsed = ps_probe_sink_done(&sink);
 	if (rc == PS_EXIT_OK && sink.oom)

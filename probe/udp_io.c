@@ -4,6 +4,7 @@
  * msg_name holds the failed datagram's own destination, and answers as ordinary datagrams
  * from the probed address and port. Evidence decides every probe in flight to that
  * endpoint and feeds its host's round-trip estimate and pace (probe/udp_pace.c). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <time.h>	/* before errqueue.h, which uses struct timespec */
 #include <linux/errqueue.h>
@@ -80,6 +81,20 @@ void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,
 	e->cb(&r, e->ctx);
 }
 
+/* A host's learned budget is what bounds the run: note it (every source's share). */
+static void note_bound(struct ps_udp_engine *e, const struct ps_udp_dest *d)
+{
+	struct ps_probe_bound *b = e->o->bound;
+	const void *a = d->addr.sa.sa_family == AF_INET6 ? (const void *)&d->addr.v6.sin6_addr
+							 : (const void *)&d->addr.v4.sin_addr;
+
+	if (!b || !d->pace.limited || d->pace.rate <= 0)
+		return;
+	if (!inet_ntop(d->addr.sa.sa_family, a, b->host, sizeof(b->host)))
+		b->host[0] = '\0';
+	b->errors_per_s = d->pace.rate * 1000 * (e->nsocks / 2);
+}
+
 /* Evidence for endpoint sa: every probe in flight to it gets the verdict. */
 static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps_probe_state st,
 		   const char *reason, double t, const uint8_t *data, size_t len)
@@ -95,6 +110,7 @@ static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps
 		/* The first sample can shorten every wait in flight: look again. */
 		if (ps_udp_pace_evidence(&s->dest->pace, s->attempts, s->sent, t, icmp, lost_covered))
 			e->min_deadline = t;
+		note_bound(e, s->dest);
 		ps_udp_report(e, &s->job, st, reason, rtt, NULL, data, len);
 		ps_udp_slot_release(e, i);
 	}
