@@ -28,6 +28,8 @@ _portscope()
 		case $prev in
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
+		--max-time) COMPREPLY=(); return ;;
+		--source) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;
 		--rate) COMPREPLY=(); return ;;
 		--send) COMPREPLY=(); return ;;
@@ -38,12 +40,14 @@ _portscope()
 		-w|--warning) COMPREPLY=(); return ;;
 		-c|--critical) COMPREPLY=(); return ;;
 		esac
-		opts="--timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
+		opts="--timeout --retries --max-time --source --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help -w --warning -c --critical" ;;
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
+		--max-time) COMPREPLY=(); return ;;
+		--source) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;
 		--rate) COMPREPLY=(); return ;;
 		--send) COMPREPLY=(); return ;;
@@ -52,7 +56,7 @@ _portscope()
 		--payload-hex) COMPREPLY=(); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --all-states --timeout --retries --max-time --source --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;
