@@ -33,6 +33,15 @@ static int literal(const char *tok, size_t n, union ps_sockaddr *sa)
 	return -1;
 }
 
+static bool same_addr(const union ps_sockaddr *a, const union ps_sockaddr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	return memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0;
+}
+
 /* Whether sa is an address of this host: a socket can be bound to it. */
 static int check_local(const union ps_sockaddr *sa, const char *tok, ps_err *err)
 {
@@ -61,7 +70,7 @@ int ps_sources_parse(const char *list, struct ps_sources *s, ps_err *err)
 		if (literal(p, n, &sa) < 0)
 			return ps_err_input(err, "invalid source address '%s'", tok);
 		for (int i = 0; i < s->n; i++)
-			if (memcmp(&s->a[i], &sa, sizeof(sa)) == 0)
+			if (same_addr(&s->a[i], &sa))
 				return ps_err_input(err, "source address '%s' given twice", tok);
 		if (s->n == PS_SOURCES_MAX)
 			return ps_err_input(err, "too many source addresses (at most %d)",
