@@ -92,7 +92,7 @@ static void note_bound(struct ps_udp_engine *e, const struct ps_udp_dest *d)
 		return;
 	if (!inet_ntop(d->addr.sa.sa_family, a, b->host, sizeof(b->host)))
 		b->host[0] = '\0';
-	b->errors_per_s = d->pace.rate * 1000 * (double)(e->nsocks / 2);
+	b->errors_per_s = d->pace.rate * 1000 * ((double)e->nsocks / 2);
 }
 
 /* Evidence for endpoint sa: every probe in flight to it gets the verdict. */
