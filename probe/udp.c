@@ -59,7 +59,7 @@ static bool expire_one(struct ps_udp_engine *e, int i, double t)
 		return true;
 	if (s->attempts > 0)
 		ps_udp_pace_silence(p, t);
-	if (s->attempts > 0 && ps_udp_pace_done(p, e->o->retries, s->attempts, s->nbudget > 0)) {
+	if (s->attempts > 0 && ps_udp_pace_done(p, e->o->retries, s->attempts, s->nbudget)) {
 		ps_udp_report(e, &s->job, PS_PROBE_OPEN_FILTERED, "timeout", -1, NULL, NULL, 0);
 		ps_udp_slot_release(e, i);
 		return false;

@@ -132,6 +132,7 @@ bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, doub
 		limit(p, t);
 	if (lost_covered && p->limited) {
 		p->rate *= PS_UDP_BUDGET_CUT;
+		p->cuts++;
 		p->tok = 0;
 		p->tok_t = t;
 	}
@@ -205,13 +206,16 @@ bool ps_udp_pace_sent(struct ps_udp_pace *p, double t)
 	return true;
 }
 
-bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, bool covered)
+bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, int covered)
 {
 	if (retries >= 0)
 		return attempts >= 1 + retries;
 	if (attempts < 1 + PS_UDP_DEFAULT_RETRIES)
 		return false;
-	return !p->limited || covered;
+	/* Linux's per-peer limit is an exact bucket with a burst of 6; its global one (a
+	 * bigger burst) spends a random 0-2 tokens an error, so one covered attempt is not
+	 * proof enough there, nor once a covered attempt was found dropped. */
+	return !p->limited || covered >= (p->cuts || p->burst_n > PS_UDP_PEER_BURST ? 2 : 1);
 }
 
 double ps_udp_rate_next(double next, double t, double rate)

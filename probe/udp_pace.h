@@ -14,7 +14,9 @@
  * are its burst. */
 #define PS_UDP_BURST_WIN_MS 5
 /* The rate is cut by this factor when an attempt the budget covered was dropped. */
-#define PS_UDP_BUDGET_CUT 0.85
+#define PS_UDP_BUDGET_CUT 0.95
+/* Linux's per-peer ICMP burst (XRLIM_BURST_FACTOR). */
+#define PS_UDP_PEER_BURST 6
 /* The wait while a limited host's rate is measured. */
 #define PS_UDP_MEASURE_WAIT_MS 25
 /* A limited host with no error after its burst for this long is taken to refill one
@@ -34,6 +36,7 @@ struct ps_udp_pace {
 	/* The learned budget: a burst of `burst` errors, then `rate` errors a ms (0: not
 	 * measured yet), and the tokens it should hold now by our own sends. */
 	double rate, burst, tok, tok_t;
+	unsigned cuts;		/* covered attempts found dropped (the budget was cut) */
 };
 
 /* A host with no sample yet. */
@@ -78,8 +81,10 @@ bool ps_udp_pace_sent(struct ps_udp_pace *p, double t);
 
 /* True when a silent probe after `attempts` sends has had all it gets. retries >= 0
  * (--retries given): exactly 1 + retries attempts. Else 1 + PS_UDP_DEFAULT_RETRIES, and on
- * a limited host also one attempt the budget covered (covered). */
-bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, bool covered);
+ * a limited host also `covered` attempts the budget covered: one, or two when its burst is
+ * bigger than Linux's per-peer one or once a covered attempt was found dropped (Linux's
+ * global limit spends a random 0-2 tokens an error). */
+bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, int covered);
 
 /* --rate: the earliest time of the send after one at t, given the previous earliest
  * time next (a second's worth of unused budget is not saved up). */
