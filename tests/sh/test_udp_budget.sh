@@ -58,7 +58,10 @@ while True:
     s.sendto(b"pong", a)
 ' &
 pids="$pids $!"
-sleep 0.3
+n=0
+until ip netns exec "$t" ss -H -lun | grep -q '198.18.1.2:30 '; do
+	n=$((n + 1)); [ $n -gt 100 ] && fail "the responder did not start"; sleep 0.1
+done
 
 # scan NAME MAXPORT [options...]: run, check every verdict, print the seconds taken.
 scan() {
