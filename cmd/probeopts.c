@@ -1,5 +1,6 @@
 /* The values of the options check and scan share, and the table of probe engines: an
  * engine for a new protocol is one line in engines[]. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cli.h"
@@ -66,6 +67,39 @@ int ps_probe_rate_option(const struct ps_option *opt, const char *name, const ch
 	return 0;
 }
 
+int ps_probe_source_option(const struct ps_option *opt, const char *name, const char *arg,
+			   void *field)
+{
+	ps_err err;
+
+	(void)opt;
+	if (ps_sources_parse(arg, field, &err) < 0)
+		return ps_cli_err_in(&err, name);
+	return 0;
+}
+
+/* DURATION: a number with an optional unit, ms, s (the default), m or h. */
+int ps_probe_duration_option(const struct ps_option *opt, const char *name, const char *arg,
+			     void *field)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = { { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+	char *end;
+	double v;
+
+	(void)opt;
+	v = strtod(arg, &end);
+	if (end != arg && *arg >= '0' && *arg <= '9' && v > 0 && v <= 1e6)
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strcmp(end, units[i].unit) == 0) {
+				*(double *)field = v * units[i].ms;
+				return 0;
+			}
+	return ps_usage("invalid duration '%s' for %s (e.g. 500ms, 90s, 5m, 1h)", arg, name);
+}
+
 int ps_payload_option(const struct ps_option *opt, const char *name, const char *arg,
 		      void *field)
 {
@@ -90,10 +124,15 @@ int ps_probe_parse(const struct ps_command *cmd, int argc, char **argv, void *op
 	int rc;
 
 	memset(pc, 0, sizeof(*pc));
-	pc->o.timeout_ms = 1000;
 	pc->o.retries = -1;
 	if ((rc = ps_parse_options(cmd, argc, argv, opts, args, nargs)) != PS_PARSE_RUN)
 		return rc;
+	/* 0 is below --timeout's range: the option was not given. */
+	pc->o.timeout_set = pc->o.timeout_ms > 0;
+	if (!pc->o.timeout_set)
+		pc->o.timeout_ms = 1000;
+	pc->o.sources = pc->sources.n ? pc->sources.a : NULL;
+	pc->o.nsources = pc->sources.n;
 	if (pc->v4 && pc->v6)
 		return ps_usage("-4 and -6 exclude each other");
 	pc->family = pc->v4 ? AF_INET : pc->v6 ? AF_INET6 : AF_UNSPEC;

@@ -12,6 +12,7 @@
 #include "cmd/options.h"
 #include "probe/jobs.h"
 #include "probe/payloads.h"
+#include "probe/source.h"
 
 /* --payload STR or --payload-hex HEX, at most one of them, once. */
 struct ps_payload_arg {
@@ -20,7 +21,7 @@ struct ps_payload_arg {
 };
 
 ps_opt_cb ps_payload_option, ps_probe_send_option, ps_probe_expect_option,
-	ps_probe_rate_option;
+	ps_probe_rate_option, ps_probe_source_option, ps_probe_duration_option;
 
 #define PS_PAYLOAD_OPTIONS(T, m, help_text, help_hex) \
 	PS_OPT_CALLBACK(0, "payload", T, m, "STR", help_text, ps_payload_option, NULL), \
@@ -33,6 +34,7 @@ struct ps_probe_cli {
 	char send[PS_PAYLOAD_MAX], expect[PS_PAYLOAD_MAX];
 	struct ps_payload_arg payload;
 	const char *netns;		/* probe from inside this network namespace */
+	struct ps_sources sources;	/* --source */
 };
 
 #define PS_PROBE_OPTIONS(T, m) \
@@ -40,6 +42,13 @@ struct ps_probe_cli {
 		   "per attempt, connect to verdict (default 1000)", 1, 3600000), \
 	PS_OPT_INT(0, "retries", T, m.o.retries, "N", \
 		   "more attempts after a timeout (default 1)", 0, 100), \
+	PS_OPT_CALLBACK(0, "max-time", T, m.o.max_time_ms, "DURATION", \
+			"UDP: end the whole run by then (e.g. 90s, 5m); undecided\n" \
+			"ports are open|filtered, reason no-time", ps_probe_duration_option, NULL), \
+	PS_OPT_CALLBACK(0, "source", T, m.sources, "ADDR[,ADDR...]", \
+			"send from these local addresses (UDP spreads ports over\n" \
+			"them, each paced by the target's ICMP budget for it)", \
+			ps_probe_source_option, NULL), \
 	PS_OPT_INT(0, "concurrency", T, m.o.concurrency, "N", \
 		   "probes in flight (default: as the descriptor limit allows)", 1, 1 << 20), \
 	PS_OPT_CALLBACK(0, "rate", T, m.o.rate, "N", \

@@ -48,6 +48,7 @@ void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char 
 	s->flush_each = fstat(STDOUT_FILENO, &st) < 0 ||
 			!(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && isatty(STDOUT_FILENO) != 1));
 	ps_progress_init(&s->line, what, total, ps_clock_ns(), ps_term_dumb());
+	s->line.bound = &s->bound;
 }
 
 /* NDJSON so far to stdout; a failed write to a gone reader stops the run. */

@@ -41,6 +41,7 @@ struct ps_probe_sink {
 	uint8_t skip_proto;		/* protocol of the walk being run */
 	struct ps_hoststate *hosts;	/* scan: what each host (tag) is known to be, or NULL */
 	pthread_mutex_t mu;		/* results come from engine threads and the job source */
+	struct ps_probe_bound bound;	/* what bounds the run (the engine's o->bound) */
 };
 
 void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char *what,

@@ -212,6 +212,7 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 	o->pc.o.stop = &ps_interrupt_flag;
 	o->pc.o.on_wait = ps_probe_sink_wait;
 	o->pc.o.wait_ctx = &s->sink;
+	o->pc.o.bound = &s->sink.bound;
 	rc = ps_tls_cli_begin(&o->tls, &o->pc.o, o->any_tls);
 	if (rc == PS_EXIT_OK)
 		rc = start_walks(s, ports, nports);

@@ -32,6 +32,8 @@ _portscope()
 		--targets-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
+		--max-time) COMPREPLY=(); return ;;
+		--source) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;
 		--rate) COMPREPLY=(); return ;;
 		--send) COMPREPLY=(); return ;;
@@ -48,7 +50,7 @@ _portscope()
 		-c|--critical) COMPREPLY=(); return ;;
 		--cert-days) COMPREPLY=(); return ;;
 		esac
-		opts="--targets-file --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help -w --warning -c --critical --cert-days" ;;
+		opts="--targets-file --timeout --retries --max-time --source --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help -w --warning -c --critical --cert-days" ;;
 	scan)
 		case $prev in
 		-p|--ports) COMPREPLY=(); return ;;
@@ -59,6 +61,8 @@ _portscope()
 		--shard) COMPREPLY=(); return ;;
 		--timeout) COMPREPLY=(); return ;;
 		--retries) COMPREPLY=(); return ;;
+		--max-time) COMPREPLY=(); return ;;
+		--source) COMPREPLY=(); return ;;
 		--concurrency) COMPREPLY=(); return ;;
 		--rate) COMPREPLY=(); return ;;
 		--send) COMPREPLY=(); return ;;
@@ -72,7 +76,7 @@ _portscope()
 		--starttls) COMPREPLY=($(compgen -W "smtp imap pop3 ftp postgres xmpp" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --targets-file --exclude --exclude-file --force --seed --shard --timeout --retries --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --all-states --targets-file --exclude --exclude-file --force --seed --shard --timeout --retries --max-time --source --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;

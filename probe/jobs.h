@@ -31,9 +31,21 @@ typedef int (*ps_job_next_fn)(void *src, struct ps_probe_job *job);
 
 #define PS_PAYLOAD_MAX 1024	/* --send and --expect, after unescaping */
 
+/* What bounds a run, filled in as the engine learns it (UDP: a host's ICMP error budget,
+ * all source addresses together); errors_per_s 0 while unknown. */
+struct ps_probe_bound {
+	char host[64];
+	double errors_per_s;
+};
+
 struct ps_probe_opts {
 	int timeout_ms;		/* per attempt, from the start of the attempt to its verdict */
+	bool timeout_set;	/* timeout_ms was given: UDP waits exactly that long */
 	int retries;		/* further attempts after a timeout; -1: the engine's default */
+	double max_time_ms;	/* UDP: the whole run at most (undecided: no-time); 0 none */
+	const union ps_sockaddr *sources;	/* --source addresses (port 0), or NULL */
+	int nsources;
+	struct ps_probe_bound *bound;	/* filled in by the engine when known, or NULL */
 	int concurrency;	/* probes in flight at most; 0: as the fd limit allows */
 	double rate;		/* attempts started per second at most; 0: no limit */
 	const char *send;	/* bytes to send once connected, or NULL */

@@ -18,6 +18,7 @@
 
 #include "probe/clock.h"
 #include "probe/icmp.h"
+#include "probe/source.h"
 #include "probe/tcp_engine.h"
 
 #define EXPECT_BUF (PS_BANNER_MAX + 2 * PS_PAYLOAD_MAX)
@@ -279,11 +280,23 @@ static bool fd_shortage(int errnum)
 	return errnum == EMFILE || errnum == ENFILE || errnum == ENOBUFS || errnum == ENOMEM;
 }
 
-/* A fresh non-blocking socket for a; -1 with errno on failure. */
-static int new_socket(const union ps_sockaddr *a)
+/* A fresh non-blocking socket for a, bound to the next --source address of its family
+ * when there are any; -1 with errno on failure. */
+static int new_socket(struct engine *e, const union ps_sockaddr *a)
 {
 	int fam = a->sa.sa_family, one = 1, fd, saved;
 	union ps_sockaddr any = { 0 };
+
+	if (e->o->nsources) {
+		int i = ps_sources_pick(e->o->sources, e->o->nsources, fam, e->src_rr);
+
+		if (i < 0) {
+			errno = EAFNOSUPPORT;
+			return -1;
+		}
+		e->src_rr = i;
+		any = e->o->sources[i];
+	}
 
 	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0)
@@ -292,6 +305,7 @@ static int new_socket(const union ps_sockaddr *a)
 	 * which then skips the kernel's search for a free ephemeral port (about a tenth of
 	 * the CPU time of a loopback scan). */
 	any.sa.sa_family = (sa_family_t)fam;
+	ps_sockaddr_set_port(&any, 0);
 	if (bind(fd, &any.sa, ps_sockaddr_len(&any)) < 0)
 		goto fail;
 	/* ICMP errors on the error queue tell admin-prohibited from host unreachable (both
@@ -347,7 +361,7 @@ enum launch_rc ps_tcp_launch(struct engine *e, uint32_t i)
 	int fd, rc, errnum;
 
 	fd = ps_tcp_pool_take(e, a);
-	if (fd < 0 && (fd = new_socket(a)) < 0) {
+	if (fd < 0 && (fd = new_socket(e, a)) < 0) {
 		/* No descriptor, or no free local port: later, with fewer in flight. */
 		if (fd_shortage(errno) || errno == EADDRINUSE || errno == EADDRNOTAVAIL)
 			return L_BACKOFF;

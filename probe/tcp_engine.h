@@ -67,6 +67,7 @@ struct engine {
 	uint32_t *freelist;
 	uint32_t nfree;
 	uint32_t used;			/* slots not free: in flight or waiting to relaunch */
+	int src_rr;			/* --source: the last source address used */
 	uint32_t cap;			/* current in-flight cap, lowered on EMFILE */
 	struct list timers, relaunch;
 	uint64_t timeout_ns, interval_ns, next_launch;

@@ -9,11 +9,16 @@
  *   by default) and globally (icmp_msgs_per_sec), except towards loopback. A dropped
  *   error looks exactly like a silent port, so a host that sends errors for some ports
  *   and is silent on others (or answers a retry with an error the first attempt did not
- *   get) is probed carefully: its sends are paced, the pace following how often its
- *   errors come, and its silent ports get up to PS_UDP_RATELIMIT_ATTEMPTS attempts before
- *   being called open|filtered.
+ *   get) turns limited: its budget (burst and rate) is learned from its own errors,
+ *   sends to it spend that budget's tokens, and a silent port is called open|filtered
+ *   only after an attempt the budget covered (probe/udp_pace.c). --retries and --timeout
+ *   given on the command line are obeyed as given instead.
+ * - The budget is per source address: with --source, ports are spread over the sources'
+ *   sockets, each host entry being a host as seen from one source.
  *
- * Our own socket holds one port; probing that port on a local address would reach
+ * --max-time ends the run: what is undecided then is open|filtered, reason no-time.
+ *
+ * Each socket holds one port; probing that port on a local address would reach
  * ourselves, so such jobs are held back and probed at the end from a fresh socket after
  * the first one is closed. */
 #include <errno.h>
@@ -42,24 +47,30 @@ static bool expire_one(struct ps_udp_engine *e, int i, double t)
 	struct ps_udp_pace *p = &s->dest->pace;
 
 	/* A wait set before the host's first round trip was measured shrinks to the
-	 * measured one (paced hosts keep theirs: their deadline is the next slot). */
-	if (s->attempts > 0 && p->pace_ms <= 0) {
-		double dl = s->sent + ps_udp_pace_wait(p, e->o->timeout_ms, s->attempts);
+	 * measured one (a probe held for the host's budget keeps its deadline). */
+	if (s->attempts > 0 && !s->held) {
+		double dl = s->sent + ps_udp_pace_wait(p, e->o->timeout_ms, e->o->timeout_set,
+						       s->attempts);
 
 		if (dl < s->deadline)
 			s->deadline = dl;
 	}
 	if (s->deadline > t)
 		return true;
-	ps_udp_pace_silence(p, s->attempts, t);
-	if (ps_udp_pace_done(p, e->o->retries, s->attempts, t)) {
+	if (s->attempts > 0)
+		ps_udp_pace_silence(p, t);
+	if (s->attempts > 0 && ps_udp_pace_done(p, e->o->retries, s->attempts, s->nbudget)) {
 		ps_udp_report(e, &s->job, PS_PROBE_OPEN_FILTERED, "timeout", -1, NULL, NULL, 0);
 		ps_udp_slot_release(e, i);
 		return false;
 	}
 	if (ps_udp_pace_held(p, t)) {
-		s->deadline = p->next_send;
-	} else if (ps_udp_transmit(e, i, t) != 0) {
+		s->deadline = ps_udp_pace_next(p, t);
+		s->held = true;
+		return true;
+	}
+	s->cov_next = ps_udp_pace_sent(p, t);
+	if (ps_udp_transmit(e, i, t) != 0) {
 		if (!s->used)
 			return false;
 		s->deadline = t + 1;
@@ -102,17 +113,72 @@ struct pass {
 	bool more;		/* next() may still have jobs */
 	bool have_job;		/* job is taken, not yet sent */
 	struct ps_probe_job job;
-	int batch[PS_UDP_BATCH], nbatch, batch_fi;
+	int batch[PS_UDP_MAX_SOCKS][PS_UDP_BATCH];	/* per socket */
+	int nb[PS_UDP_MAX_SOCKS], nbatch;		/* per socket, and in all */
+	bool full;					/* a socket's batch is full */
 };
 
-/* Take jobs and start them at time t, up to a batch of one family. Returns 0, or -1 with
+/* Open the sockets of family index fi (one per source of that family) not yet open.
+ * Returns 0, or -1 with err. */
+static int open_family(struct ps_udp_engine *e, int fi, ps_err *err)
+{
+	int family = fi ? AF_INET6 : AF_INET;
+
+	for (int k = fi; k < e->nsocks; k += 2) {
+		if (e->fd[k] >= 0 ||
+		    (e->o->nsources && e->o->sources[k / 2].sa.sa_family != family))
+			continue;
+		if (ps_udp_open_socket(e, k, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether port is one of our own sockets' ports in family index fi. */
+static bool own_port(const struct ps_udp_engine *e, int fi, uint16_t port)
+{
+	for (int k = fi; k < e->nsocks; k += 2)
+		if (e->fd[k] >= 0 && e->own_port[k] == port)
+			return true;
+	return false;
+}
+
+/* The socket job goes out from at t: the first source, from the round robin's place,
+ * whose budget for the host is not spent. Returns it (*d its host entry), -1 when no
+ * socket of the family is open (no source address of it), -2 when every budget is spent
+ * (*next: when the first one may send again). */
+static int pick_sock(struct ps_udp_engine *e, const struct ps_probe_job *job, double t,
+		     struct ps_udp_dest **d, double *next)
+{
+	int fi = ps_udp_fam_index(job->addr.sa.sa_family), nsrc = e->nsocks / 2, rc = -1;
+
+	*next = 1e18;
+	for (int j = 0; j < nsrc; j++) {
+		int k = 2 * ((e->rr + j) % nsrc) + fi;
+
+		if (e->fd[k] < 0)
+			continue;
+		*d = ps_udp_dest_for(e, &job->addr, k);
+		if (!ps_udp_pace_held(&(*d)->pace, t))
+			return k;
+		if (ps_udp_pace_next(&(*d)->pace, t) < *next)
+			*next = ps_udp_pace_next(&(*d)->pace, t);
+		rc = -2;
+	}
+	return rc;
+}
+
+/* Take jobs and start them at time t, until one socket's batch is full. Returns 0, or -1 with
  * err when a socket cannot be opened or a job not held. */
 static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err *err)
 {
 	ps->nbatch = 0;
-	while ((ps->have_job || ps->more) && e->inflight < e->cap && ps->nbatch < PS_UDP_BATCH) {
+	ps->full = false;
+	memset(ps->nb, 0, sizeof(ps->nb));
+	while ((ps->have_job || ps->more) && e->inflight < e->cap && !ps->full) {
 		struct ps_udp_dest *d;
-		int fi;
+		double next;
+		int fi, i, k;
 
 		if (!ps->have_job) {
 			if (!ps->next(ps->src, &ps->job)) {
@@ -122,23 +188,32 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 			ps->have_job = true;
 		}
 		fi = ps_udp_fam_index(ps->job.addr.sa.sa_family);
-		if (e->fd[fi] < 0 && ps_udp_open_socket(e, ps->job.addr.sa.sa_family, err) < 0)
+		if (open_family(e, fi, err) < 0)
 			return -1;
-		if (ps->hold_own && ps_udp_port(&ps->job.addr) == e->own_port[fi]) {
+		if (ps->hold_own && own_port(e, fi, ps_udp_port(&ps->job.addr))) {
 			if (hold(e, &ps->job, err) < 0)
 				return -1;
 			ps->have_job = false;
 			continue;
 		}
-		if ((ps->nbatch && fi != ps->batch_fi) || (e->o->rate > 0 && t < e->next_send))
+		if (e->o->rate > 0 && t < e->next_send)
 			break;
-		d = ps_udp_dest_for(e, &ps->job.addr);
-		if (ps_udp_pace_held(&d->pace, t))
+		k = pick_sock(e, &ps->job, t, &d, &next);
+		if (k == -1) {
+			ps_udp_report(e, &ps->job, PS_PROBE_ERROR, "send-error", -1,
+				      "no --source address of its family", NULL, 0);
+			ps->have_job = false;
+			continue;
+		}
+		if (k < 0)
 			break;
-		ps->batch[ps->nbatch++] = ps_udp_slot_add(e, &ps->job, d);
-		ps->batch_fi = fi;
+		e->rr++;	/* the next port from the next source */
+		i = ps_udp_slot_add(e, &ps->job, d);
+		e->slots[i].cov_next = ps_udp_pace_sent(&d->pace, t);
+		ps->batch[k][ps->nb[k]++] = i;
+		ps->nbatch++;
+		ps->full = ps->nb[k] == PS_UDP_BATCH;
 		ps->have_job = false;
-		ps_udp_pace_sent(&d->pace, t);
 		if (e->o->rate > 0)
 			e->next_send = ps_udp_rate_next(e->next_send, t, e->o->rate);
 	}
@@ -156,17 +231,38 @@ static int sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 		if (e->o->rate > 0 && e->next_send > ns)
 			ns = e->next_send;
 		if (ps->have_job) {
-			struct ps_udp_dest *d = ps_udp_dest_for(e, &ps->job.addr);
+			struct ps_udp_dest *d;
+			double next;
 
-			if (d->pace.pace_ms > 0 && d->pace.next_send > ns)
-				ns = d->pace.next_send;
+			if (pick_sock(e, &ps->job, t, &d, &next) == -2 && next > ns)
+				ns = next;
 		}
 		if (ns < wake)
 			wake = ns;
 	}
-	if (ps->nbatch == PS_UDP_BATCH)
+	if (e->o->max_time_ms > 0 && e->start + e->o->max_time_ms < wake)
+		wake = e->start + e->o->max_time_ms;
+	if (ps->full)
 		wake = t;
 	return wake <= t ? 0 : (int)(wake - t) + 1;
+}
+
+/* --max-time has passed: everything undecided is open|filtered for want of time. */
+static void out_of_time(struct ps_udp_engine *e, struct pass *ps)
+{
+	e->out_of_time = true;
+	for (int i = 0; i < e->cap; i++) {
+		if (!e->slots[i].used)
+			continue;
+		ps_udp_report(e, &e->slots[i].job, PS_PROBE_OPEN_FILTERED, "no-time", -1, NULL,
+			      NULL, 0);
+		ps_udp_slot_release(e, i);
+	}
+	while (ps->have_job || (ps->more && ps->next(ps->src, &ps->job))) {
+		ps_udp_report(e, &ps->job, PS_PROBE_OPEN_FILTERED, "no-time", -1, NULL, NULL, 0);
+		ps->have_job = false;
+	}
+	ps->more = false;
 }
 
 /* Run jobs from next(src) until all are decided. hold_own: hold back jobs for our own
@@ -178,14 +274,19 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 
 	while ((ps.more || ps.have_job || e->inflight > 0) && !ps_probe_stopped(e->o)) {
 		double t = ps_clock_ms();
-		struct pollfd pfd[2];
+		struct pollfd pfd[PS_UDP_MAX_SOCKS];
 		nfds_t np = 0;
 		int timeout_ms;
 
+		if (e->o->max_time_ms > 0 && t - e->start >= e->o->max_time_ms) {
+			out_of_time(e, &ps);
+			break;
+		}
 		if (start_jobs(e, &ps, t, err) < 0)
 			return -1;
-		if (ps.nbatch)
-			ps_udp_send_batch(e, ps.batch_fi, ps.batch, ps.nbatch, t);
+		for (int k = 0; ps.nbatch && k < e->nsocks; k++)
+			if (ps.nb[k])
+				ps_udp_send_batch(e, k, ps.batch[k], ps.nb[k], t);
 		ps_udp_drain(e);
 		t = ps_clock_ms();
 		expire(e, t);
@@ -196,9 +297,9 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 			timeout_ms = PS_STOP_POLL_MS;
 		if (e->o->on_wait)
 			e->o->on_wait(e->o->wait_ctx);
-		for (int fi = 0; fi < 2; fi++)
-			if (e->fd[fi] >= 0)
-				pfd[np++] = (struct pollfd){ .fd = e->fd[fi], .events = POLLIN };
+		for (int k = 0; k < e->nsocks; k++)
+			if (e->fd[k] >= 0)
+				pfd[np++] = (struct pollfd){ .fd = e->fd[k], .events = POLLIN };
 		if (np && poll(pfd, np, timeout_ms) < 0 && errno != EINTR)
 			return ps_err_system(err, "poll: %s", strerror(errno));
 	}
@@ -224,18 +325,19 @@ static int held_next(void *src, struct ps_probe_job *job)
  * the port and probe it as it really is. Returns 0, or -1 with err. */
 static int run_held(struct ps_udp_engine *e, ps_err *err)
 {
-	int old[2] = { e->fd[0], e->fd[1] };
 	struct held_src h = { e->held, e->nheld, 0 };
 
-	for (int fi = 0; fi < 2; fi++) {
-		if (old[fi] < 0)
+	for (int k = 0; k < e->nsocks; k++) {
+		int old = e->fd[k];
+
+		if (old < 0)
 			continue;
-		e->fd[fi] = -1;
-		if (ps_udp_open_socket(e, fi ? AF_INET6 : AF_INET, err) < 0) {
-			e->fd[fi] = old[fi];
+		e->fd[k] = -1;
+		if (ps_udp_open_socket(e, k, err) < 0) {
+			e->fd[k] = old;
 			return -1;
 		}
-		if (close(old[fi]) < 0)
+		if (close(old) < 0)
 			return ps_err_system(err, "close: %s", strerror(errno));
 	}
 	return run(e, held_next, &h, false, err);
@@ -252,17 +354,20 @@ int ps_udp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	e->o = o;
 	e->cb = cb;
 	e->ctx = ctx;
-	e->fd[0] = e->fd[1] = -1;
+	e->nsocks = 2 * (o->nsources > 0 ? o->nsources : 1);
+	for (int k = 0; k < PS_UDP_MAX_SOCKS; k++)
+		e->fd[k] = -1;
 	e->cap = o->concurrency > 0 ? o->concurrency : PS_UDP_AUTO_CONCURRENCY;
 	e->min_deadline = 1e18;
+	e->start = ps_clock_ms();
 	if (ps_udp_table_init(e, err) < 0 || run(e, next, src, true, err) < 0)
 		goto end;
 	if (e->nheld && !ps_probe_stopped(o) && run_held(e, err) < 0)
 		goto end;
 	rc = 0;
 end:
-	for (int fi = 0; fi < 2; fi++)
-		if (e->fd[fi] >= 0 && close(e->fd[fi]) < 0 && rc == 0)
+	for (int k = 0; k < e->nsocks; k++)
+		if (e->fd[k] >= 0 && close(e->fd[k]) < 0 && rc == 0)
 			rc = ps_err_system(err, "close: %s", strerror(errno));
 	free(e->held);
 	ps_udp_table_free(e);

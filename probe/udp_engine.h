@@ -6,24 +6,35 @@
 
 #include <sys/socket.h>
 
+#include "probe/source.h"
 #include "probe/udp.h"
 #include "probe/udp_pace.h"
 
 #define PS_UDP_BATCH 64		/* sends between two drains of the queues */
 #define PS_UDP_MAX_DESTS 256	/* hosts with their own RTT estimate; more share the last */
 #define PS_UDP_ERR_BATCH 64	/* error-queue entries read per recvmmsg */
+/* Sockets: one per source address (or one unbound) and family; socket k sends from
+ * source k / 2 in family k % 2 (0 IPv4, 1 IPv6). */
+#define PS_UDP_MAX_SOCKS (2 * PS_SOURCES_MAX)
 
+/* A host as seen from one socket: each source address has its own ICMP budget there. */
 struct ps_udp_dest {
 	union ps_sockaddr addr;	/* port 0 */
+	int sock;
 	struct ps_udp_pace pace;
 };
 
 struct ps_udp_slot {
 	struct ps_probe_job job;
 	struct ps_udp_dest *dest;
+	int sock;		/* the socket it is sent from */
 	double sent;		/* time of the last attempt (ms) */
 	double deadline;	/* when the last attempt counts as unanswered */
 	int attempts;
+	int nbudget;		/* attempts sent with a token of the host's learned budget */
+	bool last_budget;	/* the last attempt was one of them */
+	bool cov_next;		/* the attempt about to be sent is covered */
+	bool held;		/* waiting for the host's budget, not for evidence */
 	int next;		/* hash chain, -1 ends */
 	bool used;
 };
@@ -44,8 +55,10 @@ struct ps_udp_engine {
 	const struct ps_probe_opts *o;
 	ps_result_cb cb;
 	void *ctx;
-	int fd[2];		/* [0] IPv4, [1] IPv6; -1 until needed */
-	uint16_t own_port[2];
+	int fd[PS_UDP_MAX_SOCKS];	/* -1 until needed */
+	uint16_t own_port[PS_UDP_MAX_SOCKS];
+	int nsocks;		/* 2 * number of sources (at least one: unbound) */
+	int rr;			/* round robin over the sources */
 	struct ps_udp_slot *slots;
 	int *free_list, nfree, cap, inflight;
 	int *heads;
@@ -55,6 +68,8 @@ struct ps_udp_engine {
 	struct ps_probe_job *held;	/* jobs for our own port, probed last */
 	size_t nheld, held_cap;
 	double next_send;	/* --rate pacing */
+	double start;		/* when the run began (--max-time) */
+	bool out_of_time;
 	double min_deadline;
 	struct ps_udp_errq errq;
 	uint8_t buf[2048];	/* one answer */
@@ -69,8 +84,9 @@ uint16_t ps_udp_port(const union ps_sockaddr *sa);
 /* Allocate the slot table for e->cap probes in flight. Returns 0, or -1 with err. */
 int ps_udp_table_init(struct ps_udp_engine *e, ps_err *err);
 void ps_udp_table_free(struct ps_udp_engine *e);
-/* The host entry of addr (any port), made on first use. */
-struct ps_udp_dest *ps_udp_dest_for(struct ps_udp_engine *e, const union ps_sockaddr *addr);
+/* The host entry of addr (any port) from socket sock, made on first use. */
+struct ps_udp_dest *ps_udp_dest_for(struct ps_udp_engine *e, const union ps_sockaddr *addr,
+				    int sock);
 /* Take a free slot for job to d (one must be free) and enter it in the hash. */
 int ps_udp_slot_add(struct ps_udp_engine *e, const struct ps_probe_job *job,
 		    struct ps_udp_dest *d);
@@ -79,15 +95,15 @@ int ps_udp_slot_find(const struct ps_udp_engine *e, const union ps_sockaddr *sa)
 void ps_udp_slot_release(struct ps_udp_engine *e, int i);
 
 /* probe/udp_io.c */
-/* Open e's socket for family (IP_RECVERR, a large receive buffer, a port of its own).
- * Returns 0, or -1 with err. */
-int ps_udp_open_socket(struct ps_udp_engine *e, int family, ps_err *err);
-/* First attempts for slots idx[0..m), all of family index fi, at time t. */
-void ps_udp_send_batch(struct ps_udp_engine *e, int fi, const int *idx, int m, double t);
+/* Open e's socket k (IP_RECVERR, a large receive buffer, a port of its own, bound to its
+ * source address when there is one). Returns 0, or -1 with err. */
+int ps_udp_open_socket(struct ps_udp_engine *e, int k, ps_err *err);
+/* First attempts for slots idx[0..m), all from socket k, at time t. */
+void ps_udp_send_batch(struct ps_udp_engine *e, int k, const int *idx, int m, double t);
 /* Send another attempt of slot i. Returns 0 sent, 1 try later (buffer full), -1 the slot
  * was reported (the datagram could not be sent) and released. */
 int ps_udp_transmit(struct ps_udp_engine *e, int i, double t);
-/* Read the error queues and the answers of both sockets, deciding what they speak of. */
+/* Read the error queues and the answers of every socket, deciding what they speak of. */
 void ps_udp_drain(struct ps_udp_engine *e);
 /* Hand one verdict to the callback. */
 void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,

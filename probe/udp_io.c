@@ -4,6 +4,7 @@
  * msg_name holds the failed datagram's own destination, and answers as ordinary datagrams
  * from the probed address and port. Evidence decides every probe in flight to that
  * endpoint and feeds its host's round-trip estimate and pace (probe/udp_pace.c). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <time.h>	/* before errqueue.h, which uses struct timespec */
 #include <linux/errqueue.h>
@@ -17,9 +18,9 @@
 #include "probe/payloads.h"
 #include "probe/udp_engine.h"
 
-int ps_udp_open_socket(struct ps_udp_engine *e, int family, ps_err *err)
+int ps_udp_open_socket(struct ps_udp_engine *e, int k, ps_err *err)
 {
-	int i = ps_udp_fam_index(family), one = 1, fd, bufsz = 4 << 20;
+	int family = k % 2 ? AF_INET6 : AF_INET, one = 1, fd, bufsz = 4 << 20;
 	union ps_sockaddr sa = { 0 };
 	socklen_t len;
 
@@ -36,12 +37,14 @@ int ps_udp_open_socket(struct ps_udp_engine *e, int family, ps_err *err)
 	 * rmem_max only root may force it, and the drains keep up without it. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (e->o->nsources)
+		sa = e->o->sources[k / 2];
 	sa.sa.sa_family = (sa_family_t)family;
 	len = family == AF_INET6 ? sizeof(sa.v6) : sizeof(sa.v4);
 	if (bind(fd, &sa.sa, len) < 0 || getsockname(fd, &sa.sa, &len) < 0)
 		goto fail;
-	e->fd[i] = fd;
-	e->own_port[i] = ps_udp_port(&sa);
+	e->fd[k] = fd;
+	e->own_port[k] = ps_udp_port(&sa);
 	return 0;
 fail:
 	ps_err_system(err, "udp socket: %s", strerror(errno));
@@ -81,6 +84,20 @@ void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,
 	e->cb(&r, e->ctx);
 }
 
+/* A host's learned budget is what bounds the run: note it (every source's share). */
+static void note_bound(struct ps_udp_engine *e, const struct ps_udp_dest *d)
+{
+	struct ps_probe_bound *b = e->o->bound;
+	const void *a = d->addr.sa.sa_family == AF_INET6 ? (const void *)&d->addr.v6.sin6_addr
+							 : (const void *)&d->addr.v4.sin_addr;
+
+	if (!b || !d->pace.limited || d->pace.rate <= 0)
+		return;
+	if (!inet_ntop(d->addr.sa.sa_family, a, b->host, sizeof(b->host)))
+		b->host[0] = '\0';
+	b->errors_per_s = d->pace.rate * 1000 * ((double)e->nsocks / 2);
+}
+
 /* Evidence for endpoint sa: every probe in flight to it gets the verdict. */
 static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps_probe_state st,
 		   const char *reason, double t, const uint8_t *data, size_t len)
@@ -91,10 +108,12 @@ static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps
 		struct ps_udp_slot *s = &e->slots[i];
 		double rtt = s->attempts ? t - s->sent : -1;
 		bool icmp = st == PS_PROBE_CLOSED || st == PS_PROBE_FILTERED;
+		bool lost_covered = s->nbudget > (s->last_budget ? 1 : 0);
 
 		/* The first sample can shorten every wait in flight: look again. */
-		if (ps_udp_pace_evidence(&s->dest->pace, s->attempts, s->sent, t, icmp))
+		if (ps_udp_pace_evidence(&s->dest->pace, s->attempts, s->sent, t, icmp, lost_covered))
 			e->min_deadline = t;
+		note_bound(e, s->dest);
 		ps_udp_report(e, &s->job, st, reason, rtt, NULL, data, len);
 		ps_udp_slot_release(e, i);
 	}
@@ -132,10 +151,14 @@ static void mark_sent(struct ps_udp_engine *e, struct ps_udp_slot *s, double t)
 {
 	s->attempts++;
 	s->sent = t;
-	s->deadline = t + ps_udp_pace_wait(&s->dest->pace, e->o->timeout_ms, s->attempts);
+	s->deadline = t + ps_udp_pace_wait(&s->dest->pace, e->o->timeout_ms, e->o->timeout_set,
+					   s->attempts);
 	if (s->deadline < e->min_deadline)
 		e->min_deadline = s->deadline;
-	ps_udp_pace_sent(&s->dest->pace, t);
+	s->nbudget += s->cov_next;
+	s->last_budget = s->cov_next;
+	s->cov_next = false;
+	s->held = false;
 }
 
 int ps_udp_transmit(struct ps_udp_engine *e, int i, double t)
@@ -147,13 +170,15 @@ int ps_udp_transmit(struct ps_udp_engine *e, int i, double t)
 
 	payload_of(e, s, &data, &len);
 	for (int tries = 0;; tries++) {
-		n = sendto(e->fd[ps_udp_fam_index(s->job.addr.sa.sa_family)], data, len, 0,
+		n = sendto(e->fd[s->sock], data, len, 0,
 			   &s->job.addr.sa, ps_sockaddr_len(&s->job.addr));
 		if (n >= 0)
 			break;
 		/* A queued ICMP error is reported once through the next socket call, which
-		 * may be this send: it belongs to an earlier probe, the error queue has it. */
-		if ((errno == ECONNREFUSED || errno == EINTR) && tries < 4)
+		 * may be this send: it belongs to an earlier probe, the error queue has it
+		 * (admin-prohibited says EHOSTUNREACH). A local failure fails every time. */
+		if ((errno == ECONNREFUSED || errno == EINTR || errno == EHOSTUNREACH ||
+		     errno == ENETUNREACH || errno == EPROTO || errno == EACCES) && tries < 4)
 			continue;
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return 1;
@@ -167,36 +192,36 @@ int ps_udp_transmit(struct ps_udp_engine *e, int i, double t)
 
 /* One sendmmsg for as many of the batch as the kernel takes; a datagram it refuses is
  * retried alone to learn why. */
-void ps_udp_send_batch(struct ps_udp_engine *e, int fi, const int *idx, int m, double t)
+void ps_udp_send_batch(struct ps_udp_engine *e, int k, const int *idx, int m, double t)
 {
 	struct mmsghdr mm[PS_UDP_BATCH];
 	struct iovec iov[PS_UDP_BATCH];
 	int done = 0;
 
-	for (int k = 0; k < m; k++) {
-		struct ps_udp_slot *s = &e->slots[idx[k]];
+	for (int j = 0; j < m; j++) {
+		struct ps_udp_slot *s = &e->slots[idx[j]];
 		const void *data;
 		size_t len;
 
 		payload_of(e, s, &data, &len);
-		iov[k] = (struct iovec){ (void *)data, len };
-		mm[k].msg_hdr = (struct msghdr){ .msg_name = &s->job.addr,
+		iov[j] = (struct iovec){ (void *)data, len };
+		mm[j].msg_hdr = (struct msghdr){ .msg_name = &s->job.addr,
 						 .msg_namelen = ps_sockaddr_len(&s->job.addr),
-						 .msg_iov = &iov[k], .msg_iovlen = 1 };
+						 .msg_iov = &iov[j], .msg_iovlen = 1 };
 	}
 	while (done < m) {
-		int n = sendmmsg(e->fd[fi], mm + done, (unsigned)(m - done), 0);
+		int n = sendmmsg(e->fd[k], mm + done, (unsigned)(m - done), 0);
 
 		if (n > 0) {
-			for (int k = done; k < done + n; k++)
-				mark_sent(e, &e->slots[idx[k]], t);
+			for (int j = done; j < done + n; j++)
+				mark_sent(e, &e->slots[idx[j]], t);
 			done += n;
 			continue;
 		}
 		if (ps_udp_transmit(e, idx[done], t) == 1) {
 			/* Buffer full: the rest wait a moment, as first attempts still. */
-			for (int k = done; k < m; k++)
-				e->slots[idx[k]].deadline = t + 1;
+			for (int j = done; j < m; j++)
+				e->slots[idx[j]].deadline = t + 1;
 			if (e->min_deadline > t + 1)
 				e->min_deadline = t + 1;
 			return;
@@ -233,7 +258,7 @@ static void error_one(struct ps_udp_engine *e, struct msghdr *m, const union ps_
 }
 
 /* Read the error queue, PS_UDP_ERR_BATCH messages a call. */
-static void drain_errors(struct ps_udp_engine *e, int fi)
+static void drain_errors(struct ps_udp_engine *e, int fd)
 {
 	struct ps_udp_errq *q = &e->errq;
 
@@ -249,7 +274,7 @@ static void drain_errors(struct ps_udp_engine *e, int fi)
 							    .msg_control = q->ctl[k].buf,
 							    .msg_controllen = sizeof(q->ctl[k].buf) };
 		}
-		n = recvmmsg(e->fd[fi], q->mm, PS_UDP_ERR_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		n = recvmmsg(fd, q->mm, PS_UDP_ERR_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -263,12 +288,12 @@ static void drain_errors(struct ps_udp_engine *e, int fi)
 	}
 }
 
-static void drain_answers(struct ps_udp_engine *e, int fi)
+static void drain_answers(struct ps_udp_engine *e, int fd)
 {
 	for (;;) {
 		union ps_sockaddr from = { 0 };
 		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(e->fd[fi], e->buf, sizeof(e->buf), MSG_DONTWAIT, &from.sa, &flen);
+		ssize_t n = recvfrom(fd, e->buf, sizeof(e->buf), MSG_DONTWAIT, &from.sa, &flen);
 
 		if (n < 0) {
 			/* A pending ICMP error surfaces here once; the error queue holds it. */
@@ -285,10 +310,10 @@ static void drain_answers(struct ps_udp_engine *e, int fi)
 
 void ps_udp_drain(struct ps_udp_engine *e)
 {
-	for (int fi = 0; fi < 2; fi++) {
-		if (e->fd[fi] < 0)
+	for (int k = 0; k < e->nsocks; k++) {
+		if (e->fd[k] < 0)
 			continue;
-		drain_errors(e, fi);
-		drain_answers(e, fi);
+		drain_errors(e, e->fd[k]);
+		drain_answers(e, e->fd[k]);
 	}
 }

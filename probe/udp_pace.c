@@ -1,27 +1,50 @@
-/* Pacing arithmetic of the UDP engine (no I/O). Careful mode is for a host whose ICMP
- * errors may be rate limited (Linux: a burst of 6, then one per net.ipv4.icmp_ratelimit
- * ms, 1000 by default): sends are paced; at each drop seen (a retry drew out an error the
- * first attempt did not get) the pace slows to the interval the host's errors actually
- * arrive at, and each error a first attempt draws speeds it up a little (x0.95); silence
- * changes nothing, since a port may really be silent. Once a drop is seen, silent ports get
- * PS_UDP_RATELIMIT_ATTEMPTS attempts. */
+/* Pacing arithmetic of the UDP engine (no I/O). A host that sends ICMP errors for some
+ * ports and is silent on others may be dropping errors: Linux allows a burst (6 per peer,
+ * 50 in total by default), then one per net.ipv4.icmp_ratelimit ms per peer (1000) and
+ * icmp_msgs_per_sec in total (1000). Such a host turns `limited`, and its budget is
+ * learned from its own errors: the burst is what arrived within the first few ms, the rate
+ * is how fast errors arrive once it is limited and every suspect port is sent again at
+ * each wait (saturated, its errors come as fast as its bucket refills), both with a
+ * margin. Sends to a limited
+ * host then spend the budget's tokens: a send is held until a token is there, and a silent
+ * port whose attempt was covered by a token is believed silent. While the rate is not yet
+ * measured, sends are not held (they are what measures it) and cover nothing; a host that
+ * sends no error after its burst for PS_UDP_RATE_GUESS_MS is taken to refill one error a
+ * second (the Linux default). An error for an attempt after a covered one proves the
+ * budget too generous: it is cut. */
 #include "probe/udp.h"
 #include "probe/udp_pace.h"
 
+/* The rate believed is this share of the rate measured: Linux's per-peer bucket (a burst
+ * of 6) is exact, its global one spends a random 0-2 tokens an error. */
+#define RATE_MARGIN_PEER 0.95
+#define RATE_MARGIN 0.85
+/* The burst believed is this share of the burst measured. */
+#define BURST_MARGIN 0.3
+
 void ps_udp_pace_init(struct ps_udp_pace *p, bool loopback)
 {
-	*p = (struct ps_udp_pace){ .srtt = -1, .err_gap = -1, .loopback = loopback };
+	*p = (struct ps_udp_pace){ .srtt = -1, .loopback = loopback };
 }
 
-double ps_udp_pace_wait(const struct ps_udp_pace *p, int timeout_ms, int attempt)
+double ps_udp_pace_wait(const struct ps_udp_pace *p, int timeout_ms, bool timeout_set,
+			int attempt)
 {
 	double w, cap = timeout_ms > 0 ? timeout_ms : 1000;
 	double low = p->loopback ? PS_UDP_MIN_WAIT_LOOPBACK_MS : PS_UDP_MIN_WAIT_MS;
 
+	if (timeout_set)
+		return cap;
 	if (p->srtt >= 0)
 		w = p->srtt + 4 * p->rttvar;
 	else
 		w = p->loopback ? 2 * low : cap;
+	/* Measuring a limited host's rate: every suspect again, soon enough that its bucket
+	 * never fills up in between (50 errors at 1,000 a second take 50 ms). */
+	if (p->limited && p->rate <= 0) {
+		w = w > PS_UDP_MEASURE_WAIT_MS ? w : PS_UDP_MEASURE_WAIT_MS;
+		return w < cap ? w : cap;
+	}
 	if (w < low)
 		w = low;
 	for (int i = 1; i < attempt && w < cap; i++)
@@ -40,41 +63,63 @@ static void rtt_sample(struct ps_udp_pace *p, double rtt)
 	p->srtt = 0.875 * p->srtt + 0.125 * rtt;
 }
 
+static double burst_window(const struct ps_udp_pace *p)
+{
+	double w = p->srtt > 0 ? 4 * p->srtt : 0;
+
+	return w > PS_UDP_BURST_WIN_MS ? w : PS_UDP_BURST_WIN_MS;
+}
+
+/* Arrivals while the host is limited and kept busy (every suspect sent again at each
+ * wait): its errors come as fast as its bucket refills. The first half of them may
+ * include what the bucket had saved up, so the rate is the slope of the second half, over
+ * at least twice the burst. */
+static void measure_rate(struct ps_udp_pace *p, double t)
+{
+	unsigned m = 4 * p->burst_n + 2 > 16 ? 4 * p->burst_n + 2 : 16, h;
+
+	if (m > PS_UDP_ERR_LOG)
+		m = PS_UDP_ERR_LOG;
+	if (!p->limited || p->rate > 0 || p->log_n >= m)
+		return;
+	p->log[p->log_n++] = t;
+	if (p->log_n < m)
+		return;
+	h = m / 2;
+	if (t > p->log[h])
+		p->rate = (p->burst_n > PS_UDP_PEER_BURST ? RATE_MARGIN : RATE_MARGIN_PEER) *
+			  (m - 1 - h) / (t - p->log[h]);
+	p->tok = 0;
+	p->tok_t = t;
+}
+
+static void icmp_error(struct ps_udp_pace *p, double t)
+{
+	if (p->n_err++ == 0)
+		p->first_err = t;
+	if (t - p->first_err <= burst_window(p)) {
+		p->burst_n++;
+		p->burst = BURST_MARGIN * p->burst_n;
+		if (p->burst < 1)
+			p->burst = 1;
+		return;
+	}
+	measure_rate(p, t);
+}
+
 static void limit(struct ps_udp_pace *p, double t)
 {
+	if (p->limited || p->loopback)
+		return;
 	p->limited = true;
 	p->limited_since = t;
-	p->pace_ms = PS_UDP_CAREFUL_START_MS;
+	p->tok = 0;
+	p->tok_t = t;
+	p->log_n = 0;
 }
 
-static void icmp_error(struct ps_udp_pace *p, int attempts, double t)
-{
-	if (p->icmps++) {
-		double gap = t - p->last_icmp;
-
-		p->err_gap = p->err_gap < 0 ? gap : 0.7 * p->err_gap + 0.3 * gap;
-	}
-	p->last_icmp = t;
-	/* An error that only a retry drew out: the first one was dropped. */
-	if (attempts > 1 && !p->loopback) {
-		/* A drop: the first attempt went out faster than the budget. */
-		if (!p->limited)
-			limit(p, t);
-		p->confirmed = true;
-		/* Saturated, the errors come at the budget's own rate. */
-		if (p->pace_ms < 1.1 * p->err_gap)
-			p->pace_ms = 1.1 * p->err_gap;
-		if (p->pace_ms < PS_UDP_CAREFUL_MIN_MS)
-			p->pace_ms = PS_UDP_CAREFUL_MIN_MS;
-		if (p->pace_ms > PS_UDP_CAREFUL_MAX_MS)
-			p->pace_ms = PS_UDP_CAREFUL_MAX_MS;
-	} else if (p->limited) {
-		/* Answered at the first try: the budget allows a little faster. */
-		p->pace_ms = p->pace_ms * 0.95 < 0.1 ? 0.1 : p->pace_ms * 0.95;
-	}
-}
-
-bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, double t, bool icmp)
+bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, double t, bool icmp,
+			  bool lost_covered)
 {
 	bool first = false;
 
@@ -82,37 +127,98 @@ bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, doub
 		first = p->srtt < 0;
 		rtt_sample(p, t - sent);
 	}
-	if (icmp)
-		icmp_error(p, attempts, t);
+	if (!icmp)
+		return first;
+	icmp_error(p, t);
+	/* An error that only a retry drew out: the earlier one was dropped. */
+	if (attempts > 1)
+		limit(p, t);
+	if (lost_covered && p->limited) {
+		p->rate *= PS_UDP_BUDGET_CUT;
+		p->cuts++;
+		p->tok = 0;
+		p->tok_t = t;
+	}
 	return first;
 }
 
-void ps_udp_pace_silence(struct ps_udp_pace *p, int attempts, double t)
+void ps_udp_pace_silence(struct ps_udp_pace *p, double t)
 {
-	if (attempts >= 1 && p->icmps > 0 && !p->limited && !p->loopback)
+	if (p->n_err > 0)
 		limit(p, t);
 }
 
-bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, double t)
+/* A limited host whose rate is still unmeasured and that sent no error for the guess time
+ * (its suspects may all be silent ports) refills one error a second. */
+static double last_arrival(const struct ps_udp_pace *p)
 {
-	int n = 1 + (retries >= 0 ? retries : PS_UDP_DEFAULT_RETRIES);
+	return p->log_n ? p->log[p->log_n - 1] : p->limited_since;
+}
 
-	if (attempts < n)
-		return false;
-	if (!p->limited || attempts >= PS_UDP_RATELIMIT_ATTEMPTS)
-		return true;
-	return !p->confirmed && t - p->limited_since >= PS_UDP_CAREFUL_WATCH_MS;
+static double rate_of(const struct ps_udp_pace *p, double t)
+{
+	double last = last_arrival(p);
+
+	if (p->rate > 0 || !p->limited || t - last < PS_UDP_RATE_GUESS_MS)
+		return p->rate;
+	return 1.0 / 1000;
+}
+
+double ps_udp_pace_tokens(const struct ps_udp_pace *p, double t)
+{
+	double tok = p->tok + rate_of(p, t) * (t - p->tok_t);
+
+	return tok < p->burst ? tok : p->burst > 1 ? p->burst : 1;
 }
 
 bool ps_udp_pace_held(const struct ps_udp_pace *p, double t)
 {
-	return p->pace_ms > 0 && t < p->next_send;
+	return p->limited && rate_of(p, t) > 0 && ps_udp_pace_tokens(p, t) < 1;
 }
 
-void ps_udp_pace_sent(struct ps_udp_pace *p, double t)
+double ps_udp_pace_next(const struct ps_udp_pace *p, double t)
 {
-	if (p->pace_ms > 0)
-		p->next_send = t + p->pace_ms;
+	double r = rate_of(p, t);
+
+	if (!ps_udp_pace_held(p, t))
+		return t;
+	return t + (1 - ps_udp_pace_tokens(p, t)) / r;
+}
+
+bool ps_udp_pace_sent(struct ps_udp_pace *p, double t)
+{
+	if (!p->limited)
+		return false;
+	if (rate_of(p, t) <= 0) {
+		/* Measuring: the host's bucket is taken as empty after each send. */
+		p->tok = 0;
+		p->tok_t = t;
+		return false;
+	}
+	if (p->rate <= 0) {
+		/* The guess begins: nothing arrived since the last error, nothing was spent. */
+		p->rate = rate_of(p, t);
+		p->tok = 0;
+		p->tok_t = last_arrival(p);
+	}
+	p->tok = ps_udp_pace_tokens(p, t);
+	p->tok_t = t;
+	if (p->tok < 1)
+		return false;
+	p->tok -= 1;
+	return true;
+}
+
+bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, int covered)
+{
+	if (retries >= 0)
+		return attempts >= 1 + retries;
+	if (attempts < 1 + PS_UDP_DEFAULT_RETRIES)
+		return false;
+	/* Linux's per-peer limit is an exact bucket with a burst of 6; its global one (a
+	 * bigger burst) spends a random 0-2 tokens an error, so one covered attempt is not
+	 * proof enough there, nor once a covered attempt was found dropped. */
+	return !p->limited || covered >= (p->cuts || p->burst_n > PS_UDP_PEER_BURST ? 2 : 1);
 }
 
 double ps_udp_rate_next(double next, double t, double rate)

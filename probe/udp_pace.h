@@ -1,64 +1,90 @@
 /* The UDP engine's arithmetic per host, with no I/O: round-trip estimates, the wait for
- * each attempt, careful mode for hosts whose ICMP errors may be rate limited, and when a
- * silent port has had all its attempts. Times are milliseconds on one monotonic clock,
- * passed in by the caller, so tests drive it with made-up timestamps. */
+ * each attempt, the host's ICMP error budget learned from when its errors arrive (a token
+ * bucket: a burst, then a rate), the pace that follows from it, and when a silent port has
+ * had all its attempts. Times are milliseconds on one monotonic clock, passed in by the
+ * caller, so tests drive it with made-up timestamps. */
 #ifndef PS_UDP_PACE_H
 #define PS_UDP_PACE_H
 
 #include <stdbool.h>
 
-/* Linux refills a host's ICMP budget once a second by default: silence in careful mode
- * is believed only after watching the host for longer than that. */
-#define PS_UDP_CAREFUL_WATCH_MS 1500
-/* The pace careful mode starts at, and its bounds once a drop was seen. */
-#define PS_UDP_CAREFUL_START_MS 100
-#define PS_UDP_CAREFUL_MIN_MS 10
-#define PS_UDP_CAREFUL_MAX_MS 1000
+/* Recent error arrivals kept per host to measure its rate. */
+#define PS_UDP_ERR_LOG 256
+/* Errors arriving within this long of the host's first (or 4 round trips when longer)
+ * are its burst. */
+#define PS_UDP_BURST_WIN_MS 5
+/* The rate is cut by this factor when an attempt the budget covered was dropped. */
+#define PS_UDP_BUDGET_CUT 0.95
+/* Linux's per-peer ICMP burst (XRLIM_BURST_FACTOR). */
+#define PS_UDP_PEER_BURST 6
+/* The wait while a limited host's rate is measured. */
+#define PS_UDP_MEASURE_WAIT_MS 25
+/* A limited host with no error after its burst for this long is taken to refill one
+ * error a second (Linux's default per-peer limit). */
+#define PS_UDP_RATE_GUESS_MS 1500
 
 struct ps_udp_pace {
 	double srtt, rttvar;	/* ms; srtt < 0: no sample yet */
-	double next_send;	/* paced hosts: earliest next send (ms) */
-	double pace_ms;		/* paced hosts: interval between sends, 0 unpaced */
-	double last_icmp;
-	double err_gap;		/* smoothed time between its ICMP errors (ms), < 0 none yet */
-	unsigned icmps;
-	bool limited;		/* its ICMP errors may be rate limited: careful mode */
-	bool confirmed;		/* a retry drew out an error the first attempt did not */
-	double limited_since;
 	bool loopback;		/* loopback is exempt from ICMP rate limits */
+	bool limited;		/* a silence beside errors: it may drop errors; paced by budget */
+	double limited_since;
+	/* Its errors as they arrived. */
+	unsigned n_err, burst_n;
+	double first_err;
+	double log[PS_UDP_ERR_LOG];	/* arrivals while measuring the rate */
+	unsigned log_n;
+	/* The learned budget: a burst of `burst` errors, then `rate` errors a ms (0: not
+	 * measured yet), and the tokens it should hold now by our own sends. */
+	double rate, burst, tok, tok_t;
+	unsigned cuts;		/* covered attempts found dropped (the budget was cut) */
 };
 
 /* A host with no sample yet. */
 void ps_udp_pace_init(struct ps_udp_pace *p, bool loopback);
 
-/* How long attempt n (1-based) waits for evidence: srtt + 4 * rttvar, at least
- * PS_UDP_MIN_WAIT_MS (PS_UDP_MIN_WAIT_LOOPBACK_MS over loopback), doubling per attempt,
- * at most timeout_ms (1000 when <= 0). Before any sample: the full timeout, except over
- * loopback where the path costs nothing: twice the loopback floor. */
-double ps_udp_pace_wait(const struct ps_udp_pace *p, int timeout_ms, int attempt);
+/* How long attempt n (1-based) waits for evidence. timeout_set (--timeout given): exactly
+ * timeout_ms. Else srtt + 4 * rttvar, at least PS_UDP_MIN_WAIT_MS
+ * (PS_UDP_MIN_WAIT_LOOPBACK_MS over loopback), doubling per attempt, at most timeout_ms
+ * (1000 when <= 0); before any sample the full timeout, except over loopback: twice the
+ * loopback floor. */
+double ps_udp_pace_wait(const struct ps_udp_pace *p, int timeout_ms, bool timeout_set,
+			int attempt);
 
 /* Evidence (an answer or an ICMP error) at time t for a probe after `attempts` sends,
- * the last at `sent`. Only first attempts are RTT samples (Karn: a retried probe's answer
- * cannot be matched to one send), smoothed as RFC 6298. icmp: the evidence was an ICMP
- * error, which feeds careful mode. Returns true when this was the host's first sample
- * (every wait in flight may shrink). */
-bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, double t, bool icmp);
+ * the last at `sent`; lost_covered: an earlier attempt of it was sent within the learned
+ * budget (and stayed unanswered).
+ * Only first attempts are RTT samples (Karn), smoothed as RFC 6298. An ICMP error feeds
+ * the budget: the burst, then the rate of arrivals after it; an error that only a retry
+ * drew out proves a drop (the host is limited), and when the budget covered the dropped
+ * attempt (lost_covered) the budget was too generous and is cut. Returns true when this was the host's
+ * first RTT sample (every wait in flight may shrink). */
+bool ps_udp_pace_evidence(struct ps_udp_pace *p, int attempts, double sent, double t, bool icmp,
+			  bool lost_covered);
 
-/* A probe after `attempts` sends stayed silent until t: silence from a host that does send
- * errors may be an error it was not allowed to send, so the host turns careful. */
-void ps_udp_pace_silence(struct ps_udp_pace *p, int attempts, double t);
+/* A probe stayed silent until t: silence from a host that does send errors may be an error
+ * it was not allowed to send, so the host turns limited (its bucket taken as empty). */
+void ps_udp_pace_silence(struct ps_udp_pace *p, double t);
 
-/* True when a probe after `attempts` sends has had all it gets at time t: 1 + retries
- * (PS_UDP_DEFAULT_RETRIES when < 0); a careful host's silent ports get up to
- * PS_UDP_RATELIMIT_ATTEMPTS once a drop was confirmed, and are watched for
- * PS_UDP_CAREFUL_WATCH_MS before their silence is believed. */
-bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, double t);
+/* The tokens the learned budget holds at t (refilled at rate, at most burst). */
+double ps_udp_pace_tokens(const struct ps_udp_pace *p, double t);
 
-/* True when a paced host must not be sent to before p->next_send. */
+/* True when a send at t must wait: the host is limited, its rate is known and the budget
+ * holds less than one error. */
 bool ps_udp_pace_held(const struct ps_udp_pace *p, double t);
 
-/* A datagram went to the host at t: the next one waits for the pace. */
-void ps_udp_pace_sent(struct ps_udp_pace *p, double t);
+/* When a held host may be sent to again (t when not held). */
+double ps_udp_pace_next(const struct ps_udp_pace *p, double t);
+
+/* A datagram went to the host at t. Returns true when the learned budget covers it: had
+ * its port drawn an error, the host could have sent it (the send takes one token). */
+bool ps_udp_pace_sent(struct ps_udp_pace *p, double t);
+
+/* True when a silent probe after `attempts` sends has had all it gets. retries >= 0
+ * (--retries given): exactly 1 + retries attempts. Else 1 + PS_UDP_DEFAULT_RETRIES, and on
+ * a limited host also `covered` attempts the budget covered: one, or two when its burst is
+ * bigger than Linux's per-peer one or once a covered attempt was found dropped (Linux's
+ * global limit spends a random 0-2 tokens an error). */
+bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, int covered);
 
 /* --rate: the earliest time of the send after one at t, given the previous earliest
  * time next (a second's worth of unused budget is not saved up). */

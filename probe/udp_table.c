@@ -72,17 +72,19 @@ void ps_udp_table_free(struct ps_udp_engine *e)
 	free(e->slots);
 }
 
-struct ps_udp_dest *ps_udp_dest_for(struct ps_udp_engine *e, const union ps_sockaddr *addr)
+struct ps_udp_dest *ps_udp_dest_for(struct ps_udp_engine *e, const union ps_sockaddr *addr,
+				    int sock)
 {
 	struct ps_udp_dest *d;
 
 	for (int i = 0; i < e->ndests; i++)
-		if (same_host(&e->dests[i].addr, addr))
+		if (e->dests[i].sock == sock && same_host(&e->dests[i].addr, addr))
 			return &e->dests[i];
 	if (e->ndests == PS_UDP_MAX_DESTS)
 		return &e->dests[PS_UDP_MAX_DESTS - 1];
 	d = &e->dests[e->ndests++];
 	d->addr = *addr;
+	d->sock = sock;
 	ps_sockaddr_set_port(&d->addr, 0);
 	ps_udp_pace_init(&d->pace, ps_sockaddr_is_loopback(addr));
 	return d;
@@ -96,7 +98,7 @@ int ps_udp_slot_add(struct ps_udp_engine *e, const struct ps_probe_job *job,
 
 	/* The same endpoint twice at once would share one verdict: fine, the hash chain
 	 * finds both. */
-	e->slots[i] = (struct ps_udp_slot){ .job = *job, .dest = d, .used = true };
+	e->slots[i] = (struct ps_udp_slot){ .job = *job, .dest = d, .sock = d->sock, .used = true };
 	e->slots[i].next = *head;
 	*head = i;
 	e->inflight++;

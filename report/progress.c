@@ -2,6 +2,7 @@
  * is cutting bytes. */
 #include <string.h>
 
+#include "probe/escape.h"
 #include "report/progress.h"
 
 #define PROGRESS_AFTER_NS 2000000000ull
@@ -28,6 +29,16 @@ size_t ps_progress_format(const struct ps_progress *p, uint64_t now_ns, unsigned
 	n = snprintf(buf, len, "%s: %zu/%zu (%zu%%), %zu open, %.0f/s, ETA %.0f s", p->what,
 		     p->done, p->total, p->total ? p->done * 100 / p->total : 100, p->open, rate,
 		     rate > 0 && p->total > p->done ? (double)(p->total - p->done) / rate : 0.0);
+	if (n >= 0 && (size_t)n < len && p->bound && p->bound->errors_per_s > 0) {
+		char host[64 * 4];
+		double left = p->total > p->done ? (p->total - p->done) / p->bound->errors_per_s : 0;
+
+		ps_escape(p->bound->host, strlen(p->bound->host), host, sizeof(host));
+		n += snprintf(buf + n, len - (size_t)n,
+			      "; host %s limits ICMP errors to ~%.*f/s: about %.0f %s left", host,
+			      p->bound->errors_per_s < 10 ? 1 : 0, p->bound->errors_per_s,
+			      left >= 120 ? left / 60 : left, left >= 120 ? "min" : "s");
+	}
 	if (n < 0)
 		n = 0;
 	if ((size_t)n >= len)

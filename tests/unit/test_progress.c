@@ -119,3 +119,25 @@ Test(term, width_from_columns_and_dumb)
 	cr_assert(!ps_term_dumb());
 	fclose(f);
 }
+
+/* A UDP run bounded by a host's ICMP budget says so, and its ETA follows the budget. */
+Test(progress, says_what_bounds_the_run)
+{
+	struct ps_progress p;
+	struct ps_probe_bound b = { .host = "198.18.0.2", .errors_per_s = 1 };
+	char buf[256];
+
+	ps_progress_init(&p, "scan", 1000, 0, true);
+	p.done = 280;
+	ps_progress_format(&p, 10000000000ull, 250, buf, sizeof(buf));
+	cr_assert_null(strstr(buf, "limits"), "%s", buf);
+	p.bound = &b;
+	ps_progress_format(&p, 10000000000ull, 250, buf, sizeof(buf));
+	cr_assert(strstr(buf, "; host 198.18.0.2 limits ICMP errors to ~1.0/s: about 12 min left"),
+		  "%s", buf);
+	b.errors_per_s = 900;
+	ps_progress_format(&p, 10000000000ull, 250, buf, sizeof(buf));
+	cr_assert(strstr(buf, "~900/s: about 1 s left"), "%s", buf);
+	/* Cut to the width like the rest. */
+	cr_assert_eq(ps_progress_format(&p, 10000000000ull, 40, buf, sizeof(buf)), 39);
+}

@@ -1,8 +1,11 @@
 /* The UDP engine's pacing arithmetic with made-up timestamps: RTT smoothing, the bounds of
- * each wait, careful mode slowing down at a drop and speeding up on first-try errors, and
- * when a silent port has had all its attempts. */
+ * each wait, explicit options obeyed, and the budget learned from a simulated target's ICMP
+ * token bucket for each profile (Linux's default per-host limit, only the global limit,
+ * no limit at all): every closed port gets its error, silent ports are open|filtered
+ * after an attempt the budget covered, and the time is near the target's own budget. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "probe/udp.h"
 #include "probe/udp_pace.h"
@@ -16,14 +19,14 @@ Test(udp_pace, rtt_smoothing_rfc6298)
 
 	ps_udp_pace_init(&p, false);
 	cr_assert_lt(p.srtt, 0, "no sample yet");
-	cr_assert(ps_udp_pace_evidence(&p, 1, 1000, 1010, false), "the first sample");
+	cr_assert(ps_udp_pace_evidence(&p, 1, 1000, 1010, false, false), "the first sample");
 	NEAR(p.srtt, 10);
 	NEAR(p.rttvar, 5);
-	cr_assert_not(ps_udp_pace_evidence(&p, 1, 2000, 2020, false), "not the first");
+	cr_assert_not(ps_udp_pace_evidence(&p, 1, 2000, 2020, false, false), "not the first");
 	NEAR(p.rttvar, 0.75 * 5 + 0.25 * 10);
 	NEAR(p.srtt, 0.875 * 10 + 0.125 * 20);
 	/* Karn: the answer to a retried probe is no sample. */
-	ps_udp_pace_evidence(&p, 2, 3000, 3900, false);
+	ps_udp_pace_evidence(&p, 2, 3000, 3900, false, false);
 	NEAR(p.srtt, 11.25);
 }
 
@@ -33,93 +36,246 @@ Test(udp_pace, wait_bounds)
 
 	ps_udp_pace_init(&p, false);
 	ps_udp_pace_init(&lo, true);
-	NEAR(ps_udp_pace_wait(&p, 2000, 1), 2000);	/* no sample: the full timeout */
-	NEAR(ps_udp_pace_wait(&p, 0, 1), 1000);		/* no timeout given: 1 s */
-	NEAR(ps_udp_pace_wait(&lo, 2000, 1), 2 * PS_UDP_MIN_WAIT_LOOPBACK_MS);
+	NEAR(ps_udp_pace_wait(&p, 2000, false, 1), 2000);	/* no sample: the full timeout */
+	NEAR(ps_udp_pace_wait(&p, 0, false, 1), 1000);		/* no timeout given: 1 s */
+	NEAR(ps_udp_pace_wait(&lo, 2000, false, 1), 2 * PS_UDP_MIN_WAIT_LOOPBACK_MS);
 	/* A fast path never waits less than the floor... */
-	ps_udp_pace_evidence(&p, 1, 0, 1, false);
-	ps_udp_pace_evidence(&lo, 1, 0, 1, false);
-	NEAR(ps_udp_pace_wait(&p, 2000, 1), PS_UDP_MIN_WAIT_MS);
-	NEAR(ps_udp_pace_wait(&lo, 2000, 1), PS_UDP_MIN_WAIT_LOOPBACK_MS);
+	ps_udp_pace_evidence(&p, 1, 0, 1, false, false);
+	ps_udp_pace_evidence(&lo, 1, 0, 1, false, false);
+	NEAR(ps_udp_pace_wait(&p, 2000, false, 1), PS_UDP_MIN_WAIT_MS);
+	NEAR(ps_udp_pace_wait(&lo, 2000, false, 1), PS_UDP_MIN_WAIT_LOOPBACK_MS);
 	/* ...doubles per attempt, and never passes the timeout. */
-	NEAR(ps_udp_pace_wait(&p, 2000, 2), 2 * PS_UDP_MIN_WAIT_MS);
-	NEAR(ps_udp_pace_wait(&p, 2000, 3), 4 * PS_UDP_MIN_WAIT_MS);
-	NEAR(ps_udp_pace_wait(&p, 250, 3), 250);
+	NEAR(ps_udp_pace_wait(&p, 2000, false, 2), 2 * PS_UDP_MIN_WAIT_MS);
+	NEAR(ps_udp_pace_wait(&p, 2000, false, 3), 4 * PS_UDP_MIN_WAIT_MS);
+	NEAR(ps_udp_pace_wait(&p, 250, false, 3), 250);
+	/* --timeout given: exactly that, whatever was measured. */
+	NEAR(ps_udp_pace_wait(&p, 100, true, 1), 100);
+	NEAR(ps_udp_pace_wait(&p, 100, true, 3), 100);
 	/* A slow path: srtt + 4 rttvar. */
 	ps_udp_pace_init(&p, false);
-	ps_udp_pace_evidence(&p, 1, 0, 300, false);
-	NEAR(ps_udp_pace_wait(&p, 5000, 1), 300 + 4 * 150);
+	ps_udp_pace_evidence(&p, 1, 0, 300, false, false);
+	NEAR(ps_udp_pace_wait(&p, 5000, false, 1), 300 + 4 * 150);
 }
 
-Test(udp_pace, attempts_without_careful_mode)
+Test(udp_pace, explicit_retries_are_obeyed)
 {
 	struct ps_udp_pace p;
 
 	ps_udp_pace_init(&p, false);
 	cr_assert_not(ps_udp_pace_done(&p, -1, 1, 0), "the default gives one retry");
 	cr_assert(ps_udp_pace_done(&p, -1, 1 + PS_UDP_DEFAULT_RETRIES, 0));
+	/* A limited host: the default wants an attempt the budget covered... */
+	ps_udp_pace_evidence(&p, 1, 0, 1, true, false);
+	ps_udp_pace_silence(&p, 200);
+	cr_assert(p.limited);
+	cr_assert_not(ps_udp_pace_done(&p, -1, 2, 0));
+	cr_assert(ps_udp_pace_done(&p, -1, 2, 1));
+	/* ...two once a covered attempt was found dropped, or with a global-sized burst. */
+	p.cuts = 1;
+	cr_assert_not(ps_udp_pace_done(&p, -1, 2, 1));
+	cr_assert(ps_udp_pace_done(&p, -1, 3, 2));
+	p.cuts = 0;
+	p.burst_n = 50;
+	cr_assert_not(ps_udp_pace_done(&p, -1, 2, 1));
+	/* ...but --retries N is exactly 1 + N attempts. */
 	cr_assert(ps_udp_pace_done(&p, 0, 1, 0));
 	cr_assert_not(ps_udp_pace_done(&p, 3, 3, 0));
-	cr_assert_not(ps_udp_pace_held(&p, 0), "an unpaced host is never held");
+	cr_assert(ps_udp_pace_done(&p, 3, 4, 0));
 }
 
-/* Silence from a host that sends errors turns it careful; silence is then believed only
- * after the watch, unless a drop was confirmed. */
-Test(udp_pace, careful_mode_starts_on_silence)
-{
-	struct ps_udp_pace p;
-
-	ps_udp_pace_init(&p, false);
-	ps_udp_pace_silence(&p, 1, 100);
-	cr_assert_not(p.limited, "a host that never sent an error is not suspected");
-	ps_udp_pace_evidence(&p, 1, 100, 110, true);
-	ps_udp_pace_silence(&p, 1, 200);
-	cr_assert(p.limited);
-	NEAR(p.pace_ms, PS_UDP_CAREFUL_START_MS);
-	cr_assert_not(ps_udp_pace_done(&p, 1, 2, 200 + PS_UDP_CAREFUL_WATCH_MS - 1));
-	cr_assert(ps_udp_pace_done(&p, 1, 2, 200 + PS_UDP_CAREFUL_WATCH_MS));
-	/* Paced: held until the pace has passed since the last send. */
-	ps_udp_pace_sent(&p, 1000);
-	cr_assert(ps_udp_pace_held(&p, 1000 + PS_UDP_CAREFUL_START_MS - 1));
-	cr_assert_not(ps_udp_pace_held(&p, 1000 + PS_UDP_CAREFUL_START_MS));
-}
-
-/* A drop (an error only a retry drew out) slows the pace to the host's error interval;
- * each first-try error quickens it by 5%. */
-Test(udp_pace, careful_mode_slows_down_and_speeds_up)
-{
-	struct ps_udp_pace p;
-	double pace;
-
-	ps_udp_pace_init(&p, false);
-	ps_udp_pace_evidence(&p, 1, 0, 5, true);
-	ps_udp_pace_evidence(&p, 1, 10, 505, true);	/* errors 500 ms apart */
-	NEAR(p.err_gap, 500);
-	ps_udp_pace_evidence(&p, 2, 900, 1005, true);	/* a retry drew this one out */
-	cr_assert(p.limited && p.confirmed);
-	NEAR(p.err_gap, 0.7 * 500 + 0.3 * 500);
-	NEAR(p.pace_ms, 1.1 * 500);
-	cr_assert_not(ps_udp_pace_done(&p, 1, 2, 1e6), "confirmed drops: more attempts");
-	cr_assert(ps_udp_pace_done(&p, 1, PS_UDP_RATELIMIT_ATTEMPTS, 0));
-	pace = p.pace_ms;
-	ps_udp_pace_evidence(&p, 1, 2000, 2005, true);
-	NEAR(p.pace_ms, pace * 0.95);
-	/* Bounded above: errors 10 s apart still pace at most 1 s. */
-	p.err_gap = 10000;
-	ps_udp_pace_evidence(&p, 3, 3000, 13005, true);
-	NEAR(p.pace_ms, PS_UDP_CAREFUL_MAX_MS);
-}
-
-Test(udp_pace, loopback_is_never_careful)
+Test(udp_pace, loopback_is_never_limited)
 {
 	struct ps_udp_pace p;
 
 	ps_udp_pace_init(&p, true);
-	ps_udp_pace_evidence(&p, 1, 0, 1, true);
-	ps_udp_pace_silence(&p, 1, 10);
-	ps_udp_pace_evidence(&p, 2, 20, 21, true);
+	ps_udp_pace_evidence(&p, 1, 0, 1, true, false);
+	ps_udp_pace_silence(&p, 10);
+	ps_udp_pace_evidence(&p, 2, 20, 21, true, false);
 	cr_assert_not(p.limited);
-	NEAR(p.pace_ms, 0);
+	cr_assert_not(ps_udp_pace_held(&p, 30));
+}
+
+/* Budget arithmetic: tokens refill at the rate up to the burst; a send takes one; a held
+ * host says when it may send again; a drop under a covered attempt cuts the budget. */
+Test(udp_pace, token_bucket)
+{
+	struct ps_udp_pace p;
+
+	ps_udp_pace_init(&p, false);
+	p.limited = true;
+	p.rate = 0.5;		/* errors a ms */
+	p.burst = 4;
+	p.tok = 0;
+	p.tok_t = 100;
+	cr_assert(ps_udp_pace_held(&p, 101));
+	NEAR(ps_udp_pace_next(&p, 101), 102);
+	cr_assert_not(ps_udp_pace_held(&p, 102));
+	NEAR(ps_udp_pace_tokens(&p, 200), 4);	/* at most the burst */
+	cr_assert(ps_udp_pace_sent(&p, 200));
+	NEAR(p.tok, 3);
+	ps_udp_pace_evidence(&p, 2, 200, 201, true, true);
+	NEAR(p.rate, 0.5 * PS_UDP_BUDGET_CUT);
+	cr_assert_eq(p.cuts, 1);
+	NEAR(p.tok, 0);
+	/* Measuring (no rate yet): nothing is held, nothing covered. */
+	ps_udp_pace_init(&p, false);
+	ps_udp_pace_evidence(&p, 1, 0, 1, true, false);
+	ps_udp_pace_silence(&p, 100);
+	cr_assert_not(ps_udp_pace_held(&p, 101));
+	cr_assert_not(ps_udp_pace_sent(&p, 101));
+	/* No error after the burst for long: one a second is assumed. */
+	cr_assert_not(ps_udp_pace_sent(&p, 99 + PS_UDP_RATE_GUESS_MS));
+	cr_assert(ps_udp_pace_held(&p, 100 + PS_UDP_RATE_GUESS_MS));
+	NEAR(ps_udp_pace_next(&p, 100 + PS_UDP_RATE_GUESS_MS), 1099 + PS_UDP_RATE_GUESS_MS);
+}
+
+/* A target's ICMP limits as Linux keeps them: per peer, a token every `peer_ms` (0: no
+ * per-peer limit) up to a burst of 6; in total, `global` a second up to a burst of 50
+ * (0: none). */
+struct target {
+	double peer_ms, peer_tok, peer_t;
+	double global, gl_tok, gl_t;
+};
+
+static bool target_allows(struct target *tg, double t)
+{
+	if (tg->peer_ms > 0) {
+		tg->peer_tok += t - tg->peer_t;
+		tg->peer_t = t;
+		if (tg->peer_tok > 6 * tg->peer_ms)
+			tg->peer_tok = 6 * tg->peer_ms;
+		if (tg->peer_tok < tg->peer_ms)
+			return false;
+	}
+	if (tg->global > 0) {
+		tg->gl_tok += (t - tg->gl_t) * tg->global / 1000;
+		tg->gl_t = t;
+		if (tg->gl_tok > 50)
+			tg->gl_tok = 50;
+		if (tg->gl_tok < 1)
+			return false;
+		tg->gl_tok -= 1;
+	}
+	if (tg->peer_ms > 0)
+		tg->peer_tok -= tg->peer_ms;
+	return true;
+}
+
+#define SIM_PORTS 400
+#define SIM_RTT 0.2
+#define SIM_CAP 384
+
+struct sim_port {
+	int attempts, ncov;
+	bool last_cov, silent, decided, closed_seen, in_flight;
+	double sent, deadline, err_at;	/* err_at < 0: no error on the way */
+};
+
+/* The deadline of s: a wait set before the first round trip shrinks to the measured one
+ * (as the engine does). */
+static double expires(const struct ps_udp_pace *p, const struct sim_port *s)
+{
+	double dl = s->sent + ps_udp_pace_wait(p, 1000, false, s->attempts);
+
+	return dl < s->deadline ? dl : s->deadline;
+}
+
+/* Scan n ports (every `silent_every`th silent: dropped by a firewall; 0 none) of a target
+ * with the engine's rules, in 0.1 ms steps. Returns the time taken; asserts every verdict. */
+static double simulate(struct target *tg, int n, int silent_every, double limit_ms)
+{
+	static struct sim_port ps[SIM_PORTS];
+	struct ps_udp_pace p;
+	int next = 0, open = 0, decided = 0;
+	double t = 0;
+
+	memset(ps, 0, sizeof(ps));
+	ps_udp_pace_init(&p, false);
+	for (int i = 0; i < n; i++) {
+		ps[i].silent = silent_every && i % silent_every == silent_every - 1;
+		ps[i].err_at = -1;
+	}
+	for (; decided < n && t < limit_ms; t += 0.1) {
+		for (int i = 0; i < next; i++) {
+			struct sim_port *s = &ps[i];
+
+			if (s->decided || s->err_at < 0 || s->err_at > t)
+				continue;
+			ps_udp_pace_evidence(&p, s->attempts, s->sent, t, true,
+					     s->ncov > (s->last_cov ? 1 : 0));
+			s->decided = s->closed_seen = true;
+			decided++;
+		}
+		for (int i = 0; i < next + 1 && i < n; i++) {
+			struct sim_port *s = &ps[i];
+			bool cov;
+
+			if (s->decided)
+				continue;
+			if (i == next) {
+				if (next - decided >= SIM_CAP)
+					break;
+			} else if (expires(&p, s) > t) {
+				continue;
+			} else {
+				ps_udp_pace_silence(&p, t);
+				if (ps_udp_pace_done(&p, -1, s->attempts, s->ncov)) {
+					s->decided = true;
+					decided++;
+					open++;
+					continue;
+				}
+			}
+			if (ps_udp_pace_held(&p, t))
+				break;
+			cov = ps_udp_pace_sent(&p, t);
+			if (i == next)
+				next++;
+			s->attempts++;
+			s->ncov += cov;
+			s->last_cov = cov;
+			s->sent = t;
+			s->deadline = t + ps_udp_pace_wait(&p, 1000, false, s->attempts);
+			if (!s->silent && s->err_at < 0 && target_allows(tg, t))
+				s->err_at = t + SIM_RTT;
+		}
+	}
+	cr_assert_eq(decided, n, "undecided ports after %g ms", t);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(ps[i].closed_seen, !ps[i].silent, "port %d: %s", i,
+			     ps[i].silent ? "silent seen closed" : "closed seen open|filtered");
+	cr_assert_eq(open, silent_every ? n / silent_every : 0);
+	return t;
+}
+
+/* Only the global limit (icmp_ratelimit=0): 1,000 errors a second after a burst of 50.
+ * 400 ports, 20 of them dropped: the budget is about 0.35 s. */
+Test(udp_pace, profile_global_limit_only)
+{
+	struct target tg = { .global = 1000, .gl_tok = 50 };
+	double ms = simulate(&tg, 400, 20, 60000);
+
+	cr_assert_lt(ms, 3000, "took %g ms", ms);
+}
+
+/* Linux's default per-host limit: 6, then one a second. 40 ports, 4 dropped: about 30 s
+ * of budget (36 closed ports less the burst). */
+Test(udp_pace, profile_default_per_host_limit)
+{
+	struct target tg = { .peer_ms = 1000, .peer_tok = 6000, .global = 1000, .gl_tok = 50 };
+	double ms = simulate(&tg, 40, 10, 600000);
+
+	cr_assert_lt(ms, 1.2 * 30000 + 5000, "took %g ms", ms);
+}
+
+/* No limit at all (icmp_ratemask=0): the silent ports wait for the guess (no error after
+ * the burst), then go out one a second, twice each (a burst bigger than a peer's). */
+Test(udp_pace, profile_no_limit)
+{
+	struct target tg = { 0 };
+	double ms = simulate(&tg, 400, 20, 60000);
+
+	cr_assert_lt(ms, 100 + PS_UDP_RATE_GUESS_MS + 2 * 20 * 1000 + 2000, "took %g ms", ms);
 }
 
 Test(udp_pace, rate_budget)
