@@ -234,20 +234,20 @@ void ps_scan_targets_free(struct ps_scan_targets *t)
 
 struct lines {
 	char **v;
-	size_t *n, *cap;
+	size_t n, cap;
 };
 
 static int add_line(void *ctx, const char *tok, ps_err *err)
 {
 	struct lines *l = ctx;
-	char **v = ps_grow(l->v, l->cap, *l->n, sizeof(*v), 16);
+	char **v = ps_grow(l->v, &l->cap, l->n, sizeof(*v), 16);
 
 	if (!v)
 		return ps_err_nomem(err);
 	l->v = v;
-	if (!(v[*l->n] = strdup(tok)))
+	if (!(v[l->n] = strdup(tok)))
 		return ps_err_nomem(err);
-	(*l->n)++;
+	l->n++;
 	return 0;
 }
 
@@ -255,7 +255,7 @@ int ps_target_file_lines(const char *path, char ***args, size_t *n, size_t *cap)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	FILE *f = is_stdin ? stdin : fopen(path, "r");
-	struct lines l = { *args, n, cap };
+	struct lines l = { *args, *n, *cap };
 	ps_err err;
 	int rc;
 
@@ -265,6 +265,8 @@ int ps_target_file_lines(const char *path, char ***args, size_t *n, size_t *cap)
 	if (!is_stdin)
 		(void)fclose(f);
 	*args = l.v;
+	*n = l.n;
+	*cap = l.cap;
 	return rc < 0 ? ps_cli_err(&err) : 0;
 }
 

@@ -40,7 +40,12 @@ static void run_engine(const struct ps_xmodule *mod, const struct ps_probe_job *
 	struct one_job src = { job, false };
 	ps_err err;
 
-	o.timeout_ms = timeout_ms;
+	/* The module's timeout bounds the whole probe, as blackbox_exporter's does: one
+	 * attempt gets all of it unless the module asks for retries, which share it. */
+	if (o.retries < 0)
+		o.retries = 0;
+	o.timeout_ms = timeout_ms / (o.retries + 1) > 0 ? timeout_ms / (o.retries + 1) : 1;
+	o.timeout_set = true;
 	o.concurrency = 1;
 	ps_result_from_job(r, job, proto);
 	if (!engine) {
