@@ -61,6 +61,14 @@ static void module_init(struct ps_xmodule *m, const char *name, enum ps_xmod_kin
 	m->cert_days = -1;
 }
 
+/* A module's options point into its own buffers: after the array moves, follow them. */
+static void module_repoint(struct ps_xmodule *m)
+{
+	m->o.send = m->o.send ? m->send : NULL;
+	m->o.expect = m->o.expect ? m->expect : NULL;
+	m->o.udp_payload = m->o.udp_payload ? m->payload.data : NULL;
+}
+
 static int add_module(struct ps_xconfig *c, const char *name, enum ps_xmod_kind kind,
 		      ps_err *err)
 {
@@ -68,6 +76,8 @@ static int add_module(struct ps_xconfig *c, const char *name, enum ps_xmod_kind 
 
 	if (!v)
 		return ps_err_nomem(err);
+	for (size_t i = 0; i < c->nmods; i++)
+		module_repoint(&v[i]);
 	c->mods = v;
 	module_init(&v[c->nmods++], name, kind);
 	return 0;

@@ -60,15 +60,14 @@ plain_server() {
 	serve READY "python3 $fixtures/plain_server.py $1 \$port"
 }
 
-# enddate_days PEM: floor((notAfter - now) / 86400) from openssl x509 -enddate, in whole
-# seconds as portscope counts. Measured after the probe, so the probe's own count is this or,
-# when a day boundary passed in between (a certificate made seconds before), one more:
-# days_match GOT WANT accepts exactly those two.
+# enddate_days PEM: floor((notAfter - now) / 86400) from openssl x509 -enddate. portscope
+# counts whole seconds and probes before this is measured, so its count is this or, for a
+# certificate made less than a second before, one more: days_match GOT WANT accepts those.
 enddate_days() {
 	end=$(openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//')
 	python3 -c 'import sys, time, math, calendar
 t = calendar.timegm(time.strptime(sys.argv[1].replace(" GMT", ""), "%b %d %H:%M:%S %Y"))
-print(math.floor((t - int(time.time())) / 86400))' "$end"
+print(math.floor((t - time.time()) / 86400))' "$end"
 }
 
 days_match() {
