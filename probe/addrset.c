@@ -218,6 +218,7 @@ void ps_addrspace_host(const struct ps_addrspace *s, ps_u128 h, uint16_t port,
 	v = r->lo + (h - r->before);
 	memset(&job->addr, 0, sizeof(job->addr));
 	job->target = s->tokens[r->src];
+	job->named = r->named;
 	job->port = port;
 	if (r->family == AF_INET) {
 		job->addr.v4.sin_family = AF_INET;

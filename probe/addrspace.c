@@ -360,6 +360,8 @@ int ps_addrspace_add_addr(struct ps_addrspace *s, const union ps_sockaddr *sa,
 	if (reserve(s, exclude, 1, tok, err) < 0)
 		return -1;
 	push(s, exclude, sa->sa.sa_family, v, v, scope);
+	if (!exclude)
+		s->v[s->len - 1].named = true;
 	if (!exclude && keep_token(s, tok, err) < 0) {
 		s->len--;
 		return -1;

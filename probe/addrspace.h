@@ -44,6 +44,7 @@ struct ps_addrrange {
 	uint32_t src;		/* index of the token it came from (ps_addrspace_token) */
 	uint16_t scope;		/* index into the scope table + 1; 0: no scope */
 	uint8_t family;		/* AF_INET or AF_INET6 */
+	bool named;		/* the token is a host name (ps_addrspace_add_addr) */
 };
 
 struct ps_addrscope {
@@ -69,6 +70,7 @@ struct ps_addrjob {
 	union ps_sockaddr addr;		/* port and IPv6 scope id filled in */
 	char address[PS_ADDRTEXT_MAX];	/* "198.18.0.1", "fe80::1%eth0" */
 	const char *target;		/* the token as written; lives as long as the set */
+	bool named;			/* target is a host name, not an address form */
 	uint16_t port;
 	ps_u128 index;			/* job index in [0, hosts x ports) */
 };

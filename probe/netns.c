@@ -14,7 +14,8 @@
 
 #define NETNS_RUN_DIR "/run/netns"
 
-/* The path SPEC names into path; returns 0 or -1 with err (bad input). */
+/* The path SPEC names into path. Returns 0, or -1 with err (PS_ERR_INPUT: a malformed
+ * SPEC). */
 static int spec_path(const char *spec, char *path, size_t len, ps_err *err)
 {
 	char shown[128];

@@ -73,8 +73,9 @@ static int close_fd(int fd)
 	return fd >= 0 ? close(fd) : 0;
 }
 
-/* One bound socket. Returns 0, or the errno of the failing call with err (bad input
- * when the address cannot be bound here: not ours, or not valid for the socket). */
+/* One bound socket. Returns 0, or -1 with err: PS_ERR_INPUT when the address cannot be
+ * bound here (not ours, or not valid for the socket), else PS_ERR_SYSTEM; err->sys_errno
+ * is the failing call's errno either way. */
 static int bind_one(struct ps_responder *r, uint8_t proto, int family, const void *addr,
 		    uint16_t port, ps_err *err)
 {
@@ -105,7 +106,7 @@ static int bind_one(struct ps_responder *r, uint8_t proto, int family, const voi
 	if (fd < 0) {
 		errnum = errno;
 		ps_err_system(err, "%s socket: %s", what, strerror(errnum));
-		return errnum;
+		return -1;
 	}
 	if ((family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
@@ -144,8 +145,9 @@ static int bind_one(struct ps_responder *r, uint8_t proto, int family, const voi
 	r->nsocks++;
 	return 0;
 fail:
+	err->sys_errno = errnum;	/* ps_err_input leaves it 0 */
 	(void)close(fd);
-	return errnum;
+	return -1;
 }
 
 struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const uint16_t *udp,
@@ -156,8 +158,11 @@ struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const u
 	struct in6_addr a6 = IN6ADDR_ANY_INIT;
 	struct in_addr a4 = { htonl(INADDR_ANY) };
 	bool want4 = true, want6 = true;
-	int n, errnum;
+	ps_err ignored;
+	int n;
 
+	if (!err)
+		err = &ignored;	/* bind_one reads back the failing call's errno */
 	if (!r) {
 		ps_err_nomem(err);
 		return NULL;
@@ -187,11 +192,11 @@ struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const u
 			uint8_t proto = pi < ntcp ? IPPROTO_TCP : IPPROTO_UDP;
 			uint16_t port = pi < ntcp ? tcp[pi] : udp[pi - ntcp];
 
-			errnum = bind_one(r, proto, family, addr, port, err);
-			if (errnum == 0)
+			if (bind_one(r, proto, family, addr, port, err) == 0)
 				continue;
 			/* No IPv6 on this host: serve IPv4 alone, unless IPv6 was asked for. */
-			if (fam && !bind_addr && (errnum == EAFNOSUPPORT || errnum == EADDRNOTAVAIL)) {
+			if (fam && !bind_addr && (err->sys_errno == EAFNOSUPPORT ||
+						  err->sys_errno == EADDRNOTAVAIL)) {
 				want6 = false;
 				break;
 			}

@@ -15,10 +15,9 @@ int ps_walksrc_next(void *src, struct ps_probe_job *job)
 		job->target = aj.target;
 		/* The walk reuses aj: the engine keeps its own copy of the text in the job. */
 		memcpy(job->address, aj.address, sizeof(job->address));
-		/* TLS's server name: a name as written; a literal, CIDR or range gives none. */
-		job->host = strpbrk(aj.target, "/:") || !strpbrk(aj.target, "abcdefghijklmnopqrstuvwxyz"
-								   "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-				    ? NULL : aj.target;
+		/* TLS's server name and the name it verifies: a host name as written; for an
+		 * address form the engine uses the address. */
+		job->host = aj.named ? aj.target : NULL;
 		job->tls = s->tls;
 		job->tag = s->tag_base + (uint32_t)(aj.index / s->w.nports);
 		st = s->hosts ? ps_hoststate_get(s->hosts, job->tag) : PS_HOST_UNKNOWN;

@@ -231,3 +231,18 @@ char *t_capture(const char *cmd)
 	pclose(p);
 	return b.p;
 }
+
+char *t_fixture(const char *name, size_t *len)
+{
+	char path[256];
+	FILE *f;
+	char *buf = malloc(65536);
+
+	snprintf(path, sizeof(path), "tests/fixtures/%s", name);
+	f = fopen(path, "rb");
+	cr_assert(f && buf, "cannot open %s", path);
+	*len = fread(buf, 1, 65536, f);
+	fclose(f);
+	cr_assert(*len > 0);
+	return buf;
+}

@@ -27,6 +27,10 @@ int t_tcp_pair(const char *addr, uint16_t port, int listen_fd, int *server);
 
 bool t_is_root(void);
 
+/* The bytes of tests/fixtures/NAME (a recorded dump, at most 64 KiB; malloc'd) and their
+ * length. Aborts the test when the file is missing or empty. */
+char *t_fixture(const char *name, size_t *len);
+
 /* Lines of `cmd` output, for comparison with ss: returns a malloc'd string. */
 char *t_capture(const char *cmd);
 

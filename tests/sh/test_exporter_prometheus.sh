@@ -6,22 +6,13 @@
 # test opened, and up 1. The same TCP targets probed by a real blackbox_exporter give the
 # same probe_success.
 set -u
-P=${PORTSCOPE:-build/portscope}
 . tests/sh/exporter_lib.sh
 for t in prometheus curl python3; do
 	command -v $t >/dev/null 2>&1 || { echo "skip: no $t (Debian package)"; exit 77; }
 done
 BB=$(command -v prometheus-blackbox-exporter || command -v blackbox_exporter) ||
 	{ echo "skip: no prometheus-blackbox-exporter (Debian package)"; exit 77; }
-TMP=$(mktemp -d)
-PIDS=""
-XPID=""
-cleanup() {
-	for p in $PIDS $XPID; do kill "$p" 2>/dev/null; done
-	for p in $PIDS $XPID; do wait "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
 fail() {
 	echo "FAIL: $*"
 	for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 8 "$f"; }; done

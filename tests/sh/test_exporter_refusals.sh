@@ -7,20 +7,11 @@
 # --request-timeout; SIGHUP with a broken config keeps the old one and logs why (FILE:
 # LINE:COLUMN); a bad config at start is exit 2; SIGTERM stops it with exit 0.
 set -u
-P=${PORTSCOPE:-build/portscope}
 . tests/sh/exporter_lib.sh
 for t in curl python3; do
 	command -v $t >/dev/null 2>&1 || { echo "skip: no $t"; exit 77; }
 done
-TMP=$(mktemp -d)
-PIDS=""
-XPID=""
-cleanup() {
-	for p in $PIDS $XPID; do kill "$p" 2>/dev/null; done
-	for p in $PIDS $XPID; do wait "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
 fail() { echo "FAIL: $*"; tail -n 8 "$TMP/exporter.log"; exit 1; }
 # status PATH: the HTTP status and the body's first line.
 status() { curl -s -m 10 -o "$TMP/body" -w '%{http_code}' "http://127.0.0.1:$XPORT$1"; }

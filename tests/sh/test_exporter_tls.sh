@@ -5,20 +5,11 @@
 # trusting it (ca) succeeds; one asking for 60 days left fails with reason cert-days; a
 # closed port fails with reason reset.
 set -u
-P=${PORTSCOPE:-build/portscope}
 . tests/sh/exporter_lib.sh
 for t in openssl curl python3; do
 	command -v $t >/dev/null 2>&1 || { echo "skip: no $t"; exit 77; }
 done
-TMP=$(mktemp -d)
-PIDS=""
-XPID=""
-cleanup() {
-	for p in $PIDS $XPID; do kill "$p" 2>/dev/null; done
-	for p in $PIDS $XPID; do wait "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
 fail() { echo "FAIL: $*"; tail -n 5 "$TMP/exporter.log" "$TMP/s_server.log" 2>/dev/null; exit 1; }
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \

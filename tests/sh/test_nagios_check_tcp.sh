@@ -4,18 +4,10 @@
 # listening, so nobody else can listen there), response-time thresholds and bad usage.
 # Both must give the same plugin exit codes; our perfdata must parse as check_tcp's does.
 set -u
-P=${PORTSCOPE:-build/portscope}
 CT=/usr/lib/nagios/plugins/check_tcp
 [ -x "$CT" ] || { echo "skip: no $CT (Debian package monitoring-plugins-basic)"; exit 77; }
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-TMP=$(mktemp -d)
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 # Bounded: the sockets go away after 30 s even if the trap never runs.
 python3 -c '

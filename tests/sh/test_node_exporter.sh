@@ -4,18 +4,11 @@
 # prometheus-node-exporter with only the textfile collector, on loopback, serves it;
 # curl scrapes it and portscope's metrics are there, with no textfile scrape error.
 set -u
-P=${PORTSCOPE:-build/portscope}
 NE=$(command -v prometheus-node-exporter || command -v node_exporter) ||
 	{ echo "skip: no prometheus-node-exporter (Debian package)"; exit 77; }
 command -v curl >/dev/null 2>&1 || { echo "skip: no curl"; exit 77; }
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-TMP=$(mktemp -d)
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
 fail() { echo "FAIL: $*"; [ -f "$TMP/ne.log" ] && tail -n 5 "$TMP/ne.log"; exit 1; }
 
 mkdir "$TMP/textfile"

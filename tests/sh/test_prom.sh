@@ -2,17 +2,9 @@
 # promtool accepts every -o prom output: list, audit, check and scan, and a label value
 # that needs escaping (a process named with a quote and a backslash, made here by python3).
 set -u
-P=${PORTSCOPE:-build/portscope}
 command -v promtool >/dev/null 2>&1 || { echo "skip: no promtool (Debian package prometheus)"; exit 77; }
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-TMP=$(mktemp -d)
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 # A listener whose process name is  q"b\s  (bounded: it exits after 30 s).
 python3 -c '

@@ -4,16 +4,8 @@
 # shards against the unsharded scan, the default ports, the bad-input cases (exit 2), and
 # a UDP reply that does not match --expect. Every scan is bounded (ports, --rate, timeout).
 set -u
-P=${PORTSCOPE:-build/portscope}
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-TMP=$(mktemp -d)
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 # A TCP listener on 127.0.0.1 and a UDP echo on 127.0.0.1 (bounded: 60 s).
 python3 -c '

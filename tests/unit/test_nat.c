@@ -7,21 +7,7 @@
 #include <string.h>
 
 #include "probe/nat.h"
-
-static char *load(const char *name, size_t *len)
-{
-	char path[256];
-	FILE *f;
-	char *buf = malloc(65536);
-
-	snprintf(path, sizeof(path), "tests/fixtures/%s", name);
-	f = fopen(path, "rb");
-	cr_assert(f && buf, "cannot open %s", path);
-	*len = fread(buf, 1, 65536, f);
-	fclose(f);
-	cr_assert(*len > 0);
-	return buf;
-}
+#include "tests/helpers.h"
 
 static const struct sock_rec *find(const struct ps_sockvec *sv, uint8_t proto, uint16_t port)
 {
@@ -42,7 +28,7 @@ Test(nat, dnat_rules_become_published_ports)
 	struct ps_natset rules = { 0 };
 	char a[INET6_ADDRSTRLEN];
 	size_t len;
-	char *text = load("nft_dnat.json", &len);
+	char *text = t_fixture("nft_dnat.json", &len);
 	const struct sock_rec *r;
 	ps_err err;
 

@@ -18,21 +18,6 @@
 #include "probe/rtaddr.h"
 #include "tests/helpers.h"
 
-static char *load(const char *name, size_t *len)
-{
-	char path[256];
-	FILE *f;
-	char *buf = malloc(65536);
-
-	snprintf(path, sizeof(path), "tests/fixtures/%s", name);
-	f = fopen(path, "rb");
-	cr_assert(f && buf, "cannot open %s", path);
-	*len = fread(buf, 1, 65536, f);
-	fclose(f);
-	cr_assert(*len > 0);
-	return buf;
-}
-
 static const struct ps_link *link_named(const struct ps_rtaddr *r, const char *name)
 {
 	for (size_t i = 0; i < r->nlinks; i++)
@@ -60,12 +45,12 @@ static const struct ps_ifaddr *addr_of(const struct ps_rtaddr *r, uint32_t ifind
 static void load_both(struct ps_rtaddr *r)
 {
 	size_t len;
-	char *buf = load("rtnl_link.bin", &len);
+	char *buf = t_fixture("rtnl_link.bin", &len);
 	ps_err err;
 
 	cr_assert_eq(ps_rtaddr_parse(buf, len, r, &err), 1, "%s", err.msg);
 	free(buf);
-	buf = load("rtnl_addr.bin", &len);
+	buf = t_fixture("rtnl_addr.bin", &len);
 	cr_assert_eq(ps_rtaddr_parse(buf, len, r, &err), 1, "%s", err.msg);
 	free(buf);
 }
@@ -147,7 +132,7 @@ Test(rtaddr, dump_in_two_reads)
 {
 	struct ps_rtaddr r = { 0 };
 	size_t len, cut = 0;
-	char *buf = load("rtnl_addr.bin", &len);
+	char *buf = t_fixture("rtnl_addr.bin", &len);
 	ps_err err;
 
 	/* cut after the third message, as if the kernel had sent two chunks */
@@ -165,7 +150,7 @@ Test(rtaddr, truncated_dump_is_malformed)
 {
 	struct ps_rtaddr r = { 0 };
 	size_t len;
-	char *buf = load("rtnl_link.bin", &len);
+	char *buf = t_fixture("rtnl_link.bin", &len);
 	ps_err err = { 0 };
 
 	cr_assert_eq(ps_rtaddr_parse(buf, len / 2, &r, &err), -1);

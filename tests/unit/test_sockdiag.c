@@ -9,21 +9,7 @@
 #include <string.h>
 
 #include "probe/sockdiag.h"
-
-static char *load(const char *name, size_t *len)
-{
-	char path[256];
-	FILE *f;
-	char *buf = malloc(65536);
-
-	snprintf(path, sizeof(path), "tests/fixtures/%s", name);
-	f = fopen(path, "rb");
-	cr_assert(f && buf, "cannot open %s", path);
-	*len = fread(buf, 1, 65536, f);
-	fclose(f);
-	cr_assert(*len > 0);
-	return buf;
-}
+#include "tests/helpers.h"
 
 static struct sock_rec *find(struct ps_sockvec *sv, uint16_t port, uint8_t state)
 {
@@ -44,7 +30,7 @@ Test(sockdiag, tcp4_listeners_and_an_established_pair)
 	char a[INET6_ADDRSTRLEN];
 	struct sock_rec *r;
 	size_t len;
-	char *buf = load("tcp4_all.bin", &len);
+	char *buf = t_fixture("tcp4_all.bin", &len);
 	ps_err err;
 
 	cr_assert_eq(ps_sockdiag_parse(buf, len, IPPROTO_TCP, &sv, &err), 1);
@@ -79,7 +65,7 @@ Test(sockdiag, tcp6_dual_stack_and_v6only)
 	char a[INET6_ADDRSTRLEN];
 	struct sock_rec *r;
 	size_t len;
-	char *buf = load("tcp6_listen.bin", &len);
+	char *buf = t_fixture("tcp6_listen.bin", &len);
 
 	cr_assert_eq(ps_sockdiag_parse(buf, len, IPPROTO_TCP, &sv, NULL), 1);
 	cr_assert_eq(sv.len, 2);
@@ -103,7 +89,7 @@ Test(sockdiag, udp_unconnected)
 {
 	struct ps_sockvec sv = { 0 };
 	size_t len;
-	char *buf = load("udp4_unconn.bin", &len);
+	char *buf = t_fixture("udp4_unconn.bin", &len);
 	struct sock_rec *r;
 
 	cr_assert_eq(ps_sockdiag_parse(buf, len, IPPROTO_UDP, &sv, NULL), 1);
@@ -116,7 +102,7 @@ Test(sockdiag, udp_unconnected)
 	cr_assert(r);
 	cr_assert_eq(ps_sock_exposure(r), PS_EXPOSE_LOOPBACK);
 	free(buf);
-	buf = load("udp6_unconn.bin", &len);
+	buf = t_fixture("udp6_unconn.bin", &len);
 	cr_assert_eq(ps_sockdiag_parse(buf, len, IPPROTO_UDP, &sv, NULL), 1);
 	cr_assert_eq(sv.len, 3, "records append");
 	r = find(&sv, 123, PS_SS_CLOSE);
@@ -130,7 +116,7 @@ Test(sockdiag, interrupted_dump_is_reported)
 {
 	struct ps_sockvec sv = { 0 };
 	size_t len;
-	char *buf = load("tcp4_all.bin", &len);
+	char *buf = t_fixture("tcp4_all.bin", &len);
 
 	((struct nlmsghdr *)buf)->nlmsg_flags |= NLM_F_DUMP_INTR;
 	cr_assert_eq(ps_sockdiag_parse(buf, len, IPPROTO_TCP, &sv, NULL), -2);
@@ -142,7 +128,7 @@ Test(sockdiag, partial_buffer_asks_for_more)
 {
 	struct ps_sockvec sv = { 0 };
 	size_t len;
-	char *buf = load("tcp4_all.bin", &len);
+	char *buf = t_fixture("tcp4_all.bin", &len);
 	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
 
 	/* Only the first message: no DONE yet. */
@@ -175,7 +161,7 @@ Test(sockdiag, error_message_names_the_reason)
 Test(sockdiag, damaged_dumps_never_crash)
 {
 	size_t len;
-	char *orig = load("tcp4_all.bin", &len);
+	char *orig = t_fixture("tcp4_all.bin", &len);
 	char *buf = malloc(len);
 	unsigned seed = 12345;
 
