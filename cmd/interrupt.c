@@ -1,12 +1,15 @@
 /* Signals and a gone reader into the one stop flag (see cmd/interrupt.h). The handler
- * only stores the signal number; it is installed without SA_RESTART so a thread asleep in
- * epoll_wait or poll wakes with EINTR, and SA_RESETHAND makes a second Ctrl-C kill at
- * once should the results take long to write. */
+ * stores the signal number; it is installed without SA_RESTART so a thread asleep in
+ * epoll_wait or poll wakes with EINTR. A second Ctrl-C kills at once should the results
+ * take long to write, but only one that comes a second or more after the first: timeout(1)
+ * and some supervisors deliver one stop twice (to the child and to its process group), and
+ * that repeat must not lose the results. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cli.h"
@@ -14,9 +17,32 @@
 
 volatile int ps_interrupt_flag;
 
+/* When the first signal came (CLOCK_MONOTONIC, ms); 0 before it. */
+static volatile long long first_signal_ms;
+
+#define PS_REPEAT_GRACE_MS 1000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void on_signal(int sig)
 {
-	ps_interrupt_flag = sig;
+	long long now = now_ms();
+
+	if (first_signal_ms == 0) {
+		first_signal_ms = now;
+		ps_interrupt_flag = sig;
+		return;
+	}
+	if (now - first_signal_ms < PS_REPEAT_GRACE_MS)
+		return;
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 int ps_interrupt_setup(void)
@@ -26,8 +52,9 @@ int ps_interrupt_setup(void)
 	memset(&sa, 0, sizeof(sa));
 	memset(&ign, 0, sizeof(ign));
 	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||

@@ -12,7 +12,8 @@
 /* 0 while running; the signal number, or PS_STOP_READER_GONE. */
 extern volatile int ps_interrupt_flag;
 
-/* Catch SIGINT and SIGTERM into the flag (a second one kills as usual) and ignore SIGPIPE
+/* Catch SIGINT and SIGTERM into the flag (a second one, a second or more after the first,
+ * kills as usual; an immediate repeat is the same stop delivered twice) and ignore SIGPIPE
  * so a write to a gone reader fails with EPIPE. Returns 0, or an exit code. */
 int ps_interrupt_setup(void);
 
