@@ -63,7 +63,11 @@ static void answer_from(struct msghdr *m, struct msghdr *om, char *obuf,
 static const char *refusal(const struct ps_responder *r, const uint8_t *buf, size_t n,
 			   const struct ps_responder_event *ev)
 {
-	if (ps_payload_is_reply(buf, n, NULL, NULL))
+	size_t plen = strlen(PS_RESPONDER_REPLY_PREFIX);
+
+	/* A reply, or a reply cut short (ours to a short request, echoed back). */
+	if (ps_payload_is_reply(buf, n, NULL, NULL) ||
+	    (n && n < plen && memcmp(buf, PS_RESPONDER_REPLY_PREFIX, n) == 0))
 		return "reply";
 	if (!r->answer_any && !ps_payload_is_request(buf, n))
 		return "not-a-request";
