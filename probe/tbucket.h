@@ -6,6 +6,10 @@
 
 #include <stdbool.h>
 
+/* A token is there from this much short of a whole one: float rounding of the clock
+ * must not make a step of exactly 1/rate come up short. */
+#define PS_TBUCKET_SLACK 1e-6
+
 struct ps_tbucket {
 	double rate;	/* tokens a second; <= 0: unlimited */
 	double burst;	/* the most tokens saved up (>= 1) */
@@ -38,7 +42,7 @@ static inline bool ps_tbucket_take(struct ps_tbucket *b, double now)
 	if (b->rate <= 0)
 		return true;
 	ps_tbucket_refill(b, now);
-	if (b->tokens < 1)
+	if (b->tokens < 1 - PS_TBUCKET_SLACK)
 		return false;
 	b->tokens -= 1;
 	return true;
@@ -50,7 +54,7 @@ static inline double ps_tbucket_wait(struct ps_tbucket *b, double now)
 	if (b->rate <= 0)
 		return 0;
 	ps_tbucket_refill(b, now);
-	return b->tokens >= 1 ? 0 : (1 - b->tokens) * 1e3 / b->rate;
+	return b->tokens >= 1 - PS_TBUCKET_SLACK ? 0 : (1 - b->tokens) * 1e3 / b->rate;
 }
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "probe/tbucket.h"
 #include "probe/tcp.h"
 
 #define NIL UINT32_MAX
@@ -41,7 +42,8 @@ struct list {
 /* What the event loops share: the job source and the callback, each behind a lock
  * (taken only when more than one loop runs). */
 struct shared {
-	pthread_mutex_t jobs_mu, cb_mu;
+	pthread_mutex_t jobs_mu, cb_mu, rate_mu;
+	struct ps_tbucket rate;		/* --rate, one budget for every loop (rate_mu) */
 	ps_job_next_fn next;
 	void *src;
 	bool exhausted;
@@ -67,7 +69,8 @@ struct engine {
 	uint32_t used;			/* slots not free: in flight or waiting to relaunch */
 	uint32_t cap;			/* current in-flight cap, lowered on EMFILE */
 	struct list timers, relaunch;
-	uint64_t timeout_ns, interval_ns, next_launch;
+	uint64_t timeout_ns, next_launch;	/* next_launch: no token before it (--rate) */
+	bool rated;			/* --rate given */
 	uint64_t last_backoff, starve_since;
 	bool reading;			/* a reply is wanted after connect */
 	struct pooled pool[POOL_MAX];

@@ -25,6 +25,7 @@
 #include "probe/clock.h"
 #include "probe/grow.h"
 #include "probe/icmp.h"
+#include "probe/pwait.h"
 #include "probe/udp_engine.h"
 
 const char *ps_udp_icmp_reason(int family, int type, int code, enum ps_probe_state *state)
@@ -59,6 +60,8 @@ static bool expire_one(struct ps_udp_engine *e, int i, double t)
 	}
 	if (ps_udp_pace_held(p, t)) {
 		s->deadline = p->next_send;
+	} else if (e->o->rate > 0 && !ps_tbucket_take(&e->rate, t)) {
+		s->deadline = t + ps_tbucket_wait(&e->rate, t);
 	} else if (ps_udp_transmit(e, i, t) != 0) {
 		if (!s->used)
 			return false;
@@ -130,7 +133,8 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 			ps->have_job = false;
 			continue;
 		}
-		if ((ps->nbatch && fi != ps->batch_fi) || (e->o->rate > 0 && t < e->next_send))
+		if ((ps->nbatch && fi != ps->batch_fi) ||
+		    (e->o->rate > 0 && ps_tbucket_wait(&e->rate, t) > 0))
 			break;
 		d = ps_udp_dest_for(e, &ps->job.addr);
 		if (ps_udp_pace_held(&d->pace, t))
@@ -140,21 +144,22 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 		ps->have_job = false;
 		ps_udp_pace_sent(&d->pace, t);
 		if (e->o->rate > 0)
-			e->next_send = ps_udp_rate_next(e->next_send, t, e->o->rate);
+			(void)ps_tbucket_take(&e->rate, t);
 	}
 	return 0;
 }
 
-/* How long to sleep at t: until evidence, a deadline, or the next allowed send. */
-static int sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
+/* How long to sleep at t (ms, with its fraction): until evidence, a deadline, or the
+ * next allowed send. */
+static double sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 {
 	double wake = e->min_deadline;
 
 	if ((ps->have_job || ps->more) && e->inflight < e->cap) {
 		double ns = t;
 
-		if (e->o->rate > 0 && e->next_send > ns)
-			ns = e->next_send;
+		if (e->o->rate > 0)
+			ns = t + ps_tbucket_wait(&e->rate, t);
 		if (ps->have_job) {
 			struct ps_udp_dest *d = ps_udp_dest_for(e, &ps->job.addr);
 
@@ -166,7 +171,7 @@ static int sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 	}
 	if (ps->nbatch == PS_UDP_BATCH)
 		wake = t;
-	return wake <= t ? 0 : (int)(wake - t) + 1;
+	return wake <= t ? 0 : wake - t;
 }
 
 /* Run jobs from next(src) until all are decided. hold_own: hold back jobs for our own
@@ -180,7 +185,7 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		double t = ps_clock_ms();
 		struct pollfd pfd[2];
 		nfds_t np = 0;
-		int timeout_ms;
+		double timeout_ms;
 
 		if (start_jobs(e, &ps, t, err) < 0)
 			return -1;
@@ -195,7 +200,7 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		for (int fi = 0; fi < 2; fi++)
 			if (e->fd[fi] >= 0)
 				pfd[np++] = (struct pollfd){ .fd = e->fd[fi], .events = POLLIN };
-		if (np && poll(pfd, np, timeout_ms) < 0 && errno != EINTR)
+		if (np && ps_poll_ms(pfd, np, timeout_ms) < 0 && errno != EINTR)
 			return ps_err_system(err, "poll: %s", strerror(errno));
 	}
 	return 0;
@@ -251,6 +256,13 @@ int ps_udp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	e->fd[0] = e->fd[1] = -1;
 	e->cap = o->concurrency > 0 ? o->concurrency : PS_UDP_AUTO_CONCURRENCY;
 	e->min_deadline = 1e18;
+	if (o->rate > 0) {
+		/* 20 ms of datagrams saved up at most, so a late wake-up loses no time; no
+		 * burst at the start. */
+		ps_tbucket_init(&e->rate, o->rate, o->rate * 0.02 < 2 ? 2 : o->rate * 0.02,
+				ps_clock_ms());
+		e->rate.tokens = 1;
+	}
 	if (ps_udp_table_init(e, err) < 0 || run(e, next, src, true, err) < 0)
 		goto end;
 	if (e->nheld && run_held(e, err) < 0)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "probe/udp.h"
+#include "probe/tbucket.h"
 #include "probe/udp_pace.h"
 
 #define PS_UDP_BATCH 64		/* sends between two drains of the queues */
@@ -54,7 +55,7 @@ struct ps_udp_engine {
 	int ndests;
 	struct ps_probe_job *held;	/* jobs for our own port, probed last */
 	size_t nheld, held_cap;
-	double next_send;	/* --rate pacing */
+	struct ps_tbucket rate;	/* --rate: every datagram, first attempts and retries */
 	double min_deadline;
 	struct ps_udp_errq errq;
 	uint8_t buf[2048];	/* one answer */

@@ -114,8 +114,3 @@ void ps_udp_pace_sent(struct ps_udp_pace *p, double t)
 	if (p->pace_ms > 0)
 		p->next_send = t + p->pace_ms;
 }
-
-double ps_udp_rate_next(double next, double t, double rate)
-{
-	return (next > t - 1e3 / rate ? next : t) + 1e3 / rate;
-}

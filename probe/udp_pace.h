@@ -60,8 +60,4 @@ bool ps_udp_pace_held(const struct ps_udp_pace *p, double t);
 /* A datagram went to the host at t: the next one waits for the pace. */
 void ps_udp_pace_sent(struct ps_udp_pace *p, double t);
 
-/* --rate: the earliest time of the send after one at t, given the previous earliest
- * time next (a second's worth of unused budget is not saved up). */
-double ps_udp_rate_next(double next, double t, double rate);
-
 #endif
