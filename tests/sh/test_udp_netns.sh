@@ -94,6 +94,13 @@ rc=$?
 ip netns exec "$(ns p)" "$bin" check --timeout 500 udp://198.18.0.3:7004 >/dev/null ||
 	fail "unicast request to serve without --answer-broadcast: exit $?"
 
+# No broadcast-capable IPv4 interface (the bridge's namespace has no address): the system
+# cannot do it, exit 3 with one line, not the negative answer 1.
+ip netns exec "$(ns sw)" "$bin" broadcast --port 7000 --wait 100 >/dev/null 2>"$out"
+rc=$?
+[ $rc = 3 ] || fail "broadcast without a broadcast-capable interface: exit $rc, expected 3"
+[ "$(wc -l <"$out")" = 1 ] || fail "broadcast without an interface: stderr not one line"
+
 # Nobody on another port: exit 1, no results.
 ip netns exec "$(ns p)" "$bin" broadcast --port 7003 --wait 300 -o ndjson >"$out"
 rc=$?

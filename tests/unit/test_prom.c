@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/ports.h"
 #include "report/prom.h"
 
 static char *buf;
@@ -96,3 +97,24 @@ Test(prom, audit_counts)
 	cr_assert(strstr(buf, "portscope_audit_sockets 7\n"), "%s", buf);
 }
 
+
+/* A services entry with raw bytes (\xff\xfe, ESC) reaches the labels escaped: every
+ * byte of the exposition is printable ASCII or a newline, as promtool requires. */
+Test(prom, service_names_escaped)
+{
+	static const char services[] = "# comment\n\xff\xfe 7777/tcp alias # c\n"
+				       "ok\x1b]0;x\a 7778/udp\nbad 70000/tcp\n";
+	struct sock_rec r[2] = { rec(IPPROTO_TCP, "0.0.0.0", 7777), rec(IPPROTO_UDP, "::1", 7778) };
+	const struct sock_rec *ptrs[2] = { &r[0], &r[1] };
+	struct ps_view view = { .numeric = false };
+
+	ps_ports_services_parse(services, sizeof(services) - 1);
+	cr_assert_eq(ps_prom_listening(mem, ptrs, 2, &view), 0);
+	fclose(mem);
+	cr_assert(strstr(buf, "service=\"\\\\xff\\\\xfe\""), "%s", buf);
+	cr_assert(strstr(buf, "service=\"ok\\\\x1b]0;x\\\\x07\""), "%s", buf);
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+		cr_assert(*p == '\n' || (*p >= 0x20 && *p < 0x7f), "raw byte 0x%02x", *p);
+	cr_assert_null(ps_ports_service(70000 & 0xffff, IPPROTO_TCP));
+	ps_ports_services_load("/etc/services");
+}
