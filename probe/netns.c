@@ -21,7 +21,8 @@ int ps_netns_enter(const char *name, ps_err *err)
 	n = snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return ps_err_input(err, "namespace name too long");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put there must not hang the open (setns then refuses it). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		/* No such namespace is the user's input; anything else the system's refusal. */
 		if (errno == ENOENT || errno == ENOTDIR)
