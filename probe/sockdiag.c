@@ -29,6 +29,36 @@ void ps_sockvec_free(struct ps_sockvec *sv)
 	sv->len = sv->cap = 0;
 }
 
+int ps_sockvec_dedup(struct ps_sockvec *sv, size_t from)
+{
+	size_t n = sv->len - from, cap = 16, kept = from;
+	uint64_t *seen;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	seen = calloc(cap, sizeof(*seen));	/* open addressing; 0 is empty */
+	if (!seen)
+		return -1;
+	for (size_t i = from; i < sv->len; i++) {
+		const struct sock_rec *r = &sv->v[i];
+		uint64_t key = (uint64_t)r->inode << 16 | r->local_port;
+		size_t h = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+		bool dup = false;
+
+		if (r->inode) {
+			while (seen[h] && !(dup = seen[h] == key))
+				h = (h + 1) & (cap - 1);
+			if (!dup)
+				seen[h] = key;
+		}
+		if (!dup)
+			sv->v[kept++] = *r;
+	}
+	sv->len = kept;
+	free(seen);
+	return 0;
+}
+
 static struct sock_rec *sockvec_push(struct ps_sockvec *sv)
 {
 	struct sock_rec *n = ps_grow(sv->v, &sv->cap, sv->len, sizeof(*n), 256);
@@ -245,6 +275,10 @@ int ps_sockdiag_dump(const struct ps_sockdiag_query *q, struct ps_sockvec *out, 
 			}
 			if (rc < 0)
 				goto end;
+			if (ps_sockvec_dedup(out, mark) < 0) {
+				ps_err_nomem(err);
+				goto end;
+			}
 		}
 	}
 	ret = 0;
