@@ -19,7 +19,7 @@
 
 #define MAX_PORTS 64
 #define SOURCE_RATE 10		/* default answers a second per source */
-#define LOG_QUEUE (256 * 1024)	/* bytes of log waiting for stderr, at most */
+#define LOG_QUEUE ((size_t)256 * 1024)	/* bytes of log waiting for stderr, at most */
 
 struct port_list {
 	uint16_t v[MAX_PORTS];

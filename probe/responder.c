@@ -26,7 +26,8 @@
 #define CONNS_MAX 4096		/* held connections, at most */
 #define FD_RESERVE 32		/* descriptors kept for everything but connections */
 
-void ps_responder_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len, uint16_t *port)
+void ps_responder_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len,
+			    uint16_t *port)
 {
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
@@ -249,7 +250,7 @@ static bool conn_keep(struct ps_responder *r, int fd)
 static void tcp_accept(struct ps_responder *r, struct ps_rsock *s, ps_responder_cb cb, void *ctx)
 {
 	for (int k = 0; k < 64; k++) {
-		struct sockaddr_storage peer;
+		struct sockaddr_storage peer = { 0 };
 		socklen_t plen = sizeof(peer);
 		struct ps_responder_event ev = { .kind = PS_RESP_TCP_PEER, .proto = IPPROTO_TCP };
 		int fd = accept4(s->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);

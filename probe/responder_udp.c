@@ -133,7 +133,7 @@ void ps_responder_udp(struct ps_responder *r, struct ps_rsock *s, ps_responder_c
 		      void *ctx)
 {
 	for (int k = 0; k < UDP_BURST; k++) {
-		struct sockaddr_storage peer;
+		struct sockaddr_storage peer = { 0 };
 		uint8_t buf[2048];
 		union {
 			char buf[256];

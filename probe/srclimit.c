@@ -38,7 +38,7 @@ static unsigned hash_of(const unsigned char key[16])
 static struct ps_srclimit_slot *slot_for(struct ps_srclimit *l, const unsigned char key[16],
 					 double now)
 {
-	struct ps_srclimit_slot *set = &l->slot[(hash_of(key) % (PS_SRCLIMIT_SLOTS / WAYS)) * WAYS];
+	struct ps_srclimit_slot *set = &l->slot[(size_t)(hash_of(key) % (PS_SRCLIMIT_SLOTS / WAYS)) * WAYS];
 	struct ps_srclimit_slot *pick = &set[0];
 
 	for (int i = 0; i < WAYS; i++) {

@@ -214,7 +214,7 @@ static uint64_t wait_for(struct engine *e, int wait_ms, uint32_t inflight, uint6
 			w = t;
 	}
 	if (w == UINT64_MAX && inflight == 0)
-		w = BACKOFF_MS * 1000000u;	/* nothing to wait on: should not happen */
+		w = (uint64_t)BACKOFF_MS * 1000000u;	/* nothing to wait on: should not happen */
 	return w;
 }
 
