@@ -47,7 +47,8 @@ const struct ps_cmd_help ps_broadcast_help = {
 		"without a default route. Finds every 'portscope serve --udp P' on the LAN.\n",
 	.options = bcast_options,
 	.exit_status =
-		"Exit status: 0 a responder answered, 1 none did, 2 bad usage, 3 system failure.\n",
+		"Exit status: 0 a responder answered, 1 none did, 2 bad usage, 3 system failure\n"
+		"(no up, broadcast-capable IPv4 interface included).\n",
 };
 
 struct collect {
@@ -136,8 +137,11 @@ int cmd_broadcast(const struct ps_command *cmd, int argc, char **argv)
 		return rc;
 	if (ps_bcast_interfaces(o.iface, &ifs, &err) < 0)
 		return ps_cli_err_in(&err, "--interface");
-	if (!ifs.len)
-		fprintf(stderr, "portscope: no up, broadcast-capable IPv4 interface to broadcast on\n");
+	if (!ifs.len) {
+		/* Not a negative answer: the system cannot broadcast at all. */
+		ps_bcast_ifaces_free(&ifs);
+		return ps_fail("no up, broadcast-capable IPv4 interface to broadcast on");
+	}
 	p = o.payload.given ? &o.payload.p : ps_payload_responder();
 	c.o = &o;
 	c.view.numeric = o.numeric;

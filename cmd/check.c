@@ -1,5 +1,6 @@
 /* portscope check: one verdict per target (host:port, [v6]:port, tcp://, udp://), every
  * address of a name probed, exit 0 only when every target is reachable. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,9 +136,10 @@ static int parse_ms(const struct ps_option *opt, const char *name, const char *a
 	(void)opt;
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v >= 0) || v > 1e9)
+	if (errno || end == arg || *end || !(v >= 0) || v > 1e9 ||
+	    isspace((unsigned char)*arg))
 		return ps_usage("invalid value '%s' for %s (milliseconds, 0 or more)", arg, name);
-	*(double *)field = v;
+	*(double *)field = v + 0.0;	/* -0 is 0: never written as -0.000000 */
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 /* Shared command-line plumbing: messages, error mapping, numbers, the final flush. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,7 +86,8 @@ int ps_cli_number(const char *s, const char *opt, long min, long max, long *out)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
+	/* strtol skips leading white space; trailing is refused, so leading is too. */
+	if (errno || end == s || *end || v < min || v > max || isspace((unsigned char)*s)) {
 		ps_usage("invalid value '%s' for %s (%ld-%ld)", s, opt, min, max);
 		return -1;
 	}

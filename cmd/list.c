@@ -54,16 +54,21 @@ const struct ps_cmd_help ps_list_help = {
 static int parse_states(const struct ps_option *opt, const char *name, const char *arg,
 			void *field)
 {
-	char *copy = strdup(arg), *save = NULL, *tok;
+	char *copy = strdup(arg), *rest, *tok;
 	uint32_t *mask = field;
 	int rc = 0;
 
 	(void)opt;
 	if (!copy)
 		return ps_fail("out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Every item counts, empty ones included, as in a port spec ("22,,23" is refused). */
+	for (rest = copy; (tok = strsep(&rest, ",")) != NULL;) {
 		unsigned st;
 
+		if (!*tok) {
+			rc = ps_usage("empty item in state list in %s", name);
+			break;
+		}
 		if (ps_sock_state_parse(tok, &st) < 0) {
 			rc = ps_usage("unknown state '%s' in %s", tok, name);
 			break;

@@ -1,6 +1,7 @@
 /* portscope's entry point: global options and the table of subcommands. Each subcommand
  * lives in its own file and exports cmd_<name> and its option table's help
  * (ps_<name>_help); the table here says which -o formats each one takes. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* A reader that goes away (portscope list | head) makes writes fail with EPIPE,
+	 * which ps_cli_finish does not count as a failure, instead of killing us. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return PS_EXIT_USAGE;

@@ -52,7 +52,8 @@ struct ps_probe_cli {
 	PS_OPT_INT(0, "concurrency", T, m.o.concurrency, "N", \
 		   "probes in flight (default: as the descriptor limit allows)", 1, 1 << 20), \
 	PS_OPT_CALLBACK(0, "rate", T, m.o.rate, "N", \
-			"attempts started per second at most (default: no limit)", \
+			"attempts (retries included) per second at most, a token\n" \
+			"bucket (default: no limit)", \
 			ps_probe_rate_option, NULL), \
 	PS_OPT_CALLBACK(0, "send", T, m, "STR", \
 			"send STR once connected (escapes \\r \\n \\t \\\\ \\xHH)", \

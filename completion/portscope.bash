@@ -82,9 +82,11 @@ _portscope()
 		--tcp) COMPREPLY=(); return ;;
 		--udp) COMPREPLY=(); return ;;
 		--bind) COMPREPLY=(); return ;;
+		--reply) COMPREPLY=(); return ;;
+		--source-rate) COMPREPLY=(); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table ndjson" -- "$cur")); return ;;
 		esac
-		opts="--tcp --udp --bind -o --output --ndjson -h --help" ;;
+		opts="--tcp --udp --bind --reply --answer-broadcast --answer-any --source-rate -o --output --ndjson -h --help" ;;
 	broadcast)
 		case $prev in
 		--port) COMPREPLY=(); return ;;

@@ -3,6 +3,7 @@
  * counting lines and columns on the way. Because the text is known to be valid, the walk
  * needs no error handling beyond staying inside the text, which it does for any bytes
  * (tests/fuzz/fuzz_jsonpos.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/escape.h"
@@ -215,13 +216,22 @@ static int sc_find(struct scan *sc, const struct ps_jsonpos_step *path, size_t n
 	for (size_t idx = 0;; idx++) {
 		sc_ws(sc);
 		if (path->key) {
-			char key[256];
+			/* Room for the wanted key and one byte more: a longer key in the
+			 * text, cut to fit, still differs. */
+			size_t cap = strlen(path->key) + 2;
+			char small[256], *key = cap <= sizeof(small) ? small : malloc(cap);
 			int kl = sc->line, kc = sc->col;
+			bool same;
 
-			sc_string(sc, key, sizeof(key));
+			if (!key)
+				return -1;
+			sc_string(sc, key, cap);
 			sc_ws(sc);
 			sc_adv(sc);
-			if (strcmp(key, path->key) == 0) {
+			same = strcmp(key, path->key) == 0;
+			if (key != small)
+				free(key);
+			if (same) {
 				if (n == 1 && want_key) {
 					*line = kl;
 					*col = kc;

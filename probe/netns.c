@@ -48,7 +48,8 @@ static int spec_path(const char *spec, char *path, size_t len, ps_err *err)
 static int open_path(const char *path, const char *spec, ps_err *err)
 {
 	char shown[128], spath[128];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put there must not hang the open (setns then refuses it). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd >= 0)
 		return fd;

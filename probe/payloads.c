@@ -100,8 +100,8 @@ static void builtin_init(void)
 	builtin_snmp.len = ps_payload_snmp_sysdescr(builtin_snmp.data, sizeof(builtin_snmp.data),
 						    0x70730001);
 	builtin_responder.name = "portscope";
-	builtin_responder.len = strlen(PS_RESPONDER_REQUEST);
-	memcpy(builtin_responder.data, PS_RESPONDER_REQUEST, builtin_responder.len);
+	builtin_responder.len = PS_RESPONDER_REQUEST_SIZE;
+	memcpy(builtin_responder.data, PS_RESPONDER_REQUEST, strlen(PS_RESPONDER_REQUEST));
 	done = true;
 }
 
@@ -122,9 +122,16 @@ const struct ps_payload *ps_payload_responder(void)
 	return &builtin_responder;
 }
 
-size_t ps_payload_reply_build(char *buf, size_t len, const char *version, const char *hostname)
+bool ps_payload_is_request(const uint8_t *buf, size_t len)
 {
-	int n = snprintf(buf, len, PS_RESPONDER_REPLY_PREFIX "%s %s\n", version, hostname);
+	size_t n = strlen(PS_RESPONDER_REQUEST);
+
+	return len >= n && memcmp(buf, PS_RESPONDER_REQUEST, n) == 0;
+}
+
+size_t ps_payload_reply_build(char *buf, size_t len, const char *text)
+{
+	int n = snprintf(buf, len, PS_RESPONDER_REPLY_PREFIX "%s\n", text);
 
 	if (n < 0)
 		return 0;

@@ -20,7 +20,7 @@ struct ps_payload {
 };
 
 /* The built-in payload for a UDP port (53 DNS, 123 NTP, 161 SNMP), or NULL when the port
- * has none (an empty datagram is sent). The payloads are built once; thread-safe after
+ * has none (portscope's responder request is sent then, ps_payload_responder()). The payloads are built once; thread-safe after
  * the first call. */
 const struct ps_payload *ps_payload_for_port(unsigned port);
 
@@ -33,17 +33,24 @@ size_t ps_payload_ntp_client(uint8_t *buf, size_t len);
 size_t ps_payload_snmp_sysdescr(uint8_t *buf, size_t len, uint32_t request_id);
 
 /* portscope's responder protocol: one line each way.
- *   request: "portscope-probe 1\n"
- *   reply:   "portscope-reply 1 <version> <hostname>\n"
- * serve answers any datagram, so the request mainly lets a reader recognise us. */
+ *   request: "portscope-probe 1\n", padded with zero bytes to PS_RESPONDER_REQUEST_SIZE
+ *   reply:   "portscope-reply 1 <text>\n" (text: serve --reply, by default the version)
+ * serve answers only datagrams that start with the request line, and never with more
+ * bytes than the datagram had: the padding makes room for the whole reply, and a reply to
+ * a shorter request is cut to the request's size (no amplification). */
 #define PS_RESPONDER_REQUEST "portscope-probe 1\n"
+#define PS_RESPONDER_REQUEST_SIZE 128
 #define PS_RESPONDER_REPLY_PREFIX "portscope-reply 1 "
-/* The responder's request as a payload. */
+/* The longest --reply text whose reply fits a padded request. */
+#define PS_RESPONDER_TEXT_MAX (PS_RESPONDER_REQUEST_SIZE - sizeof(PS_RESPONDER_REPLY_PREFIX))
+/* The responder's request as a payload (PS_RESPONDER_REQUEST_SIZE bytes). */
 const struct ps_payload *ps_payload_responder(void);
-/* Write a reply naming version and hostname into buf; returns its length (cut to fit). */
-size_t ps_payload_reply_build(char *buf, size_t len, const char *version, const char *hostname);
+/* True when buf[0..len) starts with the responder's request line. */
+bool ps_payload_is_request(const uint8_t *buf, size_t len);
+/* Write the reply carrying text into buf; returns its length (cut to fit). */
+size_t ps_payload_reply_build(char *buf, size_t len, const char *text);
 /* True when buf[0..len) is a portscope reply; *info (may be NULL) then points at
- * "<version> <hostname>" inside buf and *info_len is its length (newline excluded). */
+ * the reply's text inside buf and *info_len is its length (newline excluded). */
 bool ps_payload_is_reply(const uint8_t *buf, size_t len, const char **info, size_t *info_len);
 
 /* --payload STR: the user's text with the escapes \r \n \t \\ \xHH. Returns 0, or -1

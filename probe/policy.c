@@ -334,8 +334,19 @@ int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_po
 	int rc = 0;
 
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return ps_err_input(err, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+	/* jansson names every syntax error; a failure without a reason is an allocation
+	 * that failed on a path that does not say so. */
+	if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])) {
+		ps_err_nomem(err);
+		snprintf(err->msg, sizeof(err->msg), "out of memory loading policy %s", name);
+		return -1;
+	}
+	if (!root) {
+		/* jansson counts columns from 0 at the end of the text (an empty file is
+		 * 1:0); positions here count from 1:1. */
+		return ps_err_input(err, "%s:%d:%d: %s", name, jerr.line < 1 ? 1 : jerr.line,
+				    jerr.column < 1 ? 1 : jerr.column, jerr.text);
+	}
 	if (!json_is_object(root)) {
 		rc = fail_at(&cx, path, 0, false,
 			     "a policy is an object with \"allow\" and \"require\" arrays");

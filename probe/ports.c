@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/escape.h"
 #include "probe/names.h"
 #include "probe/ports.h"
 
@@ -211,59 +212,119 @@ static struct svc_entry *svc_table;
 static size_t svc_count;
 static bool svc_loaded;
 
-static int svc_cmp(const void *a, const void *b)
+static int svc_cmp(const struct svc_entry *x, const struct svc_entry *y)
 {
-	const struct svc_entry *x = a, *y = b;
-
 	if (x->proto != y->proto)
 		return x->proto - y->proto;
 	return (int)x->port - (int)y->port;
 }
 
-static void svc_load(void)
+/* One services line, "name port/proto [aliases...] [# comment]", into the table. */
+static void svc_line(const char *l, size_t n, size_t *cap)
+{
+	char name[64], pp[32];
+	size_t k = 0, nl = 0, pl = 0;
+	unsigned long port;
+	char *end;
+	int proto;
+
+	while (k < n && (l[k] == ' ' || l[k] == '\t'))
+		k++;
+	while (k < n && l[k] != ' ' && l[k] != '\t' && l[k] != '#' && nl + 1 < sizeof(name))
+		name[nl++] = l[k++];
+	if (!nl || (k < n && l[k] != ' ' && l[k] != '\t'))
+		return;	/* a comment, an empty line, or a name too long */
+	name[nl] = '\0';
+	while (k < n && (l[k] == ' ' || l[k] == '\t'))
+		k++;
+	while (k < n && l[k] != ' ' && l[k] != '\t' && l[k] != '#' && pl + 1 < sizeof(pp))
+		pp[pl++] = l[k++];
+	pp[pl] = '\0';
+	port = strtoul(pp, &end, 10);
+	if (end == pp || *end != '/' || port > 65535 || pp[0] < '0' || pp[0] > '9')
+		return;
+	if (strcmp(end + 1, "tcp") == 0)
+		proto = IPPROTO_TCP;
+	else if (strcmp(end + 1, "udp") == 0)
+		proto = IPPROTO_UDP;
+	else
+		return;
+	if (svc_count == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 512;
+		struct svc_entry *t = realloc(svc_table, ncap * sizeof(*t));
+
+		if (!t)
+			return;	/* a partial table only costs names */
+		svc_table = t;
+		*cap = ncap;
+	}
+	svc_table[svc_count].port = (uint16_t)port;
+	svc_table[svc_count].proto = (uint8_t)proto;
+	/* Escaped once here (printable ASCII, probe/escape.h), so no renderer can pass a
+	 * raw byte from the file on. */
+	ps_escape(name, nl, svc_table[svc_count].name, sizeof(svc_table[0].name));
+	svc_count++;
+}
+
+void ps_ports_services_parse(const char *text, size_t len)
 {
 	size_t cap = 0;
-	struct servent *se;
 
+	free(svc_table);
+	svc_table = NULL;
+	svc_count = 0;
 	svc_loaded = true;
-	setservent(1);
-	while ((se = getservent()) != NULL) {
-		int proto;
+	for (size_t off = 0; off < len;) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
 
-		if (strcmp(se->s_proto, "tcp") == 0)
-			proto = IPPROTO_TCP;
-		else if (strcmp(se->s_proto, "udp") == 0)
-			proto = IPPROTO_UDP;
-		else
-			continue;
-		if (svc_count == cap) {
-			size_t ncap = cap ? cap * 2 : 512;
-			struct svc_entry *n = realloc(svc_table, ncap * sizeof(*n));
-
-			if (!n)
-				break;	/* a partial table only costs names */
-			svc_table = n;
-			cap = ncap;
-		}
-		svc_table[svc_count].port = ntohs((uint16_t)se->s_port);
-		svc_table[svc_count].proto = (uint8_t)proto;
-		snprintf(svc_table[svc_count].name, sizeof(svc_table[0].name), "%s", se->s_name);
-		svc_count++;
+		svc_line(text + off, n, &cap);
+		off += n + 1;
 	}
-	endservent();
 	/* A stable sort keeps the first name listed for a port, as getservbyport does. */
 	for (size_t i = 1; i < svc_count; i++) {
 		struct svc_entry t = svc_table[i];
 		size_t j = i;
 
-		if (svc_cmp(&svc_table[j - 1], &t) <= 0)
-			continue;
 		while (j > 0 && svc_cmp(&svc_table[j - 1], &t) > 0) {
 			svc_table[j] = svc_table[j - 1];
 			j--;
 		}
 		svc_table[j] = t;
 	}
+}
+
+int ps_ports_services_load(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[8192];
+
+	if (!f) {
+		ps_ports_services_parse("", 0);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && len < PS_SERVICES_MAX) {
+		if (len + n > cap) {
+			char *t = realloc(text, cap = (len + n) * 2);
+
+			if (!t)
+				break;
+			text = t;
+		}
+		memcpy(text + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	ps_ports_services_parse(text ? text : "", text ? len : 0);
+	free(text);
+	return 0;
+}
+
+static void svc_load(void)
+{
+	(void)ps_ports_services_load("/etc/services");
 }
 
 const char *ps_ports_service(unsigned port, int proto)

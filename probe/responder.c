@@ -2,9 +2,11 @@
  * with a line that always fits the fresh socket's send buffer, so the write never
  * waits; the connection is then half-closed and kept only until the client closes its
  * side (or LINGER_MS passes), because closing with unread client data would send a reset
- * that can destroy the greeting before the client reads it. A UDP datagram is answered
- * from the address it was sent to (IP_PKTINFO / IPV6_PKTINFO), so that a prober matching
- * answers by address, and a broadcaster on a LAN without a default route, both get it. */
+ * that can destroy the greeting before the client reads it. Held connections stay below
+ * the descriptor budget (beyond it a client is greeted and closed at once); when accept
+ * still runs out of descriptors the listeners leave the epoll set until a connection
+ * closes or PAUSE_MS passes, so a level-triggered listener cannot spin. The UDP side is
+ * responder_udp.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -12,43 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "probe/clock.h"
-#include "probe/payloads.h"
 #include "probe/proto.h"
-#include "probe/responder.h"
+#include "probe/responder_int.h"
 
 #define LINGER_MS 2000
-#define MAX_CONNS 1024
-#define UDP_BURST 64		/* datagrams per socket per wake, so no socket starves */
+#define PAUSE_MS 100
+#define CONNS_MAX 4096		/* held connections, at most */
+#define FD_RESERVE 32		/* descriptors kept for everything but connections */
 
-struct rsock {
-	int fd;
-	uint8_t proto;
-	int family;
-	char local[INET6_ADDRSTRLEN];
-	uint16_t port;
-};
-
-struct conn {
-	int fd;
-	double deadline;
-};
-
-struct ps_responder {
-	struct rsock *socks;
-	size_t nsocks;
-	struct conn conns[MAX_CONNS];
-	size_t nconns;
-	char greeting[320];
-	size_t greeting_len;
-	char reply[320];
-	size_t reply_len;
-	int ep;
-};
-
-static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len, uint16_t *port)
+void ps_responder_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len,
+			    uint16_t *port)
 {
 	if (ss->ss_family == AF_INET6) {
 		struct sockaddr_in6 s6;
@@ -80,7 +59,7 @@ static int bind_one(struct ps_responder *r, uint8_t proto, int family, const voi
 		    uint16_t port, ps_err *err)
 {
 	struct sockaddr_storage ss = { 0 };
-	struct rsock *s = &r->socks[r->nsocks];
+	struct ps_rsock *s = &r->socks[r->nsocks];
 	int one = 1, fd, type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
 	const char *what = ps_proto_name(proto);
 	socklen_t len;
@@ -101,7 +80,7 @@ static int bind_one(struct ps_responder *r, uint8_t proto, int family, const voi
 		memcpy(&s4->sin_addr, addr, sizeof(s4->sin_addr));
 		len = sizeof(*s4);
 	}
-	addr_text(&ss, s->local, sizeof(s->local), &s->port);
+	ps_responder_addr_text(&ss, s->local, sizeof(s->local), &s->port);
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		errnum = errno;
@@ -150,14 +129,59 @@ fail:
 	return -1;
 }
 
-struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const uint16_t *udp,
-				       size_t nudp, const char *bind_addr, const char *ident,
-				       ps_err *err)
+/* Bind every socket of c; returns 0 or -1 with err. */
+static int bind_all(struct ps_responder *r, const struct ps_responder_conf *c, ps_err *err)
 {
-	struct ps_responder *r = calloc(1, sizeof(*r));
 	struct in6_addr a6 = IN6ADDR_ANY_INIT;
 	struct in_addr a4 = { htonl(INADDR_ANY) };
 	bool want4 = true, want6 = true;
+
+	if (c->bind_addr) {
+		want4 = inet_pton(AF_INET, c->bind_addr, &a4) == 1;
+		want6 = !want4 && inet_pton(AF_INET6, c->bind_addr, &a6) == 1;
+		if (!want4 && !want6)
+			return ps_err_input(err, "invalid address '%s' in --bind (an IPv4 or IPv6 "
+					    "literal)", c->bind_addr);
+	}
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+		const void *addr = fam ? (const void *)&a6 : (const void *)&a4;
+
+		if (!(fam ? want6 : want4))
+			continue;
+		for (size_t pi = 0; pi < c->ntcp + c->nudp; pi++) {
+			uint8_t proto = pi < c->ntcp ? IPPROTO_TCP : IPPROTO_UDP;
+			uint16_t port = pi < c->ntcp ? c->tcp[pi] : c->udp[pi - c->ntcp];
+
+			if (bind_one(r, proto, family, addr, port, err) == 0)
+				continue;
+			/* No IPv6 on this host: serve IPv4 alone, unless IPv6 was asked for. */
+			if (fam && !c->bind_addr && (err->sys_errno == EAFNOSUPPORT ||
+						     err->sys_errno == EADDRNOTAVAIL))
+				break;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Connections held at once: below the soft descriptor limit, with room for the
+ * sockets, stdio, epoll, the signalfd and a few more. */
+static size_t conn_budget(size_t nsocks)
+{
+	struct rlimit rl;
+	rlim_t avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return CONNS_MAX;
+	avail = rl.rlim_cur > nsocks + FD_RESERVE ? rl.rlim_cur - nsocks - FD_RESERVE : 0;
+	avail = avail * 3 / 4;
+	return avail < 1 ? 1 : avail > CONNS_MAX ? CONNS_MAX : (size_t)avail;
+}
+
+struct ps_responder *ps_responder_open(const struct ps_responder_conf *c, ps_err *err)
+{
+	struct ps_responder *r = calloc(1, sizeof(*r));
 	ps_err ignored;
 	int n;
 
@@ -168,60 +192,43 @@ struct ps_responder *ps_responder_open(const uint16_t *tcp, size_t ntcp, const u
 		return NULL;
 	}
 	r->ep = -1;
-	if (bind_addr) {
-		want4 = inet_pton(AF_INET, bind_addr, &a4) == 1;
-		want6 = !want4 && inet_pton(AF_INET6, bind_addr, &a6) == 1;
-		if (!want4 && !want6) {
-			ps_err_input(err, "invalid address '%s' in --bind (an IPv4 or IPv6 literal)",
-				     bind_addr);
-			goto fail;
-		}
-	}
-	r->socks = calloc(2 * (ntcp + nudp), sizeof(*r->socks));
+	r->socks = calloc(2 * (c->ntcp + c->nudp), sizeof(*r->socks));
 	if (!r->socks) {
 		ps_err_nomem(err);
 		goto fail;
 	}
-	for (int fam = 0; fam < 2; fam++) {
-		int family = fam ? AF_INET6 : AF_INET;
-		const void *addr = fam ? (const void *)&a6 : (const void *)&a4;
-
-		if (!(fam ? want6 : want4))
-			continue;
-		for (size_t pi = 0; pi < ntcp + nudp; pi++) {
-			uint8_t proto = pi < ntcp ? IPPROTO_TCP : IPPROTO_UDP;
-			uint16_t port = pi < ntcp ? tcp[pi] : udp[pi - ntcp];
-
-			if (bind_one(r, proto, family, addr, port, err) == 0)
-				continue;
-			/* No IPv6 on this host: serve IPv4 alone, unless IPv6 was asked for. */
-			if (fam && !bind_addr && (err->sys_errno == EAFNOSUPPORT ||
-						  err->sys_errno == EADDRNOTAVAIL)) {
-				want6 = false;
-				break;
-			}
-			goto fail;
-		}
+	if (bind_all(r, c, err) < 0)
+		goto fail;
+	r->max_conns = conn_budget(r->nsocks);
+	r->conns = calloc(r->max_conns, sizeof(*r->conns));
+	if (!r->conns) {
+		ps_err_nomem(err);
+		goto fail;
 	}
-	n = snprintf(r->greeting, sizeof(r->greeting), "portscope %s\n", ident);
+	n = snprintf(r->greeting, sizeof(r->greeting), "portscope %s\n", c->text);
 	r->greeting_len = n < 0 ? 0 : (size_t)n < sizeof(r->greeting) ? (size_t)n
 									: sizeof(r->greeting) - 1;
-	{
-		const char *sp = strchr(ident, ' ');
-		char version[32];
-		size_t vl = sp ? (size_t)(sp - ident) : strlen(ident);
-
-		if (vl >= sizeof(version))
-			vl = sizeof(version) - 1;
-		memcpy(version, ident, vl);
-		version[vl] = '\0';
-		r->reply_len = ps_payload_reply_build(r->reply, sizeof(r->reply), version,
-						      sp ? sp + 1 : "");
-	}
+	r->reply_len = ps_payload_reply_build(r->reply, sizeof(r->reply), c->text);
+	r->answer_any = c->answer_any;
+	r->answer_broadcast = c->answer_broadcast;
+	ps_srclimit_init(&r->limit, c->source_rate, ps_clock_ms());
 	return r;
 fail:
 	ps_responder_free(r);
 	return NULL;
+}
+
+/* Listeners in (on) or out of the epoll set. */
+static void listeners_watch(struct ps_responder *r, bool on)
+{
+	for (size_t i = 0; i < r->nsocks; i++) {
+		struct epoll_event e = { .events = on ? EPOLLIN : 0, .data.u64 = i };
+
+		if (r->socks[i].proto == IPPROTO_TCP)
+			(void)epoll_ctl(r->ep, EPOLL_CTL_MOD, r->socks[i].fd, &e);
+	}
+	r->paused = !on;
+	r->resume_at = ps_clock_ms() + PAUSE_MS;
 }
 
 static void conn_close(struct ps_responder *r, size_t i)
@@ -229,9 +236,24 @@ static void conn_close(struct ps_responder *r, size_t i)
 	/* A failed close of a finished connection loses nothing the client could see. */
 	(void)close(r->conns[i].fd);
 	r->conns[i] = r->conns[--r->nconns];
+	if (r->paused)
+		listeners_watch(r, true);
 }
 
-static void tcp_accept(struct ps_responder *r, struct rsock *s, ps_responder_cb cb, void *ctx)
+/* Keep fd until its client closes or LINGER_MS passes; false when it cannot be kept. */
+static bool conn_keep(struct ps_responder *r, int fd)
+{
+	struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP,
+				 .data.u64 = (uint64_t)1 << 32 | (uint32_t)fd };
+
+	if (r->nconns == r->max_conns || shutdown(fd, SHUT_WR) < 0 ||
+	    epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &e) < 0)
+		return false;
+	r->conns[r->nconns++] = (struct ps_rconn){ fd, ps_clock_ms() + LINGER_MS };
+	return true;
+}
+
+static void tcp_accept(struct ps_responder *r, struct ps_rsock *s, ps_responder_cb cb, void *ctx)
 {
 	for (int k = 0; k < 64; k++) {
 		struct sockaddr_storage peer = { 0 };
@@ -240,28 +262,22 @@ static void tcp_accept(struct ps_responder *r, struct rsock *s, ps_responder_cb 
 		int fd = accept4(s->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		ssize_t n;
 
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors: the pending connection stays queued and the
+			 * listener readable; stop watching it for a while. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				listeners_watch(r, false);
 			return;	/* EAGAIN, or a connection reset before we got to it */
+		}
 		n = send(fd, r->greeting, r->greeting_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		ev.answered = n == (ssize_t)r->greeting_len;
-		addr_text(&peer, ev.peer, sizeof(ev.peer), &ev.peer_port);
+		ps_responder_addr_text(&peer, ev.peer, sizeof(ev.peer), &ev.peer_port);
 		memcpy(ev.local, s->local, sizeof(ev.local));
 		ev.local_port = s->port;
 		cb(&ev, ctx);
-		if (!ev.answered || shutdown(fd, SHUT_WR) < 0 || r->nconns == MAX_CONNS) {
+		if (!ev.answered || !conn_keep(r, fd))
 			(void)close(fd);
-			continue;
-		}
-		{
-			struct epoll_event e = { .events = EPOLLIN | EPOLLRDHUP,
-						 .data.u64 = (uint64_t)1 << 32 | (uint32_t)fd };
-
-			if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
-				(void)close(fd);
-				continue;
-			}
-		}
-		r->conns[r->nconns++] = (struct conn){ fd, ps_clock_ms() + LINGER_MS };
 	}
 }
 
@@ -271,9 +287,9 @@ static void conn_readable(struct ps_responder *r, int fd)
 	char buf[512];
 	ssize_t n;
 
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+	for (int k = 0; k < 16 && (n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0; k++)
 		;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
 		return;
 	for (size_t i = 0; i < r->nconns; i++)
 		if (r->conns[i].fd == fd) {
@@ -282,85 +298,23 @@ static void conn_readable(struct ps_responder *r, int fd)
 		}
 }
 
-/* Make data the one control message of m (level, type), in buf (CMSG_SPACE(len) bytes,
- * zeroed). */
-static void put_cmsg(struct msghdr *m, char *buf, int level, int type, const void *data,
-		     size_t len)
+/* Close connections past their deadline; resume paused listeners when it is time. */
+static void housekeeping(struct ps_responder *r, ps_responder_cb cb, void *ctx)
 {
-	struct cmsghdr *c;
+	double t = ps_clock_ms();
 
-	m->msg_control = buf;
-	m->msg_controllen = CMSG_SPACE(len);
-	c = CMSG_FIRSTHDR(m);
-	c->cmsg_level = level;
-	c->cmsg_type = type;
-	c->cmsg_len = CMSG_LEN(len);
-	memcpy(CMSG_DATA(c), data, len);
+	for (size_t i = 0; i < r->nconns;)
+		if (r->conns[i].deadline <= t)
+			conn_close(r, i);
+		else
+			i++;
+	if (r->paused && t >= r->resume_at)
+		listeners_watch(r, true);
+	ps_responder_report_dropped(r, cb, ctx, t);
 }
 
-static void udp_answer(struct ps_responder *r, struct rsock *s, ps_responder_cb cb, void *ctx)
-{
-	for (int k = 0; k < UDP_BURST; k++) {
-		struct sockaddr_storage peer = { 0 };
-		uint8_t buf[2048];
-		union {
-			char buf[256];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = { buf, sizeof(buf) };
-		struct msghdr m = { .msg_name = &peer, .msg_namelen = sizeof(peer), .msg_iov = &iov,
-				    .msg_iovlen = 1, .msg_control = ctl.buf,
-				    .msg_controllen = sizeof(ctl.buf) };
-		struct ps_responder_event ev = { .kind = PS_RESP_UDP_PEER, .proto = IPPROTO_UDP };
-		union {
-			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-			struct cmsghdr align;
-		} out;
-		struct iovec oiov = { r->reply, r->reply_len };
-		struct msghdr om = { .msg_name = &peer, .msg_namelen = 0, .msg_iov = &oiov,
-				     .msg_iovlen = 1 };
-		ssize_t n = recvmsg(s->fd, &m, MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		om.msg_namelen = m.msg_namelen;
-		ev.bytes = (size_t)n;
-		memcpy(ev.local, s->local, sizeof(ev.local));
-		ev.local_port = s->port;
-		addr_text(&peer, ev.peer, sizeof(ev.peer), &ev.peer_port);
-		memset(&out, 0, sizeof(out));
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-				struct in_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				ev.broadcast = pi.ipi_addr.s_addr != pi.ipi_spec_dst.s_addr;
-				/* Answer from the address the request reached (for a broadcast:
-				 * the receiving interface's own address), out of that interface. */
-				pi.ipi_addr.s_addr = 0;
-				put_cmsg(&om, out.buf, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
-			} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-				struct in6_pktinfo pi;
-
-				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-				if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
-					continue;
-				put_cmsg(&om, out.buf, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
-			}
-		}
-		/* Never answer another responder's reply (two responders would echo each
-		 * other forever), nor port 0 (not a real sender). */
-		if (ev.peer_port != 0 && !ps_payload_is_reply(buf, (size_t)n, NULL, NULL))
-			ev.answered = sendmsg(s->fd, &om, MSG_DONTWAIT) == (ssize_t)r->reply_len;
-		cb(&ev, ctx);
-	}
-}
-
-int ps_responder_run(struct ps_responder *r, int stop_fd, ps_responder_cb cb, void *ctx,
-		     ps_err *err)
+static int add_sockets(struct ps_responder *r, int stop_fd, ps_responder_cb cb, void *ctx,
+		       ps_err *err)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.u64 = (uint64_t)2 << 32 };
 
@@ -380,35 +334,40 @@ int ps_responder_run(struct ps_responder *r, int stop_fd, ps_responder_cb cb, vo
 		memcpy(ev.local, r->socks[i].local, sizeof(ev.local));
 		cb(&ev, ctx);
 	}
+	return 0;
+}
+
+int ps_responder_run(struct ps_responder *r, int stop_fd, ps_responder_cb cb, void *ctx,
+		     ps_err *err)
+{
+	if (add_sockets(r, stop_fd, cb, ctx, err) < 0)
+		return -1;
 	for (;;) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(r->ep, evs, 64, r->nconns ? 250 : -1);
-		double t;
+		bool busy = r->nconns || r->paused || r->rate_limited;
+		int n = epoll_wait(r->ep, evs, 64, busy ? (r->paused ? PAUSE_MS : 250) : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return ps_err_system(err, "epoll_wait: %s", strerror(errno));
 		}
+		/* The stop signal first, whatever else is ready. */
+		for (int k = 0; k < n; k++)
+			if ((uint32_t)(evs[k].data.u64 >> 32) == 2)
+				return 0;
 		for (int k = 0; k < n; k++) {
 			uint32_t kind = (uint32_t)(evs[k].data.u64 >> 32);
 			uint32_t idx = (uint32_t)evs[k].data.u64;
 
-			if (kind == 2)
-				return 0;
 			if (kind == 1)
 				conn_readable(r, (int)idx);
 			else if (r->socks[idx].proto == IPPROTO_TCP)
 				tcp_accept(r, &r->socks[idx], cb, ctx);
 			else
-				udp_answer(r, &r->socks[idx], cb, ctx);
+				ps_responder_udp(r, &r->socks[idx], cb, ctx);
 		}
-		t = ps_clock_ms();
-		for (size_t i = 0; i < r->nconns;)
-			if (r->conns[i].deadline <= t)
-				conn_close(r, i);
-			else
-				i++;
+		housekeeping(r, cb, ctx);
 	}
 }
 
@@ -421,6 +380,7 @@ void ps_responder_free(struct ps_responder *r)
 	for (size_t i = 0; i < r->nsocks; i++)
 		(void)close_fd(r->socks[i].fd);
 	(void)close_fd(r->ep);
+	free(r->conns);
 	free(r->socks);
 	free(r);
 }

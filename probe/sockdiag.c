@@ -34,6 +34,36 @@ void ps_sockvec_free(struct ps_sockvec *sv)
 	sv->len = sv->cap = 0;
 }
 
+int ps_sockvec_dedup(struct ps_sockvec *sv, size_t from)
+{
+	size_t n = sv->len - from, cap = 16, kept = from;
+	uint64_t *seen;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	seen = calloc(cap, sizeof(*seen));	/* open addressing; 0 is empty */
+	if (!seen)
+		return -1;
+	for (size_t i = from; i < sv->len; i++) {
+		const struct sock_rec *r = &sv->v[i];
+		uint64_t key = (uint64_t)r->inode << 16 | r->local_port;
+		size_t h = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+		bool dup = false;
+
+		if (r->inode) {
+			while (seen[h] && !(dup = seen[h] == key))
+				h = (h + 1) & (cap - 1);
+			if (!dup)
+				seen[h] = key;
+		}
+		if (!dup)
+			sv->v[kept++] = *r;
+	}
+	sv->len = kept;
+	free(seen);
+	return 0;
+}
+
 struct dump_ctx {
 	uint8_t proto;
 	struct ps_sockvec *out;
@@ -190,6 +220,9 @@ static int dump_retry(struct mnl_socket *nl, char *buf, uint8_t proto, uint8_t f
 		errno = EAGAIN;
 		ps_err_system(err, "netlink: dump interrupted %d times by socket churn", tries);
 	}
+	/* A dump that races socket churn can return a socket twice: once is kept. */
+	if (rc == 0 && ps_sockvec_dedup(out, mark) < 0)
+		rc = ps_err_nomem(err);
 	if (rc < 0)
 		out->len = mark;
 	return rc < 0 ? -1 : 0;

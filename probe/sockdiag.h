@@ -55,6 +55,12 @@ struct ps_sockvec {
 
 void ps_sockvec_free(struct ps_sockvec *sv);
 
+/* Drop the records of sv->v[from..] whose (port, inode) an earlier one there already has:
+ * a dump that races socket churn can return a socket twice. Records without an inode
+ * (time-wait) are all kept. Returns -1 when memory for the check cannot be had (nothing
+ * is dropped then). */
+int ps_sockvec_dedup(struct ps_sockvec *sv, size_t from);
+
 /* What to dump: protocols and families as flags, and the state masks (1 << state). */
 #define PS_Q_TCP 1u
 #define PS_Q_UDP 2u

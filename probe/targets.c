@@ -204,7 +204,14 @@ int ps_targets_resolve(const char *host, int family, struct ps_addrlist *out, ps
 	out->len = 0;
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
+	/* A zone ("fe80::1%eth0") belongs to an address literal, never to a name: no
+	 * resolver is asked about it. */
+	if (strchr(host, '%'))
+		hints.ai_flags = AI_NUMERICHOST;
 	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0 && hints.ai_flags == AI_NUMERICHOST && rc != EAI_MEMORY)
+		return ps_err_input(err, "invalid address '%s' (a zone follows a link-local "
+				    "IPv6 address: fe80::1%%eth0)", host);
 	if (rc != 0) {
 		if (rc == EAI_SYSTEM)
 			return ps_err_system(err, "cannot resolve '%s': %s", host, strerror(errno));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "probe/clock.h"
+#include "probe/pwait.h"
 #include "probe/tcp_engine.h"
 
 #define NEVENTS 512		/* events taken per epoll_wait */
@@ -25,6 +26,10 @@
 #define FD_STARVE_NS (5ull * 1000000000ull)
 #define BACKOFF_MS 10		/* wait after EMFILE with nothing in flight */
 #define MAX_LOOPS 8		/* event loops (threads) at most */
+#define RATE_ONE_LOOP 20000	/* --rate one loop keeps up with (attempts a second) */
+/* --rate's bucket holds this many seconds of attempts (at least 2), so a wake-up a
+ * little late does not lose the time it was late by. */
+#define RATE_BURST_S 0.02
 
 /* Refill this loop's batch from the shared source; returns false when the source
  * has no job left (the batch may still hold some). */
@@ -61,14 +66,31 @@ static bool take_job(struct engine *e, struct ps_probe_job *job)
 	return true;
 }
 
-static int ms_until(uint64_t t, uint64_t now)
+static uint64_t ns_until(uint64_t t, uint64_t now)
 {
-	uint64_t d;
+	return t <= now ? 0 : t - now > 60000000000ull ? 60000000000ull : t - now;
+}
 
-	if (t <= now)
-		return 0;
-	d = (t - now + 999999) / 1000000;
-	return d > 60000 ? 60000 : (int)d;
+/* One --rate token for a launch at now, from the budget every loop shares; false (and
+ * e->next_launch set to when one will be there) when the bucket is empty. */
+static bool rate_take(struct engine *e, uint64_t now)
+{
+	struct shared *sh = e->sh;
+	double t = (double)now / 1e6, wait = 0;
+	bool ok;
+
+	if (now < e->next_launch)
+		return false;
+	if (sh->threaded)
+		pthread_mutex_lock(&sh->rate_mu);
+	ok = ps_tbucket_take(&sh->rate, t);
+	if (!ok)
+		wait = ps_tbucket_wait(&sh->rate, t);
+	if (sh->threaded)
+		pthread_mutex_unlock(&sh->rate_mu);
+	if (!ok)
+		e->next_launch = now + (uint64_t)(wait * 1e6) + 1;
+	return ok;
 }
 
 /* After a shortage, grow the in-flight cap back slowly while descriptors stay available. */
@@ -83,6 +105,18 @@ static void grow_cap(struct engine *e, uint64_t now)
 
 enum launched { LAUNCHED, LAUNCH_BACKOFF, LAUNCH_FATAL };
 
+/* Give back the token of a launch that did not happen. */
+static void rate_untake(struct engine *e)
+{
+	if (!e->rated)
+		return;
+	if (e->sh->threaded)
+		pthread_mutex_lock(&e->sh->rate_mu);
+	e->sh->rate.tokens += 1;
+	if (e->sh->threaded)
+		pthread_mutex_unlock(&e->sh->rate_mu);
+}
+
 /* Start attempts, relaunches first, while the cap and --rate allow. LAUNCH_BACKOFF: out
  * of descriptors or local ports (the attempt is kept for later); LAUNCH_FATAL: the epoll
  * set failed (e->err filled). */
@@ -91,24 +125,24 @@ static enum launched launch_some(struct engine *e)
 	for (;;) {
 		bool fresh = false;
 		enum launch_rc lr;
-		uint64_t now = 0;
 		uint32_t i;
 
 		if (e->used - e->nrelaunch >= e->cap)
 			return LAUNCHED;
-		if (e->interval_ns) {
-			now = ps_clock_ns();
-			if (now < e->next_launch)
-				return LAUNCHED;
-		}
+		if (e->relaunch.head == NIL && !e->have_pending)
+			return LAUNCHED;
+		if (e->rated && !rate_take(e, ps_clock_ns()))
+			return LAUNCHED;
 		if (e->relaunch.head != NIL) {
 			i = e->relaunch.head;
 			ps_tcp_list_del(e, &e->relaunch, i);
 			e->nrelaunch--;
 		} else if (e->have_pending) {
 			i = ps_tcp_slot_get(e);
-			if (i == NIL)
+			if (i == NIL) {
+				rate_untake(e);
 				return LAUNCHED;
+			}
 			e->slots[i].job = e->pending;
 			e->slots[i].attempt = 0;
 			fresh = true;
@@ -121,6 +155,7 @@ static enum launched launch_some(struct engine *e)
 			return LAUNCH_FATAL;
 		}
 		if (lr == L_BACKOFF) {
+			rate_untake(e);
 			if (fresh) {
 				ps_tcp_slot_put(e, i);
 			} else {
@@ -135,8 +170,6 @@ static enum launched launch_some(struct engine *e)
 		if (fresh)
 			e->have_pending = take_job(e, &e->pending);
 		e->starve_since = 0;
-		if (e->interval_ns)
-			e->next_launch = (e->next_launch > now ? e->next_launch : now) + e->interval_ns;
 	}
 }
 
@@ -164,25 +197,27 @@ static int back_off(struct engine *e, uint32_t inflight)
 	return inflight > 0 ? 100 : BACKOFF_MS;
 }
 
-/* How long epoll may wait at now: until the first deadline or the next launch --rate
- * allows, and no longer than wait_ms when that is set (>= 0). */
-static int wait_for(struct engine *e, int wait_ms, uint32_t inflight, uint64_t now)
+/* How long epoll may wait at now, in nanoseconds: until the first deadline or the next
+ * launch --rate allows, and no longer than wait_ms when that is set (>= 0). */
+static uint64_t wait_for(struct engine *e, int wait_ms, uint32_t inflight, uint64_t now)
 {
+	uint64_t w = wait_ms < 0 ? UINT64_MAX : (uint64_t)wait_ms * 1000000u;
+
 	if (e->timers.head != NIL) {
-		int t = ms_until(e->slots[e->timers.head].deadline, now);
+		uint64_t t = ns_until(e->slots[e->timers.head].deadline, now);
 
-		if (wait_ms < 0 || t < wait_ms)
-			wait_ms = t;
+		if (t < w)
+			w = t;
 	}
-	if (e->interval_ns && (e->have_pending || e->nrelaunch) && inflight < e->cap) {
-		int t = ms_until(e->next_launch, now);
+	if (e->rated && (e->have_pending || e->nrelaunch) && inflight < e->cap) {
+		uint64_t t = ns_until(e->next_launch, now);
 
-		if (wait_ms < 0 || t < wait_ms)
-			wait_ms = t;
+		if (t < w)
+			w = t;
 	}
-	if (wait_ms < 0 && inflight == 0)
-		wait_ms = BACKOFF_MS;	/* nothing to wait on: should not happen */
-	return wait_ms;
+	if (w == UINT64_MAX && inflight == 0)
+		w = (uint64_t)BACKOFF_MS * 1000000u;	/* nothing to wait on: should not happen */
+	return w;
 }
 
 /* One event loop: take jobs, launch, wait, expire, until no job is left anywhere and
@@ -213,7 +248,7 @@ static int run(struct engine *e)
 		if (e->o->on_wait)
 			e->o->on_wait(e->o->wait_ctx);
 		now = ps_clock_ns();
-		n = epoll_wait(e->epfd, evs, NEVENTS, wait_for(e, wait_ms, inflight, now));
+		n = ps_epoll_wait_ns(e->epfd, evs, NEVENTS, wait_for(e, wait_ms, inflight, now));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -251,14 +286,14 @@ static void *worker(void *arg)
 
 /* Event loops to run: two per CPU this process may use (at most MAX_LOOPS). A loopback
  * scan is bound by the kernel's work inside connect(), which spreads over cores; a
- * second loop per CPU keeps the core busy while the other is preempted. A rate-limited
- * scan keeps one loop so the rate stays one budget. */
+ * second loop per CPU keeps the core busy while the other is preempted. Under --rate
+ * the loops draw from one token bucket; a rate one loop can keep up with gets one loop. */
 static int loops_wanted(const struct ps_probe_opts *o, uint32_t conc)
 {
 	cpu_set_t set;
 	int n;
 
-	if (o->rate > 0)
+	if (o->rate > 0 && o->rate <= RATE_ONE_LOOP)
 		return 1;
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		n = CPU_COUNT(&set);
@@ -282,7 +317,7 @@ static int engine_init(struct engine *e, struct shared *sh, const struct ps_prob
 	e->timers.head = e->timers.tail = e->relaunch.head = e->relaunch.tail = NIL;
 	e->reading = o->expect || o->banner;
 	e->timeout_ns = (uint64_t)(o->timeout_ms > 0 ? o->timeout_ms : 1) * 1000000ull;
-	e->interval_ns = o->rate > 0 ? (uint64_t)(1e9 / o->rate) : 0;
+	e->rated = o->rate > 0;
 	/* The concurrency is shared out; every loop gets at least one. */
 	e->maxslots = conc / (uint32_t)nloops + (k < (int)(conc % (uint32_t)nloops));
 	e->cap = e->maxslots;
@@ -313,6 +348,13 @@ int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	sh.ctx = ctx;
 	pthread_mutex_init(&sh.jobs_mu, NULL);
 	pthread_mutex_init(&sh.cb_mu, NULL);
+	pthread_mutex_init(&sh.rate_mu, NULL);
+	if (o->rate > 0) {
+		double burst = o->rate * RATE_BURST_S;
+
+		ps_tbucket_init(&sh.rate, o->rate, burst < 2 ? 2 : burst, ps_clock_ms());
+		sh.rate.tokens = 1;	/* no burst at the start */
+	}
 	es = calloc((size_t)nloops, sizeof(*es));
 	if (!es)
 		return ps_err_nomem(err);
@@ -348,5 +390,6 @@ end:
 	free(es);
 	pthread_mutex_destroy(&sh.jobs_mu);
 	pthread_mutex_destroy(&sh.cb_mu);
+	pthread_mutex_destroy(&sh.rate_mu);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "probe/tbucket.h"
 #include "probe/tcp.h"
 #include "probe/tls.h"
 
@@ -43,7 +44,8 @@ struct list {
 /* What the event loops share: the job source and the callback, each behind a lock
  * (taken only when more than one loop runs). */
 struct shared {
-	pthread_mutex_t jobs_mu, cb_mu;
+	pthread_mutex_t jobs_mu, cb_mu, rate_mu;
+	struct ps_tbucket rate;		/* --rate, one budget for every loop (rate_mu) */
 	ps_job_next_fn next;
 	void *src;
 	bool exhausted;
@@ -70,7 +72,8 @@ struct engine {
 	int src_rr;			/* --source: the last source address used */
 	uint32_t cap;			/* current in-flight cap, lowered on EMFILE */
 	struct list timers, relaunch;
-	uint64_t timeout_ns, interval_ns, next_launch;
+	uint64_t timeout_ns, next_launch;	/* next_launch: no token before it (--rate) */
+	bool rated;			/* --rate given */
 	uint64_t last_backoff, starve_since;
 	bool reading;			/* a reply is wanted after connect */
 	struct pooled pool[POOL_MAX];

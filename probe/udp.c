@@ -30,6 +30,7 @@
 #include "probe/clock.h"
 #include "probe/grow.h"
 #include "probe/icmp.h"
+#include "probe/pwait.h"
 #include "probe/udp_engine.h"
 
 const char *ps_udp_icmp_reason(int family, int type, int code, enum ps_probe_state *state)
@@ -66,6 +67,12 @@ static bool expire_one(struct ps_udp_engine *e, int i, double t)
 	}
 	if (ps_udp_pace_held(p, t)) {
 		s->deadline = ps_udp_pace_next(p, t);
+		s->held = true;
+		return true;
+	}
+	/* --rate: every datagram, retries included, waits for a token of the bucket. */
+	if (e->o->rate > 0 && !ps_tbucket_take(&e->rate, t)) {
+		s->deadline = t + ps_tbucket_wait(&e->rate, t);
 		s->held = true;
 		return true;
 	}
@@ -196,7 +203,7 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 			ps->have_job = false;
 			continue;
 		}
-		if (e->o->rate > 0 && t < e->next_send)
+		if (e->o->rate > 0 && ps_tbucket_wait(&e->rate, t) > 0)
 			break;
 		k = pick_sock(e, &ps->job, t, &d, &next);
 		if (k == -1) {
@@ -215,21 +222,22 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 		ps->full = ps->nb[k] == PS_UDP_BATCH;
 		ps->have_job = false;
 		if (e->o->rate > 0)
-			e->next_send = ps_udp_rate_next(e->next_send, t, e->o->rate);
+			(void)ps_tbucket_take(&e->rate, t);
 	}
 	return 0;
 }
 
-/* How long to sleep at t: until evidence, a deadline, or the next allowed send. */
-static int sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
+/* How long to sleep at t (ms, with its fraction): until evidence, a deadline, or the
+ * next allowed send. */
+static double sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 {
 	double wake = e->min_deadline;
 
 	if ((ps->have_job || ps->more) && e->inflight < e->cap) {
 		double ns = t;
 
-		if (e->o->rate > 0 && e->next_send > ns)
-			ns = e->next_send;
+		if (e->o->rate > 0)
+			ns = t + ps_tbucket_wait(&e->rate, t);
 		if (ps->have_job) {
 			struct ps_udp_dest *d;
 			double next;
@@ -244,7 +252,7 @@ static int sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 		wake = e->start + e->o->max_time_ms;
 	if (ps->full)
 		wake = t;
-	return wake <= t ? 0 : (int)(wake - t) + 1;
+	return wake <= t ? 0 : wake - t;
 }
 
 /* --max-time has passed: everything undecided is open|filtered for want of time. */
@@ -276,7 +284,7 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		double t = ps_clock_ms();
 		struct pollfd pfd[PS_UDP_MAX_SOCKS];
 		nfds_t np = 0;
-		int timeout_ms;
+		double timeout_ms;
 
 		if (e->o->max_time_ms > 0 && t - e->start >= e->o->max_time_ms) {
 			out_of_time(e, &ps);
@@ -300,7 +308,7 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		for (int k = 0; k < e->nsocks; k++)
 			if (e->fd[k] >= 0)
 				pfd[np++] = (struct pollfd){ .fd = e->fd[k], .events = POLLIN };
-		if (np && poll(pfd, np, timeout_ms) < 0 && errno != EINTR)
+		if (np && ps_poll_ms(pfd, np, timeout_ms) < 0 && errno != EINTR)
 			return ps_err_system(err, "poll: %s", strerror(errno));
 	}
 	return 0;
@@ -360,6 +368,13 @@ int ps_udp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	e->cap = o->concurrency > 0 ? o->concurrency : PS_UDP_AUTO_CONCURRENCY;
 	e->min_deadline = 1e18;
 	e->start = ps_clock_ms();
+	if (o->rate > 0) {
+		/* 20 ms of datagrams saved up at most, so a late wake-up loses no time; no
+		 * burst at the start. */
+		ps_tbucket_init(&e->rate, o->rate, o->rate * 0.02 < 2 ? 2 : o->rate * 0.02,
+				e->start);
+		e->rate.tokens = 1;
+	}
 	if (ps_udp_table_init(e, err) < 0 || run(e, next, src, true, err) < 0)
 		goto end;
 	if (e->nheld && !ps_probe_stopped(o) && run_held(e, err) < 0)

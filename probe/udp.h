@@ -13,12 +13,12 @@
 #define PS_UDP_AUTO_CONCURRENCY 384
 
 /* User payload for every port (o->udp_payload) or, when NULL, the built-in payload of
- * probe/payloads.h for the port, else an empty datagram. Verdicts: open (a datagram came
- * back from the probed address and port: udp-response), closed (ICMP port unreachable),
- * filtered (any other ICMP destination unreachable; the reason names the code),
- * open|filtered (nothing after o->retries further attempts, or on a host that drops ICMP
- * errors after an attempt its learned budget covered: timeout; o->max_time_ms ran out:
- * no-time), error (the
+ * probe/payloads.h for the port, else portscope's responder request (padded: 128 bytes).
+ * Verdicts: open (a datagram came back from the probed address and port: udp-response),
+ * closed (ICMP port unreachable), filtered (any other ICMP destination unreachable; the
+ * reason names the code), open|filtered (nothing after o->retries further attempts, or on
+ * a host that drops ICMP errors after an attempt its learned budget covered: timeout;
+ * o->max_time_ms ran out: no-time), error (the
  * datagram could not be sent: no route, local firewall). The wait per attempt is
  * srtt + 4 * rttvar of the host (at least PS_UDP_MIN_WAIT_MS, or
  * PS_UDP_MIN_WAIT_LOOPBACK_MS over loopback), doubling per attempt, never more than

@@ -8,6 +8,7 @@
 
 #include "probe/source.h"
 #include "probe/udp.h"
+#include "probe/tbucket.h"
 #include "probe/udp_pace.h"
 
 #define PS_UDP_BATCH 64		/* sends between two drains of the queues */
@@ -67,7 +68,7 @@ struct ps_udp_engine {
 	int ndests;
 	struct ps_probe_job *held;	/* jobs for our own port, probed last */
 	size_t nheld, held_cap;
-	double next_send;	/* --rate pacing */
+	struct ps_tbucket rate;	/* --rate: every datagram, first attempts and retries */
 	double start;		/* when the run began (--max-time) */
 	bool out_of_time;
 	double min_deadline;

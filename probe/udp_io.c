@@ -136,15 +136,18 @@ static void payload_of(const struct ps_udp_engine *e, const struct ps_udp_slot *
 {
 	const struct ps_payload *p;
 
-	*data = "";
-	*len = 0;
 	if (e->o->udp_payload) {
 		*data = e->o->udp_payload;
 		*len = e->o->udp_payload_len;
-	} else if ((p = ps_payload_for_port(ps_udp_port(&s->job.addr)))) {
-		*data = p->data;
-		*len = p->len;
+		return;
 	}
+	/* A port without a protocol of its own gets portscope's responder request: serve
+	 * answers nothing else, and the padding lets its reply come back whole. */
+	p = ps_payload_for_port(ps_udp_port(&s->job.addr));
+	if (!p)
+		p = ps_payload_responder();
+	*data = p->data;
+	*len = p->len;
 }
 
 static void mark_sent(struct ps_udp_engine *e, struct ps_udp_slot *s, double t)

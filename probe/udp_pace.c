@@ -220,8 +220,3 @@ bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, in
 	 * proof enough there, nor once a covered attempt was found dropped. */
 	return !p->limited || covered >= (p->cuts || p->burst_n > PS_UDP_PEER_BURST ? 2 : 1);
 }
-
-double ps_udp_rate_next(double next, double t, double rate)
-{
-	return (next > t - 1e3 / rate ? next : t) + 1e3 / rate;
-}

@@ -86,8 +86,4 @@ bool ps_udp_pace_sent(struct ps_udp_pace *p, double t);
  * global limit spends a random 0-2 tokens an error). */
 bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, int covered);
 
-/* --rate: the earliest time of the send after one at t, given the previous earliest
- * time next (a second's worth of unused budget is not saved up). */
-double ps_udp_rate_next(double next, double t, double rate);
-
 #endif

@@ -84,7 +84,7 @@ static char *listening_labels(const struct sock_rec *r, const struct ps_view *vi
 	fprintf(m, "proto=\"%s\",family=\"%s\",address=\"%s\",port=\"%u\",service=\"",
 		ps_proto_name(r->proto), ps_family_name(r->family),
 		ps_report_addr(r, true, addr, sizeof(addr)), r->local_port);
-	put_escaped(m, svc ? svc : "");
+	put_escaped(m, svc ? svc : "");	/* escaped when the services file was read */
 	fprintf(m, "\",exposure=\"%s\",command=\"", ps_exposure_name(ps_sock_exposure(r)));
 	put_escaped(m, cmd);	/* already passed through ps_escape */
 	fputs("\",unit=\"", m);

@@ -1,7 +1,8 @@
 /* Rendering serve's log: one line per listening socket and per peer, as text or as
  * NDJSON {"time", "event": "listening"|"peer", "proto", "local_address", "local_port",
  * and for a peer "remote_address", "remote_port", ("bytes", "broadcast" for UDP),
- * "answered"}. */
+ * "answered", "why" (when not answered)}, and a "dropped" record {"time", "event",
+ * "rate_limited", "log_lines"} counting datagrams and log lines nobody saw. */
 #ifndef PS_REPORT_SERVE_LOG_H
 #define PS_REPORT_SERVE_LOG_H
 

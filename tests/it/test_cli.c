@@ -59,6 +59,13 @@ static const struct bad_case list_cases[] = {
 	{ { "broadcast", "--port", "1", "-o", "prom" }, "'prom'" },
 	{ { "scan", "127.0.0.1", "-p", "22", "-o", "nagios" }, "'nagios'" },
 	{ { "serve", "--tcp", "1", "--bind", "127.0.0.1", "--bind" }, "'--bind'" },
+	/* Empty items and white space count alike everywhere. */
+	{ { "list", "--state", "listen,," }, "empty item" },
+	{ { "list", "--state", ",listen" }, "empty item" },
+	{ { "list", "--port", "22,,23" }, "empty" },
+	{ { "check", "--timeout", " 5", "127.0.0.1:1" }, "' 5'" },
+	{ { "check", "--timeout", "5 ", "127.0.0.1:1" }, "'5 '" },
+	{ { "serve", "--udp", "7", "--reply", "a\tb" }, "printable ASCII" },
 	{ { "frobnicate" }, "'frobnicate'" },
 	{ { "--frob" }, "'--frob'" },
 };
@@ -280,4 +287,17 @@ Test(cli, watch_ends_when_its_reader_goes, .timeout = 30)
 	cr_assert(WIFEXITED(status), "watch ended by signal %d", WTERMSIG(status));
 	cr_assert_eq(WEXITSTATUS(status), 0);
 	close(lfd);
+}
+
+/* -w -0 is 0 in the perfdata, not -0.000000. */
+Test(cli, nagios_negative_zero)
+{
+	char *out = NULL;
+	int rc = t_run((const char *[]){ t_binary(), "check", "-o", "nagios", "-w", "-0",
+					 "127.0.0.1:1", NULL }, NULL, &out, NULL);
+
+	cr_assert(rc == 2 || rc == 0, "exit %d", rc);
+	cr_assert_null(strstr(out, "-0.0"), "%s", out);
+	cr_assert(strstr(out, ";0.000000;"), "%s", out);
+	free(out);
 }

@@ -30,11 +30,14 @@ static uint16_t free_port(int type)
 	return port;
 }
 
-static struct server start(uint16_t udp, uint16_t tcp)
+/* serve on udp and tcp at 127.0.0.1 with NDJSON logs and up to four more arguments. */
+static struct server start_with(uint16_t udp, uint16_t tcp, const char *const *more)
 {
 	char u[8], t[8];
 	int perr[2];
 	struct server s;
+	const char *argv[16] = { t_binary(), "serve", "--udp", u, "--tcp", t, "--bind",
+				 "127.0.0.1", "-o", "ndjson" };
 
 	snprintf(u, sizeof(u), "%u", udp);
 	snprintf(t, sizeof(t), "%u", tcp);
@@ -43,13 +46,19 @@ static struct server start(uint16_t udp, uint16_t tcp)
 	cr_assert(s.pid >= 0);
 	if (s.pid == 0) {
 		dup2(perr[1], 2);
-		execl(t_binary(), t_binary(), "serve", "--udp", u, "--tcp", t, "--bind", "127.0.0.1",
-		      "-o", "ndjson", (char *)NULL);
+		for (int i = 0; more && more[i] && i < 4; i++)
+			argv[10 + i] = more[i];
+		execv(t_binary(), (char *const *)argv);
 		_exit(127);
 	}
 	close(perr[1]);
 	s.err_fd = perr[0];
 	return s;
+}
+
+static struct server start(uint16_t udp, uint16_t tcp)
+{
+	return start_with(udp, tcp, NULL);
 }
 
 /* Read the server's stderr until it has n lines (or 3 s pass); returns them. */
@@ -113,7 +122,10 @@ Test(serve, answers_udp_and_greets_tcp)
 	for (int i = 0; i < 20; i++) {
 		clients[i] = socket(AF_INET, SOCK_DGRAM, 0);
 		cr_assert(clients[i] >= 0);
-		cr_assert(sendto(clients[i], "hi", 2, 0, (struct sockaddr *)&ua, sizeof(ua)) == 2);
+		const struct ps_payload *req = ps_payload_responder();
+
+		cr_assert(sendto(clients[i], req->data, req->len, 0, (struct sockaddr *)&ua,
+				 sizeof(ua)) == (ssize_t)req->len);
 	}
 	for (int i = 0; i < 20; i++) {
 		struct pollfd p = { clients[i], POLLIN, 0 };
@@ -123,7 +135,7 @@ Test(serve, answers_udp_and_greets_tcp)
 		cr_assert_eq(poll(&p, 1, 2000), 1, "client %d got no reply", i);
 		n = recv(clients[i], buf, sizeof(buf), 0);
 		cr_assert(n > 0 && ps_payload_is_reply((const uint8_t *)buf, (size_t)n, &info, &ilen));
-		cr_assert(ilen > 6 && memcmp(info, "0.", 2) == 0, "%.*s", (int)ilen, info);
+		cr_assert(ilen >= 5 && memcmp(info, "0.", 2) == 0, "%.*s", (int)ilen, info);
 		close(clients[i]);
 	}
 
@@ -159,7 +171,7 @@ Test(serve, ignores_replies)
 	int c = socket(AF_INET, SOCK_DGRAM, 0);
 	struct pollfd p = { c, POLLIN, 0 };
 	char reply[64];
-	size_t n = ps_payload_reply_build(reply, sizeof(reply), "0.1.0", "elsewhere");
+	size_t n = ps_payload_reply_build(reply, sizeof(reply), "0.1.0 elsewhere");
 
 	log_lines(&s, 2, log, sizeof(log));
 	cr_assert(sendto(c, reply, n, 0, (struct sockaddr *)&ua, sizeof(ua)) == (ssize_t)n);
@@ -188,5 +200,93 @@ Test(serve, port_in_use_and_bad_input)
 	cr_assert_eq(t_run((const char *[]){ t_binary(), "serve", "--tcp", "80", "--bind", "nope",
 					     NULL }, NULL, NULL, &err), 2);
 	cr_assert(strstr(err, "'nope'"), "%s", err);
+	free(err);
+}
+
+/* Send data from a fresh socket; returns the reply's length (-1: none within wait_ms). */
+static ssize_t ask(uint16_t port, const void *data, size_t len, char *buf, size_t blen,
+		   int wait_ms)
+{
+	struct sockaddr_in a = lo(port);
+	int c = socket(AF_INET, SOCK_DGRAM, 0);
+	struct pollfd p = { c, POLLIN, 0 };
+	ssize_t n = -1;
+
+	cr_assert(sendto(c, data, len, 0, (struct sockaddr *)&a, sizeof(a)) == (ssize_t)len);
+	if (poll(&p, 1, wait_ms) == 1)
+		n = recv(c, buf, blen, MSG_TRUNC);
+	close(c);
+	return n;
+}
+
+/* Only portscope's request is answered, and a 3,000-byte datagram is logged with its
+ * real size; --answer-any answers anything, cut to the request's size. */
+Test(serve, answers_only_requests)
+{
+	uint16_t up = free_port(SOCK_DGRAM), tp = free_port(SOCK_STREAM);
+	struct server s = start(up, tp);
+	static char log[8192], big[3000];
+	char buf[2048];
+
+	log_lines(&s, 2, log, sizeof(log));
+	cr_assert_eq(ask(up, "hi", 2, buf, sizeof(buf), 300), -1, "'hi' was answered");
+	memset(big, 'a', sizeof(big));
+	cr_assert_eq(ask(up, big, sizeof(big), buf, sizeof(buf), 300), -1);
+	/* The bare request line: a reply cut to its 18 bytes. */
+	cr_assert_eq(ask(up, PS_RESPONDER_REQUEST, 18, buf, sizeof(buf), 1000), 18);
+	log_lines(&s, 5, log, sizeof(log));
+	cr_assert(strstr(log, "\"bytes\":2,\"broadcast\":false,\"answered\":false,"
+			      "\"why\":\"not-a-request\""), "%s", log);
+	cr_assert(strstr(log, "\"bytes\":3000,"), "%s", log);
+	cr_assert_eq(stop(&s), 0);
+
+	s = start_with(up, tp, (const char *[]){ "--answer-any", "--reply", "hello", NULL });
+	log_lines(&s, 2, log, sizeof(log));
+	cr_assert_eq(ask(up, "hi", 2, buf, sizeof(buf), 1000), 2);
+	cr_assert(memcmp(buf, "po", 2) == 0);
+	cr_assert_eq(ask(up, big, sizeof(big), buf, sizeof(buf), 1000),
+		     (ssize_t)strlen("portscope-reply 1 hello\n"));
+	cr_assert(memcmp(buf, "portscope-reply 1 hello\n", 24) == 0);
+	cr_assert_eq(ask(up, "", 0, buf, sizeof(buf), 300), -1, "an empty datagram was answered");
+	cr_assert_eq(stop(&s), 0);
+}
+
+/* Past its burst a source gets no answers and no log lines, only a count. */
+Test(serve, rate_limits_each_source)
+{
+	uint16_t up = free_port(SOCK_DGRAM), tp = free_port(SOCK_STREAM);
+	struct server s = start_with(up, tp, (const char *[]){ "--source-rate", "5", NULL });
+	const struct ps_payload *req = ps_payload_responder();
+	struct sockaddr_in a = lo(up);
+	static char log[65536];
+	int c = socket(AF_INET, SOCK_DGRAM, 0), got = 0;
+	char buf[256];
+
+	log_lines(&s, 2, log, sizeof(log));
+	for (int i = 0; i < 100; i++)
+		cr_assert(sendto(c, req->data, req->len, 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	for (;;) {
+		struct pollfd p = { c, POLLIN, 0 };
+
+		if (poll(&p, 1, 300) != 1)
+			break;
+		cr_assert(recv(c, buf, sizeof(buf), 0) > 0);
+		got++;
+	}
+	cr_assert(got >= 10 && got <= 13, "%d answers to 100 requests at 5/s", got);
+	log_lines(&s, 2 + got + 1, log, sizeof(log));
+	cr_assert(strstr(log, "\"event\":\"dropped\",\"rate_limited\":"), "%s", log);
+	close(c);
+	cr_assert_eq(stop(&s), 0);
+}
+
+Test(serve, reply_text_checked)
+{
+	char *err = NULL;
+
+	cr_assert_eq(t_run((const char *[]){ t_binary(), "serve", "--udp", "7", "--reply",
+					     "a\x1b]0;x\ab", NULL }, NULL, NULL, &err), 2);
+	cr_assert(strstr(err, "printable ASCII"), "%s", err);
+	cr_assert_null(strchr(err, '\x1b'), "%s", err);
 	free(err);
 }

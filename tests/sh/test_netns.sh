@@ -73,4 +73,11 @@ grep -q '"local_port":8080' "$TMP/watch" || fail "watch: no 8080"
 rc=$?
 [ $rc = 2 ] || fail "missing namespace exit $rc"
 grep -q "psm-no-such-ns-$$" "$TMP/err" || fail "message does not name the namespace"
+# A FIFO where a namespace should be: refused at once (exit 2), not a hang on open.
+mkfifo "/run/netns/psm-fifo-$$" || fail "mkfifo"
+timeout 5 "$P" list --netns "psm-fifo-$$" >/dev/null 2>"$TMP/err"
+rc=$?
+rm -f "/run/netns/psm-fifo-$$"
+[ $rc = 2 ] || fail "FIFO at /run/netns: exit $rc (124: it hung)"
+grep -q "not a network namespace" "$TMP/err" || fail "FIFO: $(cat "$TMP/err")"
 exit 0

@@ -260,7 +260,7 @@ ip -n "$s" addr add 198.18.7.2/24 broadcast 198.18.7.255 dev "pss${id}s" || fail
 for n in "$p" "$s"; do ip -n "$n" link set lo up || fail "lo up in $n"; done
 ip -n "$p" link set "pss$id" up && ip -n "$s" link set "pss${id}s" up || fail "veth up"
 ip netns exec "$s" timeout -k 2 -s INT --preserve-status 20 "$bin" serve --udp 7000 --ndjson \
-	2>"$tmp/serve-ns.ndjson" &
+	--answer-broadcast 2>"$tmp/serve-ns.ndjson" &
 pids="$pids $!"
 i=0
 until grep -q '"udp"' "$tmp/serve-ns.ndjson" 2>/dev/null; do

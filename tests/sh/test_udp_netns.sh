@@ -52,13 +52,19 @@ table inet psu_filter {
 NFT
 
 # The responders live at most 60 s whatever happens to this script.
-ip netns exec "$(ns a)" timeout -k 5 60 "$bin" serve --udp 7000 --tcp 7100 2>/dev/null &
+# Broadcast discovery needs --answer-broadcast on the responders; b also serves 7004
+# without it, which answers a unicast request and ignores a broadcast one.
+ip netns exec "$(ns a)" timeout -k 5 60 "$bin" serve --udp 7000 --tcp 7100 \
+	--answer-broadcast 2>/dev/null &
 pids="$pids $!"
-ip netns exec "$(ns b)" timeout -k 5 60 "$bin" serve --udp 7000 2>/dev/null &
+ip netns exec "$(ns b)" timeout -k 5 60 "$bin" serve --udp 7000 --answer-broadcast 2>/dev/null &
+pids="$pids $!"
+ip netns exec "$(ns b)" timeout -k 5 60 "$bin" serve --udp 7004 2>/dev/null &
 pids="$pids $!"
 for h in a b; do
 	n=0
-	until ip netns exec "$(ns $h)" ss -H -lun | grep -q ':7000 '; do
+	until ip netns exec "$(ns $h)" ss -H -lun | grep -q ':7000 ' &&
+		{ [ $h = a ] || ip netns exec "$(ns $h)" ss -H -lun | grep -q ':7004 '; }; do
 		n=$((n + 1)); [ $n -gt 50 ] && fail "serve on $h did not start"; sleep 0.1
 	done
 done
@@ -81,6 +87,20 @@ for r in doc["results"]:
     assert r["rtt_ms"] >= 0, r
 assert doc["summary"]["responders"] == 2, doc["summary"]
 PY
+# A responder without --answer-broadcast: silent to a broadcast, open to a request.
+ip netns exec "$(ns p)" "$bin" broadcast --port 7004 --wait 300 -o ndjson >"$out"
+rc=$?
+[ $rc = 1 ] || fail "broadcast to serve without --answer-broadcast: exit $rc, expected 1"
+ip netns exec "$(ns p)" "$bin" check --timeout 500 udp://198.18.0.3:7004 >/dev/null ||
+	fail "unicast request to serve without --answer-broadcast: exit $?"
+
+# No broadcast-capable IPv4 interface (the bridge's namespace has no address): the system
+# cannot do it, exit 3 with one line, not the negative answer 1.
+ip netns exec "$(ns sw)" "$bin" broadcast --port 7000 --wait 100 >/dev/null 2>"$out"
+rc=$?
+[ $rc = 3 ] || fail "broadcast without a broadcast-capable interface: exit $rc, expected 3"
+[ "$(wc -l <"$out")" = 1 ] || fail "broadcast without an interface: stderr not one line"
+
 # Nobody on another port: exit 1, no results.
 ip netns exec "$(ns p)" "$bin" broadcast --port 7003 --wait 300 -o ndjson >"$out"
 rc=$?

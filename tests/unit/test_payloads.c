@@ -116,19 +116,36 @@ Test(payloads, other_ports_send_empty)
 
 Test(payloads, responder_round_trip)
 {
-	char buf[128];
+	char buf[PS_RESPONDER_REQUEST_SIZE + 1];
 	const char *info;
-	size_t n = ps_payload_reply_build(buf, sizeof(buf), "0.1.0", "hostA"), ilen;
+	size_t n = ps_payload_reply_build(buf, sizeof(buf), "0.1.0 hostA"), ilen;
 	const struct ps_payload *req = ps_payload_responder();
 
 	cr_assert_str_eq(buf, "portscope-reply 1 0.1.0 hostA\n");
+	/* The request is padded so that the longest reply fits in as many bytes. */
+	cr_assert_eq(req->len, PS_RESPONDER_REQUEST_SIZE);
+	cr_assert(ps_payload_is_request(req->data, req->len));
+	cr_assert(ps_payload_is_request((const uint8_t *)PS_RESPONDER_REQUEST,
+					strlen(PS_RESPONDER_REQUEST)));
+	cr_assert(!ps_payload_is_request((const uint8_t *)"portscope-probe 1", 17));
+	cr_assert(!ps_payload_is_request((const uint8_t *)buf, n));
+	{
+		char text[PS_RESPONDER_TEXT_MAX + 1];
+
+		memset(text, 'x', PS_RESPONDER_TEXT_MAX);
+		text[PS_RESPONDER_TEXT_MAX] = '\0';
+		cr_assert_eq(ps_payload_reply_build(buf, sizeof(buf), text),
+			     PS_RESPONDER_REQUEST_SIZE);
+		cr_assert_eq(buf[PS_RESPONDER_REQUEST_SIZE - 1], '\n');
+	}
+	n = ps_payload_reply_build(buf, sizeof(buf), "0.1.0 hostA");
 	cr_assert(ps_payload_is_reply((const uint8_t *)buf, n, &info, &ilen));
 	cr_assert_eq(ilen, strlen("0.1.0 hostA"));
 	cr_assert(memcmp(info, "0.1.0 hostA", ilen) == 0);
 	cr_assert(!ps_payload_is_reply(req->data, req->len, NULL, NULL));
 	cr_assert(!ps_payload_is_reply((const uint8_t *)"portscope", 9, NULL, NULL));
 	/* cut to fit, still NUL-terminated */
-	cr_assert_eq(ps_payload_reply_build(buf, 10, "0.1.0", "h"), 9);
+	cr_assert_eq(ps_payload_reply_build(buf, 10, "0.1.0 h"), 9);
 	cr_assert_eq(buf[9], '\0');
 }
 

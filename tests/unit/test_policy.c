@@ -99,7 +99,7 @@ Test(policy, error_positions)
 		/* Strings with brackets and escaped quotes do not fool the scan. */
 		{ "{\"allow\": [{\"comment\": \"a } ] \\\" {\", \"family\": \"ipx\"}]}",
 		  "p.json:1:48: unknown family 'ipx' (ipv4, ipv6)" },
-		{ "", "p.json:1:0: '[' or '{' expected near end of file" },
+		{ "", "p.json:1:1: '[' or '{' expected near end of file" },	/* not 1:0 */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "probe/cgroup.h"
+#include "probe/ports.h"
 #include "report/prom.h"
 
 static char *buf;
@@ -114,4 +115,25 @@ Test(prom, unit_label)
 	fclose(mem);
 	cr_assert(strstr(buf, "command=\"\",unit=\"nginx.service\"} 1\n"), "%s", buf);
 	free(cg);
+}
+
+/* A services entry with raw bytes (\xff\xfe, ESC) reaches the labels escaped: every
+ * byte of the exposition is printable ASCII or a newline, as promtool requires. */
+Test(prom, service_names_escaped)
+{
+	static const char services[] = "# comment\n\xff\xfe 7777/tcp alias # c\n"
+				       "ok\x1b]0;x\a 7778/udp\nbad 70000/tcp\n";
+	struct sock_rec r[2] = { rec(IPPROTO_TCP, "0.0.0.0", 7777), rec(IPPROTO_UDP, "::1", 7778) };
+	const struct sock_rec *ptrs[2] = { &r[0], &r[1] };
+	struct ps_view view = { .numeric = false };
+
+	ps_ports_services_parse(services, sizeof(services) - 1);
+	cr_assert_eq(ps_prom_listening(mem, ptrs, 2, &view), 0);
+	fclose(mem);
+	cr_assert(strstr(buf, "service=\"\\\\xff\\\\xfe\""), "%s", buf);
+	cr_assert(strstr(buf, "service=\"ok\\\\x1b]0;x\\\\x07\""), "%s", buf);
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+		cr_assert(*p == '\n' || (*p >= 0x20 && *p < 0x7f), "raw byte 0x%02x", *p);
+	cr_assert_null(ps_ports_service(70000 & 0xffff, IPPROTO_TCP));
+	ps_ports_services_load("/etc/services");
 }

@@ -72,3 +72,33 @@ Test(serve_log, ndjson_record)
 	json_decref(o);
 	free(out);
 }
+
+/* Why a datagram was not answered, and the count of what nobody saw. */
+Test(serve_log, why_and_dropped)
+{
+	struct ps_responder_event ev = peer(IPPROTO_UDP);
+	char *out;
+	json_t *o;
+
+	ev.answered = false;
+	ev.why = "not-a-request";
+	out = render(PS_FMT_TABLE, &ev);
+	cr_assert_str_eq(out, "2026-01-02T03:04:05Z udp 198.18.0.9 port 40000 -> port 7, 12 bytes, "
+			      "broadcast, not answered (not-a-request)\n");
+	free(out);
+	ev = (struct ps_responder_event){ .kind = PS_RESP_DROPPED, .rate_limited = 41,
+					  .log_lines = 3 };
+	out = render(PS_FMT_TABLE, &ev);
+	cr_assert_str_eq(out, "2026-01-02T03:04:05Z dropped 41 datagrams over the per-source rate, "
+			      "3 log lines\n");
+	free(out);
+	out = render(PS_FMT_NDJSON, &ev);
+	o = json_loads(out, 0, NULL);
+	cr_assert_not_null(o, "%s", out);
+	cr_assert_str_eq(json_string_value(json_object_get(o, "event")), "dropped");
+	cr_assert_eq(json_integer_value(json_object_get(o, "rate_limited")), 41);
+	cr_assert_eq(json_integer_value(json_object_get(o, "log_lines")), 3);
+	cr_assert_null(json_object_get(o, "proto"));
+	json_decref(o);
+	free(out);
+}

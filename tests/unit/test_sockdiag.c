@@ -205,3 +205,42 @@ Test(sockdiag, state_names_round_trip)
 	cr_assert_eq(st, PS_SS_TIME_WAIT);
 	cr_assert_eq(ps_sock_state_parse("LISTEN", &st), -1);
 }
+
+/* A dump that raced socket churn may hold a socket twice: one (port, inode) row is kept,
+ * the first; time-wait rows (inode 0) all stay; rows before `from` are not looked at. */
+Test(sockdiag, churn_duplicates_dropped)
+{
+	struct ps_sockvec sv = { 0 };
+	static const struct { uint16_t port; uint32_t inode; } rows[] = {
+		{ 80, 7 }, { 22, 100 }, { 22, 101 }, { 22, 100 }, { 443, 0 }, { 443, 0 },
+		{ 23, 100 }, { 22, 101 }, { 8080, 5 },
+	};
+	size_t n = sizeof(rows) / sizeof(rows[0]);
+
+	sv.v = calloc(n + 20000, sizeof(*sv.v));
+	cr_assert_not_null(sv.v);
+	for (size_t i = 0; i < n; i++) {
+		sv.v[i].local_port = rows[i].port;
+		sv.v[i].inode = rows[i].inode;
+	}
+	sv.len = n;
+	sv.v[0].inode = 5;	/* same inode as the last row, before `from`: not compared */
+	sv.v[0].local_port = 8080;
+	cr_assert_eq(ps_sockvec_dedup(&sv, 1), 0);
+	cr_assert_eq(sv.len, 7, "%zu rows", sv.len);
+	cr_assert_eq(sv.v[1].inode, 100);
+	cr_assert_eq(sv.v[2].inode, 101);
+	cr_assert_eq(sv.v[3].local_port, 443);
+	cr_assert_eq(sv.v[4].local_port, 443);
+	cr_assert_eq(sv.v[5].local_port, 23);
+	cr_assert_eq(sv.v[6].local_port, 8080);
+	/* Many rows, every one twice: half go. */
+	for (size_t i = 0; i < 20000; i++) {
+		sv.v[i].local_port = (uint16_t)(i % 10000);
+		sv.v[i].inode = (uint32_t)(i % 10000) + 1;
+	}
+	sv.len = 20000;
+	cr_assert_eq(ps_sockvec_dedup(&sv, 0), 0);
+	cr_assert_eq(sv.len, 10000);
+	free(sv.v);
+}

@@ -94,6 +94,14 @@ Test(targets, resolve_literals_and_families)
 
 	cr_assert_eq(ps_targets_resolve("nonexistent.invalid", AF_UNSPEC, &l, &err), -1);
 	cr_assert(strstr(err.msg, "nonexistent.invalid"), "%s", err.msg);
+
+	/* A zone makes it an address literal: a bad one is refused without the resolver
+	 * (which once answered "Name or service not known" for ::1%lo). */
+	cr_assert_eq(ps_targets_resolve("::1%lo", AF_UNSPEC, &l, &err), -1);
+	cr_assert_eq(err.kind, PS_ERR_INPUT);
+	cr_assert(strstr(err.msg, "invalid address '::1%lo'"), "%s", err.msg);
+	cr_assert_eq(ps_targets_resolve("example%lo", AF_UNSPEC, &l, &err), -1);
+	cr_assert(strstr(err.msg, "invalid address"), "%s", err.msg);
 }
 
 Test(targets, jobsrc_walks_endpoints_then_ports)

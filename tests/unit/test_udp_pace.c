@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "probe/udp.h"
+#include "probe/tbucket.h"
 #include "probe/udp_pace.h"
 
 #define NEAR(a, b) \
@@ -278,9 +279,31 @@ Test(udp_pace, profile_no_limit)
 	cr_assert_lt(ms, 100 + PS_UDP_RATE_GUESS_MS + 2 * 20 * 1000 + 2000, "took %g ms", ms);
 }
 
+/* --rate's token bucket: sub-millisecond steps, a late wake-up catches up within the
+ * burst, idle time beyond it is not saved up. */
 Test(udp_pace, rate_budget)
 {
-	NEAR(ps_udp_rate_next(0, 1000, 100), 1010);	/* 100/s: every 10 ms */
-	NEAR(ps_udp_rate_next(1010, 1005, 100), 1020);	/* ahead: keep the step */
-	NEAR(ps_udp_rate_next(0, 5000, 100), 5010);	/* idle time is not saved up */
+	struct ps_tbucket b;
+	int n = 0;
+
+	ps_tbucket_init(&b, 100000, 4, 1000);	/* 100,000/s: every 10 us */
+	b.tokens = 1;
+	cr_assert(ps_tbucket_take(&b, 1000));
+	cr_assert_not(ps_tbucket_take(&b, 1000));
+	NEAR(ps_tbucket_wait(&b, 1000), 0.01);
+	cr_assert(ps_tbucket_take(&b, 1000.01));
+	/* 1 ms late: the burst (4) is there at once, not the 100 the time was worth. */
+	while (ps_tbucket_take(&b, 1001.01))
+		n++;
+	cr_assert_eq(n, 4);
+	/* Over a simulated second of 0.3 ms wake-ups, 100,000 within one token. */
+	ps_tbucket_init(&b, 100000, 2000, 0);
+	b.tokens = 1;
+	n = 0;
+	for (double t = 0; t < 1000; t += 0.3)
+		while (ps_tbucket_take(&b, t))
+			n++;
+	cr_assert(n >= 99970 && n <= 100001, "%d", n);
+	ps_tbucket_init(&b, 0, 1, 0);	/* no limit */
+	cr_assert(ps_tbucket_take(&b, 0) && ps_tbucket_take(&b, 0));
 }
