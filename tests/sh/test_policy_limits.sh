@@ -16,12 +16,18 @@ json.dump({"allow": rules}, open(d + "/big.json", "w"))
 open(d + "/empty.json", "w").close()
 open(d + "/key.json", "w").write('{"allow": [], "' + "k" * 300 + '": 1}\n')
 PY
-# Address space for the binary and its libraries but not for the policy's tree.
-(ulimit -v 40000 && exec "$bin" audit --policy "$tmp/big.json") >/dev/null 2>"$tmp/err"
-rc=$?
-[ $rc = 3 ] || fail "out of memory loading a policy: exit $rc, expected 3: $(cat "$tmp/err")"
-grep -q "out of memory" "$tmp/err" || fail "no reason: $(cat "$tmp/err")"
-[ "$(wc -l <"$tmp/err")" = 1 ] || fail "not one line: $(cat "$tmp/err")"
+# Address space for the binary and its libraries but not for the policy's tree. Not under
+# AddressSanitizer, whose shadow memory alone is more than any such limit.
+case $bin in
+*/asan/*) ;;
+*)
+	(ulimit -v 40000 && exec "$bin" audit --policy "$tmp/big.json") >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc = 3 ] || fail "out of memory loading a policy: exit $rc, expected 3: $(cat "$tmp/err")"
+	grep -q "out of memory" "$tmp/err" || fail "no reason: $(cat "$tmp/err")"
+	[ "$(wc -l <"$tmp/err")" = 1 ] || fail "not one line: $(cat "$tmp/err")"
+	;;
+esac
 "$bin" audit --policy "$tmp/empty.json" >/dev/null 2>"$tmp/err"
 rc=$?
 [ $rc = 2 ] && grep -q "empty.json:1:1: " "$tmp/err" || fail "empty policy: exit $rc, $(cat "$tmp/err")"
