@@ -200,7 +200,7 @@ static int run(struct check_opts *o, char **args, struct ps_target *targets,
 	}
 	ps_probe_sink_init(&cs->sink, o->out.fmt == PS_FMT_NAGIOS ? PS_FMT_JSON : o->out.fmt,
 			   "check", true, 0);
-	cs->sink.progress = false;
+	cs->sink.progress = false;	/* check answers at once: no progress */
 	ps_cli_stdout_buffer();
 	rc = ps_tls_cli_begin(&o->tls, &o->pc.o, cs->any_tls);
 	if (rc == PS_EXIT_OK)

@@ -97,11 +97,13 @@ static size_t getopt_tables(const struct ps_command *cmd, struct option *longopt
 			continue;
 		if (o->long_name && nl + 1 < MAX_OPTIONS) {
 			longopts[nl] = (struct option){ o->long_name,
-							o->argh ? required_argument : no_argument,
+							!o->argh ? no_argument :
+							ps_option_optarg(o) ? optional_argument :
+							required_argument,
 							NULL, 0 };
 			map[nl++] = o;
 		}
-		if (o->short_name && ns + 3 < slen) {
+		if (o->short_name && ns + 3 < slen && !ps_option_optarg(o)) {
 			shortopts[ns++] = (char)o->short_name;
 			if (o->argh)
 				shortopts[ns++] = ':';
@@ -181,7 +183,8 @@ void ps_option_label(const struct ps_option *opt, char *buf, size_t len)
 	if (opt->short_name)
 		snprintf(s, sizeof(s), "-%c%s", opt->short_name, opt->long_name ? ", " : "");
 	snprintf(buf, len, "  %s%s%s%s%s", s, opt->long_name ? "--" : "",
-		 opt->long_name ? opt->long_name : "", opt->argh ? " " : "",
+		 opt->long_name ? opt->long_name : "",
+		 opt->argh && !ps_option_optarg(opt) ? " " : "",
 		 opt->argh ? opt->argh : "");
 }
 

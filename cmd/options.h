@@ -45,7 +45,8 @@ struct ps_option {
 	int short_name;		/* 0: none */
 	const char *long_name;	/* NULL: none */
 	size_t offset;		/* of the value in the command's options struct */
-	const char *argh;	/* the argument's name in --help ("SPEC"); NULL: no argument */
+	const char *argh;	/* the argument's name in --help ("SPEC"); NULL: no argument;
+				 * "[=MODE]": an optional one, given as --name=MODE only */
 	const char *help;	/* '\n' starts a continuation line */
 	long defval, min, max;
 	ps_opt_cb *cb;
@@ -77,6 +78,12 @@ struct ps_command {
 };
 
 #define PS_FMT_BIT(f) (1u << (f))
+
+/* True when opt's argument is optional (argh "[=MODE]"): --name alone passes NULL. */
+static inline bool ps_option_optarg(const struct ps_option *opt)
+{
+	return opt->argh && opt->argh[0] == '[';
+}
 
 /* Parse argv[1..argc) for cmd into opts (the struct the table's offsets point into).
  * Options and their values are read left to right; the first bad one (unknown, missing

@@ -42,13 +42,40 @@ void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char 
 	s->fmt = fmt;
 	s->all_states = all_states;
 	s->view.table_flags = fmt == PS_FMT_TABLE && ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
-	s->progress = isatty(STDERR_FILENO) == 1;
 	/* A reader at the other end of a pipe or a terminal sees each line as it is
 	 * decided; a file (or /dev/null) has nobody waiting, so it keeps the big buffer. */
 	s->flush_each = fstat(STDOUT_FILENO, &st) < 0 ||
 			!(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && isatty(STDOUT_FILENO) != 1));
 	ps_progress_init(&s->line, what, total, ps_clock_ns(), ps_term_dumb());
 	s->line.bound = &s->bound;
+	ps_probe_sink_progress(s, PS_PROGRESS_TERM);
+}
+
+void ps_probe_sink_progress(struct ps_probe_sink *s, enum ps_progress_mode mode)
+{
+	bool tty = isatty(STDERR_FILENO) == 1;
+
+	if (mode == PS_PROGRESS_LOG && tty)
+		mode = PS_PROGRESS_TERM;	/* a terminal gets the line redrawn in place */
+	s->progress_mode = mode;
+	s->progress = mode != PS_PROGRESS_TERM || tty;
+	if (mode == PS_PROGRESS_LOG)
+		ps_progress_pace(&s->line, 5000000000ull, 5000000000ull);
+	else if (mode == PS_PROGRESS_NDJSON)
+		ps_progress_pace(&s->line, 1000000000ull, 1000000000ull);
+}
+
+/* A progress report, if one is due at now. Under s->mu. */
+static void show_progress(struct ps_probe_sink *s, uint64_t now)
+{
+	if (!s->progress || !ps_progress_due(&s->line, now))
+		return;
+	if (s->progress_mode == PS_PROGRESS_LOG)
+		ps_progress_log(&s->line, stderr, now);
+	else if (s->progress_mode == PS_PROGRESS_NDJSON)
+		ps_progress_ndjson(&s->line, stderr, now, false);
+	else
+		ps_progress_draw(&s->line, stderr, now, ps_term_width(stderr));
 }
 
 /* NDJSON so far to stdout; a failed write to a gone reader stops the run. */
@@ -73,6 +100,12 @@ void ps_probe_sink_wait(void *ctx)
 		s->last_check_ns = now;
 		if (ps_interrupt_stdout_closed())
 			ps_interrupt_reader_gone();
+	}
+	/* A quiet stretch (no results while probes wait) still reports; a sink busy with a
+	 * result reports itself. */
+	if (s->progress && pthread_mutex_trylock(&s->mu) == 0) {
+		show_progress(s, now);
+		pthread_mutex_unlock(&s->mu);
 	}
 }
 
@@ -101,12 +134,8 @@ static void record(struct ps_probe_sink *s, const struct probe_result *r)
 	} else if (ps_resultset_add(&s->set, r, keep) < 0) {
 		s->oom = true;
 	}
-	if (s->progress) {
-		uint64_t now = ps_clock_ns();
-
-		if (ps_progress_due(&s->line, now))
-			ps_progress_draw(&s->line, stderr, now, ps_term_width(stderr));
-	}
+	if (s->progress)
+		show_progress(s, ps_clock_ns());
 }
 
 void ps_probe_sink_result(const struct probe_result *r, void *ctx)
@@ -156,7 +185,14 @@ void ps_probe_sink_skipped(void *ctx, const struct ps_probe_job *job)
 
 double ps_probe_sink_done(struct ps_probe_sink *s)
 {
-	ps_progress_clear(&s->line, stderr);
+	uint64_t now = ps_clock_ns();
+
+	if (s->progress && s->progress_mode == PS_PROGRESS_LOG)
+		ps_progress_log(&s->line, stderr, now);
+	else if (s->progress && s->progress_mode == PS_PROGRESS_NDJSON)
+		ps_progress_ndjson(&s->line, stderr, now, true);
+	else
+		ps_progress_clear(&s->line, stderr);
 	pthread_mutex_destroy(&s->mu);
 	return (double)(ps_clock_ns() - s->line.start_ns) / 1e6;
 }

@@ -32,7 +32,8 @@ struct ps_probe_sink {
 	struct ps_resultset set;
 	bool all_states;		/* keep every result, not only open ones */
 	bool oom;
-	bool progress;			/* stderr is a terminal: may show progress */
+	bool progress;			/* progress is shown (ps_probe_sink_progress) */
+	enum ps_progress_mode progress_mode;
 	bool flush_each;		/* NDJSON to a pipe or terminal: a line at a time */
 	struct ps_progress line;	/* line.total: results expected */
 	uint64_t last_flush_ns;		/* NDJSON: flushed at least once a second */
@@ -46,6 +47,10 @@ struct ps_probe_sink {
 
 void ps_probe_sink_init(struct ps_probe_sink *s, enum ps_format fmt, const char *what,
 			bool all_states, size_t total);
+/* How progress is shown: PS_PROGRESS_TERM (the default) only when stderr is a terminal;
+ * PS_PROGRESS_LOG also when it is not, a line every five seconds; PS_PROGRESS_NDJSON a
+ * JSON status line on stderr every second. LOG and NDJSON end with a final line. */
+void ps_probe_sink_progress(struct ps_probe_sink *s, enum ps_progress_mode mode);
 /* The ps_result_cb: ctx is the sink. With hosts, a no-route error is reported once per
  * host, with port null (it stands for all the host's ports). */
 void ps_probe_sink_result(const struct probe_result *r, void *ctx);
@@ -55,7 +60,8 @@ void ps_probe_sink_wait(void *ctx);
 /* The ps_walksrc skipped hook: a port of a host known unreachable, reported unreachable
  * (reason host-unreachable) without a probe. proto: the sink's skip_proto. */
 void ps_probe_sink_skipped(void *ctx, const struct ps_probe_job *job);
-/* Clear the progress line. Returns the milliseconds since init. */
+/* Clear the progress line (or write the last status line). Returns the milliseconds since
+ * init. */
 double ps_probe_sink_done(struct ps_probe_sink *s);
 
 #endif

@@ -32,7 +32,24 @@ struct scan_opts {
 	struct spec_list specs;
 	struct ps_target_cli tc;
 	bool tcp, udp, all_states, any_tls;
+	enum ps_progress_mode progress;
 };
+
+/* --progress (log lines) or --progress=ndjson. */
+static int set_progress(const struct ps_option *opt, const char *name, const char *arg,
+			void *field)
+{
+	enum ps_progress_mode *m = field;
+
+	(void)opt;
+	if (!arg || strcmp(arg, "line") == 0)
+		*m = PS_PROGRESS_LOG;
+	else if (strcmp(arg, "ndjson") == 0)
+		*m = PS_PROGRESS_NDJSON;
+	else
+		return ps_usage("invalid value '%s' for %s (line or ndjson)", arg, name);
+	return 0;
+}
 
 static int add_spec(const struct ps_option *opt, const char *name, const char *arg,
 		    void *field)
@@ -57,6 +74,11 @@ static const struct ps_option scan_options[] = {
 	PS_TARGET_OPTIONS(struct scan_opts, tc),
 	PS_PROBE_OPTIONS(struct scan_opts, pc),
 	PS_TLS_OPTIONS(struct scan_opts, tls),
+	PS_OPT_CALLBACK(0, "progress", struct scan_opts, progress, "[=MODE]",
+			"progress on stderr even when it is not a terminal: a line every 5 s;\n"
+			"=ndjson: a JSON status line every second (done, total, percent, open,\n"
+			"rate, eta_s); both end with a final line",
+			set_progress, "line ndjson"),
 	PS_OUTPUT_OPTIONS(struct scan_opts, out),
 	PS_OPT_END(),
 };
@@ -80,7 +102,8 @@ const struct ps_cmd_help ps_scan_help = {
 	.missing = NULL,	/* --targets-file may give them all */
 	.output_note = "(ndjson: one line per result as it is decided)",
 	.exit_status =
-		"A scan over two seconds shows its progress on stderr when stderr is a terminal.\n"
+		"A scan over two seconds shows its progress on stderr when stderr is a terminal\n"
+		"(--progress: also when it is not).\n"
 		"SIGINT or SIGTERM stops launching probes and writes what was decided (JSON:\n"
 		"\"interrupted\": true in the summary), exit 130 or 143; a reader of stdout that\n"
 		"goes away stops the scan, exit 141.\n"
@@ -208,6 +231,7 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 	int rc;
 
 	ps_probe_sink_init(&s->sink, o->out.fmt, "scan", o->all_states, 0);
+	ps_probe_sink_progress(&s->sink, o->progress);
 	ps_cli_stdout_buffer();
 	o->pc.o.stop = &ps_interrupt_flag;
 	o->pc.o.on_wait = ps_probe_sink_wait;

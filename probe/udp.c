@@ -51,7 +51,7 @@ static bool expire_one(struct ps_udp_engine *e, int i, double t)
 	 * measured one (a probe held for the host's budget keeps its deadline). */
 	if (s->attempts > 0 && !s->held) {
 		double dl = s->sent + ps_udp_pace_wait(p, e->o->timeout_ms, e->o->timeout_set,
-						       s->attempts);
+						       ps_udp_slot_backoff(s));
 
 		if (dl < s->deadline)
 			s->deadline = dl;

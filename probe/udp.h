@@ -21,7 +21,8 @@
  * o->max_time_ms ran out: no-time), error (the
  * datagram could not be sent: no route, local firewall). The wait per attempt is
  * srtt + 4 * rttvar of the host (at least PS_UDP_MIN_WAIT_MS, or
- * PS_UDP_MIN_WAIT_LOOPBACK_MS over loopback), doubling per attempt, never more than
+ * PS_UDP_MIN_WAIT_LOOPBACK_MS over loopback), doubling per attempt (on a host that limits
+ * its errors, per attempt its learned budget covered), never more than
  * o->timeout_ms. Returns 0 when every job was reported, or -1 with err
  * when the engine could not run at all. */
 int ps_udp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,

@@ -40,6 +40,17 @@ struct ps_udp_slot {
 	bool used;
 };
 
+/* Which attempt slot s's wait is for, as ps_udp_pace_wait counts them for doubling: on a
+ * host that limits its errors only the attempts its budget covered count (the silence of
+ * an uncovered one is the limit's, not a lost datagram, so its retry need not back off);
+ * elsewhere every attempt. */
+static inline int ps_udp_slot_backoff(const struct ps_udp_slot *s)
+{
+	if (!s->dest->pace.limited)
+		return s->attempts;
+	return 1 + s->nbudget - (s->last_budget ? 1 : 0);
+}
+
 /* Buffers of one recvmmsg on the error queue. */
 struct ps_udp_errq {
 	union ps_sockaddr from[PS_UDP_ERR_BATCH];

@@ -154,13 +154,13 @@ static void mark_sent(struct ps_udp_engine *e, struct ps_udp_slot *s, double t)
 {
 	s->attempts++;
 	s->sent = t;
-	s->deadline = t + ps_udp_pace_wait(&s->dest->pace, e->o->timeout_ms, e->o->timeout_set,
-					   s->attempts);
-	if (s->deadline < e->min_deadline)
-		e->min_deadline = s->deadline;
 	s->nbudget += s->cov_next;
 	s->last_budget = s->cov_next;
 	s->cov_next = false;
+	s->deadline = t + ps_udp_pace_wait(&s->dest->pace, e->o->timeout_ms, e->o->timeout_set,
+					   ps_udp_slot_backoff(s));
+	if (s->deadline < e->min_deadline)
+		e->min_deadline = s->deadline;
 	s->held = false;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "probe/escape.h"
+#include "report/json.h"
 #include "report/progress.h"
 
 #define PROGRESS_AFTER_NS 2000000000ull
@@ -16,13 +17,27 @@ void ps_progress_init(struct ps_progress *p, const char *what, size_t total, uin
 	p->total = total;
 	p->start_ns = p->last_ns = now_ns;
 	p->plain = plain;
+	p->after_ns = PROGRESS_AFTER_NS;
+	p->every_ns = PROGRESS_EVERY_NS;
+}
+
+void ps_progress_pace(struct ps_progress *p, uint64_t after_ns, uint64_t every_ns)
+{
+	p->after_ns = after_ns;
+	p->every_ns = every_ns;
+}
+
+static double rate_of(const struct ps_progress *p, uint64_t now_ns)
+{
+	double secs = (double)(now_ns - p->start_ns) / 1e9;
+
+	return secs > 0 ? p->done / secs : 0;
 }
 
 size_t ps_progress_format(const struct ps_progress *p, uint64_t now_ns, unsigned width,
 			  char *buf, size_t len)
 {
-	double secs = (double)(now_ns - p->start_ns) / 1e9;
-	double rate = secs > 0 ? p->done / secs : 0;
+	double rate = rate_of(p, now_ns);
 	size_t max = width > 1 ? width - 1 : 0;
 	int n;
 
@@ -51,7 +66,7 @@ size_t ps_progress_format(const struct ps_progress *p, uint64_t now_ns, unsigned
 
 bool ps_progress_due(struct ps_progress *p, uint64_t now_ns)
 {
-	if (now_ns - p->start_ns < PROGRESS_AFTER_NS || now_ns - p->last_ns < PROGRESS_EVERY_NS)
+	if (now_ns - p->start_ns < p->after_ns || now_ns - p->last_ns < p->every_ns)
 		return false;
 	p->last_ns = now_ns;
 	return true;
@@ -90,4 +105,40 @@ void ps_progress_clear(struct ps_progress *p, FILE *f)
 		fputs("\r\033[K", f);
 	}
 	p->shown = 0;
+}
+
+void ps_progress_log(const struct ps_progress *p, FILE *f, uint64_t now_ns)
+{
+	char line[256];
+
+	ps_progress_format(p, now_ns, sizeof(line), line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	fflush(f);
+}
+
+void ps_progress_ndjson(const struct ps_progress *p, FILE *f, uint64_t now_ns, bool final)
+{
+	struct ps_json j;
+	double rate = rate_of(p, now_ns);
+
+	ps_json_line_begin(&j, f);
+	ps_json_int(&j, "elapsed_ms", (long long)((now_ns - p->start_ns) / 1000000));
+	ps_json_int(&j, "done", (long long)p->done);
+	ps_json_int(&j, "total", (long long)p->total);
+	ps_json_double(&j, "percent", p->total ? 100.0 * p->done / p->total : 100.0, 1);
+	ps_json_int(&j, "open", (long long)p->open);
+	ps_json_double(&j, "rate", rate, 1);
+	if (rate > 0)
+		ps_json_double(&j, "eta_s", p->total > p->done ? (p->total - p->done) / rate : 0, 1);
+	else
+		ps_json_null(&j, "eta_s");
+	ps_json_bool(&j, "final", final);
+	if (p->bound && p->bound->errors_per_s > 0) {
+		ps_json_object(&j, "bound");
+		ps_json_str(&j, "host", p->bound->host);
+		ps_json_double(&j, "errors_per_s", p->bound->errors_per_s, 2);
+		ps_json_end(&j);
+	}
+	ps_json_line_end(&j);
+	fflush(f);
 }

@@ -61,7 +61,7 @@ static void completion_command(const struct ps_command *cmd)
 
 	printf("\t%s)\n\t\tcase $prev in\n", cmd->name);
 	for (o = cmd->help->options; o->type != PS_OPT_END; o++) {
-		if (!o->argh || !ps_option_shown(cmd, o))
+		if (!o->argh || ps_option_optarg(o) || !ps_option_shown(cmd, o))
 			continue;
 		printf("\t\t");
 		if (o->short_name)
@@ -148,7 +148,7 @@ static void man_option(const struct ps_command *cmd, const struct ps_option *o)
 		printf("\\fR");
 	}
 	if (o->argh) {
-		printf(" \\fI");
+		printf(ps_option_optarg(o) ? "\\fI" : " \\fI");
 		roff(o->argh);
 		printf("\\fR");
 	}

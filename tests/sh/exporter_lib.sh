@@ -1,8 +1,6 @@
 # Shared by the exporter's shell tests (sourced): a free loopback port, a bounded wait
 # for an HTTP endpoint, and starting portscope exporter on loopback.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/port_lib.sh"
 # wait_http URL PID: up to 10 s for URL to answer 2xx while PID lives.
 wait_http() {
 	i=0

@@ -23,7 +23,7 @@ diff -u man/portscope.1 "$TMP/portscope.1" ||
 while read -r cmd opt; do
 	[ -f "$TMP/help.$cmd" ] || "$ps" "$cmd" --help >"$TMP/help.$cmd" || fail "$cmd --help"
 	case $opt in
-	--*) pat="^ .*$opt\\( \\|\$\\)" ;;
+	--*) pat="^ .*$opt\\( \\|\$\\|\\[=\\)" ;;
 	*) pat="^  $opt\\(, \\| \\)" ;;
 	esac
 	grep -q -- "$pat" "$TMP/help.$cmd" || fail "$cmd --help does not show $opt"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Real output of every command, validated against its JSON Schema in docs/schema (python3
-# with python3-jsonschema): list, check, scan, audit (and --init), watch and serve's log on
+# with python3-jsonschema): list, check, scan (and its --progress=ndjson), audit (and --init), watch and serve's log on
 # loopback against sockets this test opens, TLS results against openssl s_server;
 # broadcast in a pair of network namespaces on 198.18.0.0/15 with serve on the far side
 # (root only; skipped with a message otherwise).
@@ -89,6 +89,10 @@ run scan 127.0.0.1 -p "$tport,$closed" --all-states --ndjson >"$tmp/scan.ndjson"
 valid result.json "$tmp/scan.ndjson" ndjson 2
 run scan -u 127.0.0.1 -p "$uport,$closed" --all-states --timeout 300 --ndjson >"$tmp/scan-u.ndjson"
 valid result.json "$tmp/scan-u.ndjson" ndjson 2
+# The status lines of --progress=ndjson (stderr): one a second, then the final one.
+run scan 127.0.0.1 -p 1-300 --rate 200 --progress=ndjson -o json >/dev/null \
+	2>"$tmp/progress.ndjson" || fail "scan --progress=ndjson exit $?"
+valid scan-progress.json "$tmp/progress.ndjson" ndjson 2
 # A CIDR with a scoped literal (the address keeps %lo), and a scan stopped by SIGINT.
 run scan 127.0.0.0/30 'fe80::1%lo' -p "$tport" --all-states -o json >"$tmp/scan-cidr.json"
 valid scan.json "$tmp/scan-cidr.json"
@@ -227,6 +231,7 @@ x = line("watch.ndjson", 0); x["event"] = "changed"; put("watch1.ndjson", x)
 x = line("watch.ndjson", 0); x["time"] = "2026-01-01T00:00:00Z"; put("watch2.ndjson", x)
 x = line("serve.ndjson", -1); del x["answered"]; put("serve1.ndjson", x)
 x = line("serve.ndjson", 0); x["remote_port"] = 1; put("serve2.ndjson", x)
+x = line("progress.ndjson", 0); del x["eta_s"]; put("progress1.ndjson", x)
 ' "$tmp" || fail "mutations"
 for bad in list1.json:list.json list2.json:list.json socket1.ndjson:socket.json \
 	socket2.ndjson:socket.json socket3.ndjson:socket.json socket4.ndjson:socket.json \
@@ -235,7 +240,8 @@ for bad in list1.json:list.json list2.json:list.json socket1.ndjson:socket.json 
 	scan1.json:scan.json result1.ndjson:result.json result2.ndjson:result.json \
 	audit1.json:audit.json finding1.ndjson:finding.json policy1.json:policy.json \
 	watch1.ndjson:watch-event.json watch2.ndjson:watch-event.json \
-	serve1.ndjson:serve-log.json serve2.ndjson:serve-log.json; do
+	serve1.ndjson:serve-log.json serve2.ndjson:serve-log.json \
+	progress1.ndjson:scan-progress.json; do
 	f=${bad%%:*}
 	case $f in *.ndjson) invalid "${bad#*:}" "$tmp/bad-$f" ndjson ;;
 	*) invalid "${bad#*:}" "$tmp/bad-$f" ;; esac

@@ -9,9 +9,7 @@ tls_certs() {
 		{ echo "FAIL: make_tls_certs.sh"; exit 1; }
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/port_lib.sh"
 
 # serve TEXT CMD: start the command line CMD (eval'd with $port set, under timeout) until it
 # prints TEXT; a port someone took between free_port and the bind means another port, up

@@ -141,3 +141,35 @@ Test(progress, says_what_bounds_the_run)
 	/* Cut to the width like the rest. */
 	cr_assert_eq(ps_progress_format(&p, 10000000000ull, 40, buf, sizeof(buf)), 39);
 }
+
+/* Status lines for machines: eta_s is null until a rate is known; the final flag and the
+ * bound come through; log pacing is every 5 s from the start. */
+Test(progress, ndjson_status_and_pacing)
+{
+	struct ps_progress p;
+	struct ps_probe_bound b = { .host = "198.18.0.2", .errors_per_s = 1.5 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ps_progress_init(&p, "scan", 200, 0, true);
+	ps_progress_ndjson(&p, f, 0, false);
+	p.done = 50;
+	p.open = 2;
+	p.bound = &b;
+	ps_progress_ndjson(&p, f, 2000000000ull, true);
+	fclose(f);
+	cr_assert_str_eq(text,
+			 "{\"elapsed_ms\":0,\"done\":0,\"total\":200,\"percent\":0.0,\"open\":0,"
+			 "\"rate\":0.0,\"eta_s\":null,\"final\":false}\n"
+			 "{\"elapsed_ms\":2000,\"done\":50,\"total\":200,\"percent\":25.0,\"open\":2,"
+			 "\"rate\":25.0,\"eta_s\":6.0,\"final\":true,"
+			 "\"bound\":{\"host\":\"198.18.0.2\",\"errors_per_s\":1.50}}\n");
+	free(text);
+
+	ps_progress_pace(&p, 5000000000ull, 5000000000ull);
+	cr_assert(!ps_progress_due(&p, 4900000000ull));
+	cr_assert(ps_progress_due(&p, 5000000000ull));
+	cr_assert(!ps_progress_due(&p, 9000000000ull));
+	cr_assert(ps_progress_due(&p, 10000000000ull));
+}
