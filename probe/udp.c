@@ -298,6 +298,7 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		ps_udp_drain(e);
 		t = ps_clock_ms();
 		expire(e, t);
+		ps_udp_canaries(e, t);
 		if (!ps.more && !ps.have_job && e->inflight == 0)
 			break;
 		timeout_ms = sleep_ms(e, &ps, t);

@@ -23,6 +23,7 @@ struct ps_udp_dest {
 	union ps_sockaddr addr;	/* port 0 */
 	int sock;
 	struct ps_udp_pace pace;
+	uint16_t canary_port;	/* a port it answered closed (0: none yet) */
 };
 
 struct ps_udp_slot {
@@ -93,6 +94,8 @@ static inline int ps_udp_fam_index(int family)
 	return family == AF_INET6;
 }
 uint16_t ps_udp_port(const union ps_sockaddr *sa);
+/* Same address (ports aside). */
+bool ps_udp_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b);
 /* Allocate the slot table for e->cap probes in flight. Returns 0, or -1 with err. */
 int ps_udp_table_init(struct ps_udp_engine *e, ps_err *err);
 void ps_udp_table_free(struct ps_udp_engine *e);
@@ -117,6 +120,9 @@ void ps_udp_send_batch(struct ps_udp_engine *e, int k, const int *idx, int m, do
 int ps_udp_transmit(struct ps_udp_engine *e, int i, double t);
 /* Read the error queues and the answers of every socket, deciding what they speak of. */
 void ps_udp_drain(struct ps_udp_engine *e);
+/* Canaries to limited hosts whose rate their suspects cannot measure (probe/udp_pace.h),
+ * at time t. */
+void ps_udp_canaries(struct ps_udp_engine *e, double t);
 /* Hand one verdict to the callback. */
 void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,
 		   enum ps_probe_state st, const char *reason, double rtt, const char *error,

@@ -98,11 +98,30 @@ static void note_bound(struct ps_udp_engine *e, const struct ps_udp_dest *d)
 	b->errors_per_s = d->pace.rate * 1000 * ((double)e->nsocks / 2);
 }
 
-/* Evidence for endpoint sa: every probe in flight to it gets the verdict. */
-static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps_probe_state st,
-		   const char *reason, double t, const uint8_t *data, size_t len)
+/* An error for endpoint sa from socket k with no probe in flight: a canary's, when sa is
+ * the port its host's canaries go to. */
+static void canary_error(struct ps_udp_engine *e, int k, const union ps_sockaddr *sa,
+			 enum ps_probe_state st, double t)
 {
-	int i;
+	for (int j = 0; j < e->ndests; j++) {
+		struct ps_udp_dest *d = &e->dests[j];
+
+		if (d->sock == k && st == PS_PROBE_CLOSED && d->canary_port &&
+		    d->canary_port == ps_udp_port(sa) && ps_udp_same_host(&d->addr, sa)) {
+			ps_udp_pace_canary_error(&d->pace, t);
+			note_bound(e, d);
+			return;
+		}
+	}
+}
+
+/* Evidence for endpoint sa (from socket k): every probe in flight to it gets the
+ * verdict. */
+static void decide(struct ps_udp_engine *e, int k, const union ps_sockaddr *sa,
+		   enum ps_probe_state st, const char *reason, double t, const uint8_t *data,
+		   size_t len)
+{
+	int i, n = 0;
 
 	while ((i = ps_udp_slot_find(e, sa)) >= 0) {
 		struct ps_udp_slot *s = &e->slots[i];
@@ -114,9 +133,14 @@ static void decide(struct ps_udp_engine *e, const union ps_sockaddr *sa, enum ps
 		if (ps_udp_pace_evidence(&s->dest->pace, s->attempts, s->sent, t, icmp, lost_covered))
 			e->min_deadline = t;
 		note_bound(e, s->dest);
+		if (st == PS_PROBE_CLOSED)
+			s->dest->canary_port = ps_udp_port(sa);
 		ps_udp_report(e, &s->job, st, reason, rtt, NULL, data, len);
 		ps_udp_slot_release(e, i);
+		n++;
 	}
+	if (!n)
+		canary_error(e, k, sa, st, t);
 }
 
 static void send_error(struct ps_udp_engine *e, const struct ps_probe_job *job, int errnum)
@@ -233,8 +257,8 @@ void ps_udp_send_batch(struct ps_udp_engine *e, int k, const int *idx, int m, do
 	}
 }
 
-static void error_one(struct ps_udp_engine *e, struct msghdr *m, const union ps_sockaddr *from,
-		      double t)
+static void error_one(struct ps_udp_engine *e, int k, struct msghdr *m,
+		      const union ps_sockaddr *from, double t)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
 		struct sock_extended_err ee;
@@ -250,7 +274,7 @@ static void error_one(struct ps_udp_engine *e, struct msghdr *m, const union ps_
 			continue;
 		/* msg_name is the failed datagram's own destination */
 		if (ps_icmp_errqueue_verdict(&ee, IPPROTO_UDP, &st, &reason)) {
-			decide(e, from, st, reason, t, NULL, 0);
+			decide(e, k, from, st, reason, t, NULL, 0);
 		} else if (ee.ee_origin == SO_EE_ORIGIN_LOCAL) {
 			while ((i = ps_udp_slot_find(e, from)) >= 0) {
 				send_error(e, &e->slots[i].job, (int)ee.ee_errno);
@@ -261,21 +285,22 @@ static void error_one(struct ps_udp_engine *e, struct msghdr *m, const union ps_
 }
 
 /* Read the error queue, PS_UDP_ERR_BATCH messages a call. */
-static void drain_errors(struct ps_udp_engine *e, int fd)
+static void drain_errors(struct ps_udp_engine *e, int sock)
 {
+	int fd = e->fd[sock];
 	struct ps_udp_errq *q = &e->errq;
 
 	for (;;) {
 		int n;
 		double t;
 
-		for (int k = 0; k < PS_UDP_ERR_BATCH; k++) {
-			q->iov[k] = (struct iovec){ q->data[k], sizeof(q->data[k]) };
-			q->mm[k].msg_hdr = (struct msghdr){ .msg_name = &q->from[k],
-							    .msg_namelen = sizeof(q->from[k]),
-							    .msg_iov = &q->iov[k], .msg_iovlen = 1,
-							    .msg_control = q->ctl[k].buf,
-							    .msg_controllen = sizeof(q->ctl[k].buf) };
+		for (int j = 0; j < PS_UDP_ERR_BATCH; j++) {
+			q->iov[j] = (struct iovec){ q->data[j], sizeof(q->data[j]) };
+			q->mm[j].msg_hdr = (struct msghdr){ .msg_name = &q->from[j],
+							    .msg_namelen = sizeof(q->from[j]),
+							    .msg_iov = &q->iov[j], .msg_iovlen = 1,
+							    .msg_control = q->ctl[j].buf,
+							    .msg_controllen = sizeof(q->ctl[j].buf) };
 		}
 		n = recvmmsg(fd, q->mm, PS_UDP_ERR_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -284,15 +309,17 @@ static void drain_errors(struct ps_udp_engine *e, int fd)
 			return;
 		}
 		t = ps_clock_ms();
-		for (int k = 0; k < n; k++)
-			error_one(e, &q->mm[k].msg_hdr, &q->from[k], t);
+		for (int j = 0; j < n; j++)
+			error_one(e, sock, &q->mm[j].msg_hdr, &q->from[j], t);
 		if (n < PS_UDP_ERR_BATCH)
 			return;
 	}
 }
 
-static void drain_answers(struct ps_udp_engine *e, int fd)
+static void drain_answers(struct ps_udp_engine *e, int k)
 {
+	int fd = e->fd[k];
+
 	for (;;) {
 		union ps_sockaddr from = { 0 };
 		socklen_t flen = sizeof(from);
@@ -307,7 +334,7 @@ static void drain_answers(struct ps_udp_engine *e, int fd)
 		}
 		if (from.sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&from.v6.sin6_addr))
 			continue;
-		decide(e, &from, PS_PROBE_OPEN, "udp-response", ps_clock_ms(), e->buf, (size_t)n);
+		decide(e, k, &from, PS_PROBE_OPEN, "udp-response", ps_clock_ms(), e->buf, (size_t)n);
 	}
 }
 
@@ -316,7 +343,28 @@ void ps_udp_drain(struct ps_udp_engine *e)
 	for (int k = 0; k < e->nsocks; k++) {
 		if (e->fd[k] < 0)
 			continue;
-		drain_errors(e, e->fd[k]);
-		drain_answers(e, e->fd[k]);
+		drain_errors(e, k);
+		drain_answers(e, k);
+	}
+}
+
+void ps_udp_canaries(struct ps_udp_engine *e, double t)
+{
+	const struct ps_payload *p = ps_payload_responder();
+
+	if (e->o->retries >= 0)
+		return;	/* attempts as given: nothing to measure */
+	for (int j = 0; j < e->ndests; j++) {
+		struct ps_udp_dest *d = &e->dests[j];
+		unsigned n = d->canary_port ? ps_udp_pace_canaries_due(&d->pace, t) : 0;
+		union ps_sockaddr to = d->addr;
+		unsigned sent = 0;
+
+		ps_sockaddr_set_port(&to, d->canary_port);
+		while (sent < n && (e->o->rate <= 0 || ps_tbucket_take(&e->rate, t)) &&
+		       sendto(e->fd[d->sock], p->data, p->len, 0, &to.sa, ps_sockaddr_len(&to)) >= 0)
+			sent++;
+		if (n)
+			ps_udp_pace_canaries_sent(&d->pace, sent ? sent : n, t);
 	}
 }

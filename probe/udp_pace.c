@@ -10,8 +10,10 @@
  * port whose attempt was covered by a token is believed silent. While the rate is not yet
  * measured, sends are not held (they are what measures it) and cover nothing; a host that
  * sends no error after its burst for PS_UDP_RATE_GUESS_MS is taken to refill one error a
- * second (the Linux default). An error for an attempt after a covered one proves the
- * budget too generous: it is cut. */
+ * second (the Linux default). A limited host whose suspects draw no error at all may not
+ * be limited: its suspects may all be silent ports. Canaries (ports it answered closed)
+ * then measure its rate instead, so a host that never limits is not paced as if it did.
+ * An error for an attempt after a covered one proves the budget too generous: it is cut. */
 #include "probe/udp.h"
 #include "probe/udp_pace.h"
 
@@ -219,4 +221,38 @@ bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, in
 	 * bigger burst) spends a random 0-2 tokens an error, so one covered attempt is not
 	 * proof enough there, nor once a covered attempt was found dropped. */
 	return !p->limited || covered >= (p->cuts || p->burst_n > PS_UDP_PEER_BURST ? 2 : 1);
+}
+
+unsigned ps_udp_pace_canaries_due(const struct ps_udp_pace *p, double t)
+{
+	unsigned left = PS_UDP_CANARY_MAX - p->canaries;
+
+	if (!p->limited || p->rate > 0 || p->canaries >= PS_UDP_CANARY_MAX ||
+	    p->log_n != p->canary_err)
+		return 0;
+	if (t - (p->canaries ? p->canary_t : p->limited_since) < PS_UDP_MEASURE_WAIT_MS)
+		return 0;
+	return left < PS_UDP_CANARY_BATCH ? left : PS_UDP_CANARY_BATCH;
+}
+
+void ps_udp_pace_canaries_sent(struct ps_udp_pace *p, unsigned n, double t)
+{
+	if (!p->canaries)
+		p->canary_t0 = t;
+	p->canaries += n;
+	p->canary_t = t;
+}
+
+void ps_udp_pace_canary_error(struct ps_udp_pace *p, double t)
+{
+	unsigned before = p->log_n;
+
+	icmp_error(p, t);
+	if (p->log_n > before)
+		p->canary_err++;
+	if (p->rate <= 0 && p->canary_err >= PS_UDP_CANARY_MAX / 2 && t > p->canary_t0) {
+		p->rate = RATE_MARGIN * p->canary_err / (t - p->canary_t0);
+		p->tok = 0;
+		p->tok_t = t;
+	}
 }

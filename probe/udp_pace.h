@@ -22,6 +22,12 @@
 /* A limited host with no error after its burst for this long is taken to refill one
  * error a second (Linux's default per-peer limit). */
 #define PS_UDP_RATE_GUESS_MS 1500
+/* Canaries: while a limited host's suspects draw no error at all (they may all be silent
+ * ports, on a host that does not limit), a port it answered closed is probed
+ * PS_UDP_CANARY_BATCH at a time every PS_UDP_MEASURE_WAIT_MS, at most PS_UDP_CANARY_MAX
+ * in all: their errors measure the rate that the silent suspects cannot. */
+#define PS_UDP_CANARY_BATCH 4
+#define PS_UDP_CANARY_MAX 48
 
 struct ps_udp_pace {
 	double srtt, rttvar;	/* ms; srtt < 0: no sample yet */
@@ -37,6 +43,9 @@ struct ps_udp_pace {
 	 * measured yet), and the tokens it should hold now by our own sends. */
 	double rate, burst, tok, tok_t;
 	unsigned cuts;		/* covered attempts found dropped (the budget was cut) */
+	unsigned canaries;	/* canaries sent while measuring */
+	unsigned canary_err;	/* errors they drew */
+	double canary_t, canary_t0;	/* when the last batch and the first were sent */
 };
 
 /* A host with no sample yet. */
@@ -78,6 +87,19 @@ double ps_udp_pace_next(const struct ps_udp_pace *p, double t);
 /* A datagram went to the host at t. Returns true when the learned budget covers it: had
  * its port drawn an error, the host could have sent it (the send takes one token). */
 bool ps_udp_pace_sent(struct ps_udp_pace *p, double t);
+
+/* How many canaries to send at t (0: none): the host is limited, its rate unmeasured,
+ * every error since it turned limited was a canary's, and the last batch is
+ * PS_UDP_MEASURE_WAIT_MS old. */
+unsigned ps_udp_pace_canaries_due(const struct ps_udp_pace *p, double t);
+
+/* n canaries went to the host at t. */
+void ps_udp_pace_canaries_sent(struct ps_udp_pace *p, unsigned n, double t);
+
+/* A canary's error arrived at t: an arrival for the rate, like any error. Once half of
+ * PS_UDP_CANARY_MAX have drawn errors while the suspects stayed silent, the host's rate is
+ * at least the rate they arrived at: that is the rate believed (with the margin). */
+void ps_udp_pace_canary_error(struct ps_udp_pace *p, double t);
 
 /* True when a silent probe after `attempts` sends has had all it gets. retries >= 0
  * (--retries given): exactly 1 + retries attempts. Else 1 + PS_UDP_DEFAULT_RETRIES, and on

@@ -13,7 +13,7 @@ uint16_t ps_udp_port(const union ps_sockaddr *sa)
 	return ntohs(sa->sa.sa_family == AF_INET6 ? sa->v6.sin6_port : sa->v4.sin_port);
 }
 
-static bool same_host(const union ps_sockaddr *a, const union ps_sockaddr *b)
+bool ps_udp_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b)
 {
 	if (a->sa.sa_family != b->sa.sa_family)
 		return false;
@@ -24,7 +24,7 @@ static bool same_host(const union ps_sockaddr *a, const union ps_sockaddr *b)
 
 static bool same_endpoint(const union ps_sockaddr *a, const union ps_sockaddr *b)
 {
-	return same_host(a, b) && ps_udp_port(a) == ps_udp_port(b);
+	return ps_udp_same_host(a, b) && ps_udp_port(a) == ps_udp_port(b);
 }
 
 static unsigned hash_endpoint(const union ps_sockaddr *sa)
@@ -78,7 +78,7 @@ struct ps_udp_dest *ps_udp_dest_for(struct ps_udp_engine *e, const union ps_sock
 	struct ps_udp_dest *d;
 
 	for (int i = 0; i < e->ndests; i++)
-		if (e->dests[i].sock == sock && same_host(&e->dests[i].addr, addr))
+		if (e->dests[i].sock == sock && ps_udp_same_host(&e->dests[i].addr, addr))
 			return &e->dests[i];
 	if (e->ndests == PS_UDP_MAX_DESTS)
 		return &e->dests[PS_UDP_MAX_DESTS - 1];

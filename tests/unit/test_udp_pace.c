@@ -172,11 +172,18 @@ struct sim_port {
 	double sent, deadline, err_at;	/* err_at < 0: no error on the way */
 };
 
+/* The attempt the wait of s is for, counted as the engine does (ps_udp_slot_backoff): on
+ * a limited host only covered attempts double it. */
+static int backoff(const struct ps_udp_pace *p, const struct sim_port *s)
+{
+	return p->limited ? 1 + s->ncov - (s->last_cov ? 1 : 0) : s->attempts;
+}
+
 /* The deadline of s: a wait set before the first round trip shrinks to the measured one
  * (as the engine does). */
 static double expires(const struct ps_udp_pace *p, const struct sim_port *s)
 {
-	double dl = s->sent + ps_udp_pace_wait(p, 1000, false, s->attempts);
+	double dl = s->sent + ps_udp_pace_wait(p, 1000, false, backoff(p, s));
 
 	return dl < s->deadline ? dl : s->deadline;
 }
@@ -188,7 +195,9 @@ static double simulate(struct target *tg, int n, int silent_every, double limit_
 	static struct sim_port ps[SIM_PORTS];
 	struct ps_udp_pace p;
 	int next = 0, open = 0, decided = 0;
-	double t = 0;
+	double t = 0, canary_at[PS_UDP_CANARY_MAX];
+	unsigned ncanary = 0, nseen = 0;
+	bool closed_known = false;
 
 	memset(ps, 0, sizeof(ps));
 	ps_udp_pace_init(&p, false);
@@ -204,8 +213,20 @@ static double simulate(struct target *tg, int n, int silent_every, double limit_
 				continue;
 			ps_udp_pace_evidence(&p, s->attempts, s->sent, t, true,
 					     s->ncov > (s->last_cov ? 1 : 0));
-			s->decided = s->closed_seen = true;
+			s->decided = s->closed_seen = closed_known = true;
 			decided++;
+		}
+		/* Canaries to a port seen closed, their errors as the target allows. */
+		for (; nseen < ncanary && canary_at[nseen] <= t; nseen++)
+			if (canary_at[nseen] >= 0)
+				ps_udp_pace_canary_error(&p, t);
+		if (closed_known) {
+			unsigned k = ps_udp_pace_canaries_due(&p, t);
+
+			for (unsigned j = 0; j < k; j++, ncanary++)
+				canary_at[ncanary] = target_allows(tg, t) ? t + SIM_RTT : -1;
+			if (k)
+				ps_udp_pace_canaries_sent(&p, k, t);
 		}
 		for (int i = 0; i < next + 1 && i < n; i++) {
 			struct sim_port *s = &ps[i];
@@ -236,7 +257,7 @@ static double simulate(struct target *tg, int n, int silent_every, double limit_
 			s->ncov += cov;
 			s->last_cov = cov;
 			s->sent = t;
-			s->deadline = t + ps_udp_pace_wait(&p, 1000, false, s->attempts);
+			s->deadline = t + ps_udp_pace_wait(&p, 1000, false, backoff(&p, s));
 			if (!s->silent && s->err_at < 0 && target_allows(tg, t))
 				s->err_at = t + SIM_RTT;
 		}
@@ -269,14 +290,45 @@ Test(udp_pace, profile_default_per_host_limit)
 	cr_assert_lt(ms, 1.2 * 30000 + 5000, "took %g ms", ms);
 }
 
-/* No limit at all (icmp_ratemask=0): the silent ports wait for the guess (no error after
- * the burst), then go out one a second, twice each (a burst bigger than a peer's). */
+/* No limit at all (icmp_ratemask=0): the silent ports draw no error, so canaries to a
+ * closed port measure the rate; the silent ports then go out at it, not one a second. */
 Test(udp_pace, profile_no_limit)
 {
 	struct target tg = { 0 };
 	double ms = simulate(&tg, 400, 20, 60000);
 
-	cr_assert_lt(ms, 100 + PS_UDP_RATE_GUESS_MS + 2 * 20 * 1000 + 2000, "took %g ms", ms);
+	cr_assert_lt(ms, 2000, "took %g ms", ms);
+}
+
+/* Canaries: only for a limited host with no rate whose every error since was a
+ * canary's, a batch every measuring wait, at most PS_UDP_CANARY_MAX. */
+Test(udp_pace, canaries)
+{
+	struct ps_udp_pace p;
+	double t = 200;
+
+	ps_udp_pace_init(&p, false);
+	cr_assert_eq(ps_udp_pace_canaries_due(&p, 100), 0, "not limited");
+	ps_udp_pace_evidence(&p, 1, 0, 1, true, false);
+	ps_udp_pace_silence(&p, 100);
+	cr_assert_eq(ps_udp_pace_canaries_due(&p, 110), 0, "too soon");
+	cr_assert_eq(ps_udp_pace_canaries_due(&p, 100 + PS_UDP_MEASURE_WAIT_MS),
+		     PS_UDP_CANARY_BATCH);
+	while (ps_udp_pace_canaries_due(&p, t)) {
+		ps_udp_pace_canaries_sent(&p, PS_UDP_CANARY_BATCH, t);
+		for (int k = 0; k < PS_UDP_CANARY_BATCH; k++)
+			ps_udp_pace_canary_error(&p, t + 0.5);
+		t += PS_UDP_MEASURE_WAIT_MS;
+	}
+	/* Half the canaries answered: the rate is what they arrived at. */
+	cr_assert_gt(p.rate, 0);
+	cr_assert_leq(p.canaries, PS_UDP_CANARY_MAX / 2 + PS_UDP_CANARY_BATCH);
+	/* A host whose suspects draw errors of their own measures with them. */
+	ps_udp_pace_init(&p, false);
+	ps_udp_pace_evidence(&p, 1, 0, 1, true, false);
+	ps_udp_pace_silence(&p, 100);
+	ps_udp_pace_evidence(&p, 2, 100, 900, true, false);
+	cr_assert_eq(ps_udp_pace_canaries_due(&p, 1000), 0);
 }
 
 /* --rate's token bucket: sub-millisecond steps, a late wake-up catches up within the
