@@ -39,7 +39,9 @@ struct ps_probe_cli {
 
 #define PS_PROBE_OPTIONS(T, m) \
 	PS_OPT_INT(0, "timeout", T, m.o.timeout_ms, "MS", \
-		   "per attempt, connect to verdict (default 1000)", 1, 3600000), \
+		   "per attempt, connect to verdict (default 1000); a TCP connect to a host\n" \
+		   "whose round trip is known waits srtt + 4 rttvar (at least 100 ms)", \
+		   1, 3600000), \
 	PS_OPT_INT(0, "retries", T, m.o.retries, "N", \
 		   "more attempts after a timeout (default 1)", 0, 100), \
 	PS_OPT_CALLBACK(0, "max-time", T, m.o.max_time_ms, "DURATION", \

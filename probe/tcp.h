@@ -11,6 +11,10 @@
 /* Attempts after a timeout when --retries is not given: one dropped SYN must not read
  * as filtered. */
 #define PS_TCP_DEFAULT_RETRIES 1
+/* A connect waits srtt + 4 rttvar of its host (probe/rttcache.h), at least this long,
+ * doubled per attempt, at most --timeout; the full --timeout while the host has no
+ * sample. The reply of --send/--expect/--banner and a TLS handshake get --timeout. */
+#define PS_TCP_MIN_WAIT_MS 100
 /* ... and with TLS (o->tls): a handshake costs CPU and some 50 KiB while it runs, so more
  * in flight buys no speed, only memory. */
 #define PS_TCP_TLS_CONCURRENCY 256

@@ -2,9 +2,10 @@
  * socket and connect() (launch; over loopback the kernel has usually decided within that
  * call), the verdict read at once or from an epoll event (a connection, a reset, an ICMP
  * error on the error queue through probe/icmp.c, a timeout), then for --send / --expect
- * / --banner the send and read phases, and finally one result to the callback. Every
- * attempt of a run has the same timeout, so attempts time out in the order they started
- * and the FIFO timer list is the timer queue. */
+ * / --banner the send and read phases, and finally one result to the callback. A
+ * connect waits as long as its host's round trips say (probe/rttcache.h, bounded by
+ * --timeout), its reply or handshake the whole --timeout; the timer list is kept in the
+ * order of deadlines. */
 #include <errno.h>
 #include <time.h>	/* before errqueue.h, which uses struct timespec */
 #include <linux/errqueue.h>
@@ -106,6 +107,41 @@ static bool icmp_verdict(int fd, enum ps_probe_state *st, const char **reason)
 	return found;
 }
 
+/* How long attempt s->attempt of s may wait for the connect's answer (ns). */
+static uint64_t connect_wait_ns(const struct engine *e, const struct slot *s)
+{
+	double max = (double)e->timeout_ns / 1e6;
+
+	return (uint64_t)(ps_rttcache_wait(&e->rtt, &s->job.addr, s->attempt, PS_TCP_MIN_WAIT_MS,
+					   max) * 1e6);
+}
+
+/* A round trip to a's host. Its first one shortens the connects to it still waiting
+ * with the full timeout (for the first RETIME_HOSTS hosts of a run: one walk of the timer
+ * list each, which pays off on a host with many filtered ports, not over a whole
+ * network). */
+#define RETIME_HOSTS 32
+static void rtt_sample(struct engine *e, const union ps_sockaddr *a, double rtt)
+{
+	uint32_t i, next;
+
+	if (!ps_rttcache_sample(&e->rtt, a, rtt) || e->retimed >= RETIME_HOSTS)
+		return;
+	e->retimed++;
+	for (i = e->timers.head; i != NIL; i = next) {
+		struct slot *s = &e->slots[i];
+		uint64_t dl = s->start + connect_wait_ns(e, s);
+
+		next = s->next;
+		if (s->phase == PH_CONNECT && dl < s->deadline &&
+		    ps_rttcache_same_host(&s->job.addr, a)) {
+			s->deadline = dl;
+			ps_tcp_list_del(e, &e->timers, i);
+			ps_tcp_timer_add(e, i);
+		}
+	}
+}
+
 /* The verdict for a connect that failed after it started (an answer came back).
  * Returns true when the socket is clean for another connect (a plain reset). */
 static bool failed(struct engine *e, const struct slot *s, int fd, int errnum, double rtt)
@@ -121,6 +157,8 @@ static bool failed(struct engine *e, const struct slot *s, int fd, int errnum, d
 	}
 	switch (errnum) {
 	case ECONNREFUSED:
+		if (s->attempt == 1)
+			rtt_sample(e, &s->job.addr, rtt);
 		emit(e, &s->job, PS_PROBE_CLOSED, "reset", rtt, 0, NULL);
 		return true;
 	case EHOSTUNREACH: case EHOSTDOWN: case ENONET:
@@ -232,6 +270,9 @@ static enum launch_rc connected(struct engine *e, uint32_t i, uint64_t now)
 		ps_tcp_close_reset(s->fd);
 		return L_DONE;
 	}
+	if (s->attempt == 1)	/* Karn: a retried connect's answer is no sample */
+		rtt_sample(e, &s->job.addr, s->rtt_ms);
+	s->deadline = s->start + e->timeout_ns;	/* the reply gets the whole --timeout */
 	if (s->job.tls && e->o->tls)
 		return ps_tcp_tls_start(e, i, now);
 	if (!e->o->send && !e->reading) {
@@ -333,7 +374,7 @@ static enum launch_rc decided(struct engine *e, uint32_t i, int rc, int errnum)
 	if (rc == 0 || errnum == EISCONN) {
 		s->fd = fd;
 		if (connected(e, i, ps_clock_ns()) == L_FLIGHT) {
-			ps_tcp_list_push(e, &e->timers, i);
+			ps_tcp_timer_add(e, i);
 			return L_FLIGHT;
 		}
 		s->fd = -1;
@@ -370,8 +411,8 @@ enum launch_rc ps_tcp_launch(struct engine *e, uint32_t i)
 	}
 	s->fd = fd;
 	s->start = ps_clock_ns();
-	s->deadline = s->start + e->timeout_ns;
 	s->attempt++;
+	s->deadline = s->start + connect_wait_ns(e, s);
 	rc = connect(fd, &a->sa, ps_sockaddr_len(a));
 	errnum = rc < 0 ? errno : 0;
 	if (rc < 0 && errnum == EINPROGRESS) {
@@ -387,7 +428,7 @@ enum launch_rc ps_tcp_launch(struct engine *e, uint32_t i)
 			s->fd = -1;
 			return L_FATAL;
 		}
-		ps_tcp_list_push(e, &e->timers, i);
+		ps_tcp_timer_add(e, i);
 		return L_FLIGHT;
 	}
 	return decided(e, i, rc, errnum);
@@ -445,13 +486,11 @@ void ps_tcp_on_event(struct engine *e, uint32_t i, uint32_t events, uint64_t now
 			return;
 		}
 		if (rc == 0 || errno == EISCONN) {
-			/* Still in the timer list with its first deadline, so order holds;
-			 * the TLS phase has a deadline of its own, the latest of all. */
+			/* Its reply or TLS phase has a later deadline than the connect: it
+			 * moves in the timer list. */
 			if (connected(e, i, now) == L_FLIGHT) {
-				if (s->phase == PH_TLS) {
-					ps_tcp_list_del(e, &e->timers, i);
-					ps_tcp_list_push(e, &e->timers, i);
-				}
+				ps_tcp_list_del(e, &e->timers, i);
+				ps_tcp_timer_add(e, i);
 				return;
 			}
 		} else if (failed(e, s, s->fd, errno, ms_since(s->start, now)) &&

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "probe/rttcache.h"
 #include "probe/tbucket.h"
 #include "probe/tcp.h"
 #include "probe/tls.h"
@@ -81,11 +82,16 @@ struct engine {
 	struct ps_probe_job pending;	/* the next job to start, when have_pending */
 	bool have_pending;
 	uint32_t nrelaunch;		/* slots in the relaunch list */
+	struct ps_rttcache rtt;		/* round trips per host, for the connect timeouts */
+	uint32_t retimed;		/* hosts whose first round trip re-timed the list */
 };
 
 /* probe/tcp_slots.c */
 void ps_tcp_list_push(struct engine *e, struct list *l, uint32_t i);
 void ps_tcp_list_del(struct engine *e, struct list *l, uint32_t i);
+/* Put slot i into the timer list, which is kept in the order of deadlines (a connect's
+ * deadline follows its host's round trip, so a later attempt may end sooner). */
+void ps_tcp_timer_add(struct engine *e, uint32_t i);
 /* A free slot index, growing the array up to the concurrency; NIL when none is left. */
 uint32_t ps_tcp_slot_get(struct engine *e);
 void ps_tcp_slot_put(struct engine *e, uint32_t i);
@@ -113,7 +119,7 @@ void ps_tcp_expire(struct engine *e, uint64_t now);
 
 /* probe/tcp_tls.c: the TLS phase after a connect (slots whose job asks for TLS). */
 /* Start the handshake on slot i, connected at now (rtt_ms set): L_FLIGHT while it runs
- * (the slot's deadline moved to now + the timeout; the caller puts it at the end of the
+ * (the slot's deadline moved to now + the timeout; the caller puts it in its place in the
  * timer list), L_DONE when it ended at once (reported, fd closed). */
 enum launch_rc ps_tcp_tls_start(struct engine *e, uint32_t i, uint64_t now);
 /* Readiness for slot i in PH_TLS: true when the slot is finished (reported, fd closed). */

@@ -1,6 +1,6 @@
 /* Slot storage of the TCP engine: one slot per attempt in flight, in an array that grows
  * up to the loop's share of the concurrency and never past it, with a free list; two
- * intrusive lists through the slots (the timer list, in the order attempts started, and
+ * intrusive lists through the slots (the timer list, in the order of deadlines, and
  * the attempts waiting to be launched again); and the pool of refused sockets kept for
  * the next connect to the same address. */
 #include <stdlib.h>
@@ -35,6 +35,27 @@ void ps_tcp_list_del(struct engine *e, struct list *l, uint32_t i)
 	else
 		l->tail = s->prev;
 	s->prev = s->next = NIL;
+}
+
+void ps_tcp_timer_add(struct engine *e, uint32_t i)
+{
+	struct slot *s = &e->slots[i];
+	uint32_t after = e->timers.tail;
+
+	/* Deadlines mostly grow with the start: the place is nearly always the tail. */
+	while (after != NIL && e->slots[after].deadline > s->deadline)
+		after = e->slots[after].prev;
+	if (after == e->timers.tail) {
+		ps_tcp_list_push(e, &e->timers, i);
+		return;
+	}
+	s->prev = after;
+	s->next = after == NIL ? e->timers.head : e->slots[after].next;
+	e->slots[s->next].prev = i;
+	if (after == NIL)
+		e->timers.head = i;
+	else
+		e->slots[after].next = i;
 }
 
 /* A free slot index, growing the array up to the concurrency; NIL when none is left. */

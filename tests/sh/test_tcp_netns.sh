@@ -3,7 +3,8 @@
 # prober inside a namespace too): open, reset, nftables drop (filtered/timeout), reject
 # with reset (closed), reject with ICMP admin-prohibited and port-unreachable (filtered),
 # an address with no host behind it (unreachable), an address with no route (error),
-# --retries counted by an nft counter, and --rate as a lower bound on the time taken.
+# --retries counted by an nft counter, connect timeouts that follow the host's round trip,
+# and --rate as a lower bound on the time taken.
 set -u
 bin=${PORTSCOPE:-build/portscope}
 case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
@@ -113,6 +114,17 @@ ip netns exec "$c" "$bin" check 198.18.0.2:8081 --timeout 300 --retries 2 -o jso
 grep -q '"state": *"filtered"' "$out" || fail "retries: not filtered"
 pk=$(( $(syns) - before ))
 [ "$pk" = 3 ] || fail "retries: $pk SYNs reached the host, expected 3"
+
+# A host whose round trip is known: a dropped port waits a few round trips (at least
+# 100 ms, doubled for the retry), not --timeout, and connects launched before the first
+# answer are shortened by it. With --timeout 10000 the four dropped ports would take 20 s.
+s0=$(date +%s)
+ip netns exec "$c" "$bin" scan 198.18.0.2 -p 8080,8082,8086,9100-9103 --all-states \
+	--timeout 10000 --ndjson >"$out" || fail "adaptive: scan exit $?"
+s1=$(date +%s)
+[ "$(grep -c '"state":"filtered","rtt_ms":null,"reason":"timeout"' "$out")" = 4 ] ||
+	fail "adaptive: the dropped ports are not filtered (timeout)"
+[ $((s1 - s0)) -le 5 ] || fail "adaptive: took $((s1 - s0)) s, the full --timeout"
 
 # --rate 20 over 10 closed ports cannot finish in less than 9 intervals (0.45 s).
 start=$(date +%s%N)
