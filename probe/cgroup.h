@@ -48,6 +48,11 @@ bool ps_cgroup_classify(const char *path, struct ps_cgroup_info *out);
 struct ps_cgroup_entry {
 	uint64_t id;
 	struct ps_cgroup_info info;
+	/* The owner in one cell, made once per cgroup rather than once per socket: the unit,
+	 * else the container id cut to docker's twelve characters, escaped as table text
+	 * (ps_escape); "" (label_len 0) when the path names neither. */
+	const char *label;
+	size_t label_len;
 	char path[];
 };
 

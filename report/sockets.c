@@ -183,16 +183,19 @@ static size_t f_unit(const void *rec, const void *ctx, char *buf, size_t len)
 	const struct ps_cgroup_entry *cg = ((const struct sock_rec *)rec)->cgroup;
 
 	(void)ctx;
-	if (cg && cg->info.unit[0])
-		return ps_escape(cg->info.unit, strlen(cg->info.unit), buf, len);
-	if (cg && cg->info.id[0])
-		return ps_escape(cg->info.id, strnlen(cg->info.id, 12), buf, len);
+	if (cg && cg->label_len && cg->label_len < len) {	/* escaped once per cgroup */
+		memcpy(buf, cg->label, cg->label_len + 1);
+		return cg->label_len;
+	}
+	if (cg && cg->label_len)	/* too long for a cell: cut at an escape boundary */
+		return cg->info.unit[0] ? ps_escape(cg->info.unit, strlen(cg->info.unit), buf, len)
+					: ps_escape(cg->info.id, strnlen(cg->info.id, 12), buf, len);
 	return ps_cell_str(buf, len, 0, "-");
 }
 
 static bool has_unit(const struct sock_rec *r)
 {
-	return r->cgroup && (r->cgroup->info.unit[0] || r->cgroup->info.id[0]);
+	return r->cgroup && r->cgroup->label_len;
 }
 
 /* --all-netns: the namespace's name, else net:[INODE] as /proc/PID/ns/net reads. */
