@@ -225,6 +225,11 @@ void ps_cgroup_map_free(struct ps_cgroup_map *m)
 	free(m);
 }
 
+size_t ps_cgroup_entry_size(const struct ps_cgroup_entry *e)
+{
+	return sizeof(*e) + e->label_at + e->label_len + 1;
+}
+
 size_t ps_cgroup_map_size(const struct ps_cgroup_map *m)
 {
 	return m->len;
@@ -289,7 +294,7 @@ static int map_add(struct ps_cgroup_map *m, uint64_t id, const char *path)
 	memcpy(e->path, path, n);
 	memcpy(e->path + n, label, ln);
 	e->path[n + ln] = '\0';
-	e->label = e->path + n;
+	e->label_at = n;
 	e->label_len = ln;
 	m->slot[i] = e;
 	m->len++;
