@@ -51,7 +51,10 @@ static void finish(struct engine *e, uint32_t i)
 
 /* After the handshake: --send through the session (s->sent counts what is out), then
  * read until --expect matches, a banner line is complete, the buffer is full or the
- * server ends the stream. Returns WANT_* while it waits, DONE when there is a result. */
+ * server ends the stream. --send goes only to a peer whose certificate verified (or with
+ * --insecure): the user's request is not handed to whoever answered; what a server says
+ * unasked is read either way. Returns WANT_* while it waits, DONE when there is a
+ * result. */
 static enum ps_tls_status exchange(struct engine *e, struct slot *s)
 {
 	enum ps_tls_status st;
@@ -59,7 +62,7 @@ static enum ps_tls_status exchange(struct engine *e, struct slot *s)
 
 	if (e->reading && !ps_tcp_reply_buf(e, s))
 		return PS_TLS_DONE;	/* no memory for a reply: report the handshake alone */
-	if (e->o->send && s->sent < e->o->send_len) {
+	if (e->o->send && s->sent < e->o->send_len && ps_tls_ok(s->tls)) {
 		st = ps_tls_write(s->tls, e->o->send, e->o->send_len);
 		if (st != PS_TLS_DONE)
 			return st == PS_TLS_FAILED ? PS_TLS_DONE : st;	/* gone: no reply */

@@ -433,6 +433,11 @@ enum ps_tls_status ps_tls_read(struct ps_tls *t, void *buf, size_t cap, size_t *
 	return io_status(t, ret);
 }
 
+bool ps_tls_ok(const struct ps_tls *t)
+{
+	return t->phase == PHASE_DONE && t->info.ok;
+}
+
 void ps_tls_info(const struct ps_tls *t, struct ps_tls_info *out)
 {
 	*out = t->info;

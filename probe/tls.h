@@ -104,6 +104,9 @@ enum ps_tls_status ps_tls_step(struct ps_tls *t);
  * it), WANT_*, or FAILED (a reset or a TLS error). */
 enum ps_tls_status ps_tls_write(struct ps_tls *t, const void *buf, size_t len);
 enum ps_tls_status ps_tls_read(struct ps_tls *t, void *buf, size_t cap, size_t *got);
+/* True once the handshake completed with a certificate that verified, or with --insecure
+ * (ps_tls_info.ok without the copy). */
+bool ps_tls_ok(const struct ps_tls *t);
 /* What the session found so far; complete once ps_tls_step returned DONE or FAILED. */
 void ps_tls_info(const struct ps_tls *t, struct ps_tls_info *out);
 /* Send close_notify if the handshake completed (best effort, never waits) and free t. */

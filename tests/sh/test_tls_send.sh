@@ -63,6 +63,21 @@ expect_check "--starttls smtp, then --send and --expect" expect-matched - 0 \
 	"127.0.0.1:$smtp" --starttls smtp --sni good.test --send 'EHLO portscope\r\n' \
 	--expect 'ECHO EHLO portscope' $ca
 
+# A certificate that does not verify gets no --send (unless --insecure); what the server
+# says unasked is still read.
+run check --ndjson "tls://127.0.0.1:$talk" --send 'HELLO\r\n' --expect 'ECHO' --timeout 500 \
+	>"$tmp/out"
+rc=$?
+[ $rc = 1 ] && [ "$(field "$tmp/out" 0 reason)" = expect-mismatch ] &&
+	[ "$(field "$tmp/out" 0 tls.verify)" = untrusted ] &&
+	[ "$(field "$tmp/out" 0 banner)" = "$(printf '220 ready over TLS\r\n')" ] ||
+	fail "untrusted: exit $rc: $(cat "$tmp/out")"
+echo "ok: an untrusted certificate gets no --send"
+run check --ndjson "tls://127.0.0.1:$talk" --send 'HELLO\r\n' --expect 'ECHO' --insecure >"$tmp/out" &&
+	[ "$(field "$tmp/out" 0 reason)" = expect-matched ] ||
+	fail "untrusted, --insecure: $(cat "$tmp/out")"
+echo "ok: --insecure sends to it"
+
 # The table shows the reply beside the TLS columns, escaped.
 run check "tls://127.0.0.1:$talk" --banner $ca >"$tmp/table" || fail "table exit $?"
 grep -q 'tls-handshake .* ok .* 220 ready over TLS\\r\\n$' "$tmp/table" || fail "table: $(cat "$tmp/table")"
