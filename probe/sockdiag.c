@@ -51,7 +51,7 @@ int ps_sockvec_dedup(struct ps_sockvec *sv, size_t from)
 		bool dup = false;
 
 		if (r->inode) {
-			while (seen[h] && !(dup = seen[h] == key))
+			while (seen[h] && !(dup = (seen[h] == key)))
 				h = (h + 1) & (cap - 1);
 			if (!dup)
 				seen[h] = key;
