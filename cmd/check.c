@@ -240,7 +240,7 @@ static int check_args(struct check_opts *o, char **args, size_t nargs, struct ch
 	else if (nargs == 0)
 		rc = ps_usage("missing TARGET (host:port)");
 	else if ((rc = parse_targets(o, args, nargs, targets, &cs->any_tls)) == 0 &&
-		 (rc = ps_tls_cli_check(&o->tls, &o->pc.o, cs->any_tls)) == 0)
+		 (rc = ps_tls_cli_check(&o->tls, cs->any_tls)) == 0)
 		rc = run(o, args, targets, nargs, cs, verdict);
 	free(cs->reachable);
 	free(cs->verdict);

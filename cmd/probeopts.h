@@ -58,7 +58,9 @@ struct ps_probe_cli {
 			"bucket (default: no limit)", \
 			ps_probe_rate_option, NULL), \
 	PS_OPT_CALLBACK(0, "send", T, m, "STR", \
-			"send STR once connected (escapes \\r \\n \\t \\\\ \\xHH)", \
+			"send STR once connected; with TLS after a handshake whose\n" \
+			"certificate verified, or with --insecure (escapes \\r \\n \\t\n" \
+			"\\\\ \\xHH)", \
 			ps_probe_send_option, NULL), \
 	PS_OPT_CALLBACK(0, "expect", T, m, "STR", \
 			"wait for STR in the reply (same escapes): open with reason\n" \

@@ -293,7 +293,7 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 	else if ((rc = parse_ports(&o, ports)) == 0 &&
 		 (rc = ps_scan_targets_build(&s.t, &o.tc, hosts, nhosts, o.tcp, o.udp,
 					     o.pc.family)) == 0 &&
-		 (rc = ps_tls_cli_check(&o.tls, &o.pc.o, o.any_tls = o.tls.on || s.t.tls)) == 0 &&
+		 (rc = ps_tls_cli_check(&o.tls, o.any_tls = o.tls.on || s.t.tls)) == 0 &&
 		 (rc = ps_interrupt_setup()) == 0)
 		rc = run(&s, parr, port_array(ports, parr));
 	ps_scan_targets_free(&s.t);

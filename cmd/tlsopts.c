@@ -16,19 +16,13 @@ int ps_tls_starttls_option(const struct ps_option *opt, const char *name, const 
 	return 0;
 }
 
-int ps_tls_cli_check(struct ps_tls_cli *t, const struct ps_probe_opts *po, bool any_tls)
+int ps_tls_cli_check(struct ps_tls_cli *t, bool any_tls)
 {
 	const char *given = t->o.sni ? "--sni" : t->o.alpn ? "--alpn" : t->o.ca_file ? "--ca"
 			  : t->o.insecure ? "--insecure" : NULL;
 
-	if (!t->on && !any_tls) {
-		if (given)
-			return ps_usage("%s needs --tls, --starttls or a tls:// target", given);
-		return 0;
-	}
-	if (po->send || po->expect || po->banner)
-		return ps_usage("--send, --expect and --banner do not go through TLS (--tls, "
-				"--starttls, tls://)");
+	if (!t->on && !any_tls && given)
+		return ps_usage("%s needs --tls, --starttls or a tls:// target", given);
 	return 0;
 }
 

@@ -20,7 +20,8 @@ ps_opt_cb ps_tls_starttls_option;
 
 #define PS_TLS_OPTIONS(T, m) \
 	PS_OPT_BOOL(0, "tls", T, m.on, "a TLS handshake after the connect: version, certificate,\n" \
-		    "expiry, verification (TCP)"), \
+		    "expiry, verification (TCP); --send, --expect and --banner\n" \
+		    "then go through it"), \
 	PS_OPT_STRING(0, "sni", T, m.o.sni, "NAME", \
 		      "TLS server name to send and verify (default: the target's name)", NULL), \
 	PS_OPT_STRING(0, "alpn", T, m.o.alpn, "LIST", \
@@ -35,9 +36,9 @@ ps_opt_cb ps_tls_starttls_option;
 			"smtp imap pop3 ftp postgres xmpp")
 
 /* After parsing: the TLS options given without TLS asked for (any_tls: a tls:// target)
- * and TLS with --send/--expect/--banner are refused. Returns 0, or the exit code after
- * printing the reason. */
-int ps_tls_cli_check(struct ps_tls_cli *t, const struct ps_probe_opts *po, bool any_tls);
+ * are refused. --send, --expect and --banner work with TLS: they go through the session
+ * once the handshake completed. Returns 0, or the exit code after printing the reason. */
+int ps_tls_cli_check(struct ps_tls_cli *t, bool any_tls);
 
 /* Make the run's TLS context when TLS is wanted (any_tls or --tls) and set po->tls.
  * Returns 0, or the exit code after printing the reason (a bad --ca or --alpn: 2). */

@@ -165,8 +165,7 @@ static int keep(struct sock_rec *dst, const struct sock_rec *r)
 
 	*dst = *r;
 	dst->procs = copy(r->procs, r->nprocs * sizeof(*r->procs), &ok);
-	dst->cgroup = copy(r->cgroup, r->cgroup ? sizeof(*r->cgroup) + strlen(r->cgroup->path) + 1
-						: 0, &ok);
+	dst->cgroup = copy(r->cgroup, r->cgroup ? ps_cgroup_entry_size(r->cgroup) : 0, &ok);
 	dst->netns = copy(r->netns, sizeof(*r->netns), &ok);
 	if (!ok) {
 		drop(dst);
@@ -179,7 +178,24 @@ struct poll_ctx {
 	const struct watch_opts *o;
 	struct ps_inv_query q;
 	struct ps_view view;
+	bool header_done;
 };
+
+/* The table's header, once, from the first poll's listeners: a stream fixes its columns
+ * before its first row, so UNIT is there when a listener watched from the start has a
+ * unit or a container, as list shows it when any row has one. */
+static void header_once(struct poll_ctx *pc, const struct ps_sockvec *sv)
+{
+	if (pc->header_done)
+		return;
+	pc->header_done = true;
+	for (size_t i = 0; i < sv->len; i++)
+		if (ps_sock_has_unit(&sv->v[i])) {
+			pc->view.table_flags |= PS_TABLE_UNIT;
+			break;
+		}
+	ps_report_event_header(stdout, pc->o->out.fmt, &pc->view);
+}
 
 /* Emit one event unless --count is used up; returns true when the watch should stop. */
 static bool emit(struct state *st, const struct poll_ctx *pc, bool opened,
@@ -198,7 +214,7 @@ static bool emit(struct state *st, const struct poll_ctx *pc, bool opened,
 /* One poll: dump, compare with the known set, emit events, replace the set. report is
  * false for the silent first poll. Returns 0, 1 when --count is reached, or an exit code
  * (> 1) after printing the reason. */
-static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
+static int poll_once(struct state *st, struct poll_ctx *pc, bool report)
 {
 	struct ps_inventory inv = { 0 };
 	struct ps_sockvec fresh = { 0 };
@@ -213,6 +229,7 @@ static int poll_once(struct state *st, const struct poll_ctx *pc, bool report)
 		rc = ps_cli_err(&err);
 		goto end;
 	}
+	header_once(pc, &inv.sv);
 	if (inv.sv.len)
 		qsort(inv.sv.v, inv.sv.len, sizeof(*inv.sv.v), key_cmp);
 	cap = inv.sv.len ? inv.sv.len : 1;
@@ -342,7 +359,6 @@ int cmd_watch(const struct ps_command *cmd, int argc, char **argv)
 
 	if ((rc = setup_signals(&unblocked)) != 0)
 		return rc;
-	ps_report_event_header(stdout, o.out.fmt, &pc.view);
 	start = tick = (long long)ps_clock_ms();
 	if (o.duration_ms)
 		deadline = start + o.duration_ms;

@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include "probe/cgroup.h"
+#include "probe/escape.h"
 
 /* Deeper cgroups are not walked: each level holds a directory open, and no runtime
  * nests anywhere near this deep. */
 #define WALK_MAX_DEPTH 64
 /* Fields in one mountinfo line: six fixed, the optional tags, "-", then three. */
 #define MI_MAX_FIELDS 32
+/* An escaped unit name: four bytes of output at most for each byte of one. */
+#define LABEL_MAX (4 * sizeof(((struct ps_cgroup_info *)0)->unit))
 
 /* Copy a mountinfo field, undoing the kernel's octal escapes (\040 space, \011 tab,
  * \012 newline, \134 backslash). Returns false when it does not fit or would hold NUL. */
@@ -222,6 +225,11 @@ void ps_cgroup_map_free(struct ps_cgroup_map *m)
 	free(m);
 }
 
+size_t ps_cgroup_entry_size(const struct ps_cgroup_entry *e)
+{
+	return sizeof(*e) + e->label_at + e->label_len + 1;
+}
+
 size_t ps_cgroup_map_size(const struct ps_cgroup_map *m)
 {
 	return m->len;
@@ -263,20 +271,31 @@ static int map_grow(struct ps_cgroup_map *m)
  * pointers handed out stay valid). Returns 0, or -1 on OOM. */
 static int map_add(struct ps_cgroup_map *m, uint64_t id, const char *path)
 {
-	size_t n = strlen(path) + 1, i;
+	size_t n = strlen(path) + 1, i, ln = 0;
+	struct ps_cgroup_info info;
 	struct ps_cgroup_entry *e;
+	char label[LABEL_MAX];
 
 	if ((m->len + 1) * 2 > m->cap && map_grow(m) < 0)
 		return -1;
 	i = slot_of(m, id);
 	if (m->slot[i])
 		return 0;
-	e = malloc(sizeof(*e) + n);
+	ps_cgroup_classify(path, &info);
+	if (info.unit[0])
+		ln = ps_escape(info.unit, strlen(info.unit), label, sizeof(label));
+	else if (info.id[0])
+		ln = ps_escape(info.id, strnlen(info.id, 12), label, sizeof(label));
+	e = malloc(sizeof(*e) + n + ln + 1);
 	if (!e)
 		return -1;
 	e->id = id;
+	e->info = info;
 	memcpy(e->path, path, n);
-	ps_cgroup_classify(e->path, &e->info);
+	memcpy(e->path + n, label, ln);
+	e->path[n + ln] = '\0';
+	e->label_at = n;
+	e->label_len = ln;
 	m->slot[i] = e;
 	m->len++;
 	return 0;

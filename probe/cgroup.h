@@ -48,8 +48,22 @@ bool ps_cgroup_classify(const char *path, struct ps_cgroup_info *out);
 struct ps_cgroup_entry {
 	uint64_t id;
 	struct ps_cgroup_info info;
+	/* The owner in one cell, made once per cgroup rather than once per socket: the unit,
+	 * else the container id cut to docker's twelve characters, escaped as table text
+	 * (ps_escape); "" (label_len 0) when the path names neither. It is stored after the
+	 * path, at path + label_at (ps_cgroup_label), so an entry is one block of
+	 * ps_cgroup_entry_size bytes that can be copied whole. */
+	size_t label_at, label_len;
 	char path[];
 };
+
+static inline const char *ps_cgroup_label(const struct ps_cgroup_entry *e)
+{
+	return e->path + e->label_at;
+}
+
+/* The size of the block e is (to copy an entry beyond the map's life). */
+size_t ps_cgroup_entry_size(const struct ps_cgroup_entry *e);
 
 struct ps_cgroup_map;
 

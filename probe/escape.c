@@ -14,10 +14,14 @@ size_t ps_escape(const char *in, size_t len, char *out, size_t outlen)
 		char tmp[4];
 		size_t n;
 
+		if (c >= 0x20 && c < 0x7f && c != '\\') {	/* the common case: no copy */
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+			continue;
+		}
 		if (c == '\\') {
 			tmp[0] = '\\'; tmp[1] = '\\'; n = 2;
-		} else if (c >= 0x20 && c < 0x7f) {
-			tmp[0] = (char)c; n = 1;
 		} else if (c == '\n' || c == '\r' || c == '\t') {
 			tmp[0] = '\\'; tmp[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't'; n = 2;
 		} else {

@@ -6,6 +6,18 @@
 #include "probe/inventory.h"
 #include "probe/netns_walk.h"
 
+/* Entries found lately, by the low bits of their id: a cgroup id is the inode number of
+ * its directory, and siblings made one after another have consecutive ones, so a host's
+ * few dozen services rarely share a slot, and most sockets skip the map's lookup. */
+#define CG_RECENT 64
+
+struct cg_resolver {
+	struct ps_cgroup_map **map;
+	const struct ps_cgroup_entry *recent[CG_RECENT];
+	bool off;
+	ps_err ignored;
+};
+
 void ps_inventory_listening(struct ps_sockdiag_query *diag, unsigned protos, unsigned families)
 {
 	diag->protos = protos;
@@ -30,33 +42,50 @@ bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r
 	return true;
 }
 
-int ps_inventory_cgroups(struct ps_sockvec *sv, struct ps_cgroup_map **map, ps_err *err)
+/* Point r->cgroup at its path and owner. Returns 0, or -1 with err on OOM; a tree that
+ * cannot be read (or no cgroup v2) turns the resolver off, owners unknown. */
+static int cgroup_resolve(struct cg_resolver *cr, struct sock_rec *r, ps_err *err)
 {
-	const struct ps_cgroup_entry *last = NULL;
-	ps_err ignored = { .kind = PS_ERR_NONE };
+	const struct ps_cgroup_entry **slot = &cr->recent[r->cgroup_id % CG_RECENT];
+	ps_err *ignored = &cr->ignored;	/* only its kind matters; set up once */
+	int rc;
+
+	if (!r->cgroup_id || cr->off)
+		return 0;
+	if (*slot && (*slot)->id == r->cgroup_id) {
+		r->cgroup = *slot;
+		return 0;
+	}
+	ignored->kind = PS_ERR_NONE;
+	if (!*cr->map && ps_cgroup_map_open(cr->map, ignored) <= 0) {
+		cr->off = true;
+		return ignored->kind == PS_ERR_NOMEM ? ps_err_nomem(err) : 0;
+	}
+	rc = ps_cgroup_map_lookup(*cr->map, r->cgroup_id, &r->cgroup, ignored);
+	if (rc < 0 && ignored->kind == PS_ERR_NOMEM)
+		return ps_err_nomem(err);
+	if (rc > 0)
+		*slot = r->cgroup;
+	return 0;
+}
+
+/* Attach cgroups and drop what the filter does not want, in one pass over the records. */
+static int select_records(struct ps_inventory *inv, const struct ps_inv_filter *f, ps_err *err)
+{
+	struct cg_resolver cr = { .map = &inv->cgroups };
+	struct ps_sockvec *sv = &inv->sv;
+	size_t kept = 0;
 
 	for (size_t i = 0; i < sv->len; i++) {
-		struct sock_rec *r = &sv->v[i];
-
-		if (!r->cgroup_id)
+		if (cgroup_resolve(&cr, &sv->v[i], err) < 0)
+			return -1;
+		if (!ps_inventory_wanted(f, &sv->v[i]))
 			continue;
-		/* Sockets of one service come in runs: one lookup per run. */
-		if (last && last->id == r->cgroup_id) {
-			r->cgroup = last;
-			continue;
-		}
-		if (!*map && ps_cgroup_map_open(map, &ignored) <= 0) {
-			if (ignored.kind == PS_ERR_NOMEM)
-				return ps_err_nomem(err);
-			return 0;	/* no cgroup v2, or no mountinfo: owners unknown */
-		}
-		if (ps_cgroup_map_lookup(*map, r->cgroup_id, &last, &ignored) < 0) {
-			if (ignored.kind == PS_ERR_NOMEM)
-				return ps_err_nomem(err);
-			last = NULL;
-		}
-		r->cgroup = last;
+		if (kept != i)
+			sv->v[kept] = sv->v[i];
+		kept++;
 	}
+	sv->len = kept;
 	return 0;
 }
 
@@ -94,19 +123,13 @@ static const struct sock_rec **sort_records(const struct ps_sockvec *sv)
 
 int ps_inventory_load(const struct ps_inv_query *q, struct ps_inventory *inv, ps_err *err)
 {
-	size_t kept = 0;
-
 	const char *proc = q->proc_root ? q->proc_root : "/proc";
 	int rc = q->all_netns ? ps_netns_dump_all(&q->diag, proc, &inv->nets, &inv->sv, err)
 			      : ps_sockdiag_dump(&q->diag, &inv->sv, err);
 
-	if (rc < 0 || ps_inventory_cgroups(&inv->sv, &inv->cgroups, err) < 0 ||
-	    (q->nat && ps_nat_load(&inv->nat, &inv->sv, err) < 0))
+	if (rc < 0 || (q->nat && ps_nat_load(&inv->nat, &inv->sv, err) < 0) ||
+	    select_records(inv, &q->filter, err) < 0)
 		return -1;
-	for (size_t i = 0; i < inv->sv.len; i++)
-		if (ps_inventory_wanted(&q->filter, &inv->sv.v[i]))
-			inv->sv.v[kept++] = inv->sv.v[i];
-	inv->sv.len = kept;
 	if (q->processes &&
 	    ps_owners_attach(&inv->sv, proc, &inv->owners, err) < 0)
 		return -1;

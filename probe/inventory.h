@@ -47,12 +47,7 @@ struct ps_inventory {
  * and bound, unconnected UDP. */
 void ps_inventory_listening(struct ps_sockdiag_query *diag, unsigned protos, unsigned families);
 
-/* Point every record's cgroup at its path and owner, from the cgroup v2 tree (opened into
- * *map on first use). A tree that cannot be read leaves the owners unknown (NULL), not an
- * error. Returns 0, or -1 with err when out of memory. */
-int ps_inventory_cgroups(struct ps_sockvec *sv, struct ps_cgroup_map **map, ps_err *err);
-
-/* True when r passes f (cgroups attached for the unit and container filters). */
+/* True when r passes f (its cgroup attached, for the unit and container filters). */
 bool ps_inventory_wanted(const struct ps_inv_filter *f, const struct sock_rec *r);
 
 /* Dump, filter, attach owners (if asked) and order into inv, which the caller frees with

@@ -51,7 +51,7 @@ int ps_sockvec_dedup(struct ps_sockvec *sv, size_t from)
 		bool dup = false;
 
 		if (r->inode) {
-			while (seen[h] && !(dup = seen[h] == key))
+			while (seen[h] && !(dup = (seen[h] == key)))
 				h = (h + 1) & (cap - 1);
 			if (!dup)
 				seen[h] = key;
@@ -79,11 +79,43 @@ static struct sock_rec *sockvec_push(struct ps_sockvec *sv)
 	return &sv->v[sv->len++];
 }
 
+/* The attributes after the inet_diag_msg, from off to the end of the message (whose length
+ * the walk has checked against the bytes). Unknown attributes are skipped; a known one too
+ * short for its value is ignored rather than trusted, so an odd kernel costs a field, never
+ * a bad read. Walked inline: this runs for every socket of a dump, and libmnl's calls per
+ * attribute were a visible part of a large listing's time. */
+static void parse_attrs(const struct nlmsghdr *nlh, size_t off, struct sock_rec *r)
+{
+	const char *base = (const char *)nlh;
+
+	for (off = NLMSG_ALIGN(off); off + sizeof(struct nlattr) <= nlh->nlmsg_len;) {
+		struct nlattr a;
+		size_t plen;
+
+		memcpy(&a, base + off, sizeof(a));
+		if (a.nla_len < sizeof(a) || a.nla_len > nlh->nlmsg_len - off)
+			return;		/* malformed: the rest cannot be trusted */
+		plen = a.nla_len - NLA_HDRLEN;
+		switch (a.nla_type & NLA_TYPE_MASK) {
+		case INET_DIAG_SKV6ONLY:
+			if (plen >= 1)
+				r->v6only = base[off + NLA_HDRLEN] ? 1 : 0;
+			break;
+		case INET_DIAG_CGROUP_ID:
+			if (plen >= sizeof(uint64_t))
+				memcpy(&r->cgroup_id, base + off + NLA_HDRLEN, sizeof(uint64_t));
+			break;
+		default:
+			break;
+		}
+		off += NLA_ALIGN(a.nla_len);
+	}
+}
+
 static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockvec *out,
 		     ps_err *err)
 {
 	const struct inet_diag_msg *m;
-	const struct nlattr *attr;
 	struct sock_rec *r;
 
 	m = ps_nlmsg_payload(nlh, sizeof(*m), "inet_diag", err);
@@ -109,16 +141,7 @@ static int parse_one(const struct nlmsghdr *nlh, uint8_t proto, struct ps_sockve
 	memcpy(&r->local, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
 	memcpy(&r->remote, m->id.idiag_dst, m->idiag_family == AF_INET ? 4 : 16);
 
-	/* Unknown attributes are skipped; a known one of the wrong size is ignored rather
-	 * than trusted, so an odd kernel costs a field, never a bad read. */
-	mnl_attr_for_each(attr, nlh, sizeof(*m)) {
-		if (mnl_attr_get_type(attr) == INET_DIAG_SKV6ONLY &&
-		    mnl_attr_validate(attr, MNL_TYPE_U8) == 0)
-			r->v6only = mnl_attr_get_u8(attr) ? 1 : 0;
-		else if (mnl_attr_get_type(attr) == INET_DIAG_CGROUP_ID &&
-			 mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-			r->cgroup_id = mnl_attr_get_u64(attr);
-	}
+	parse_attrs(nlh, NLMSG_LENGTH(sizeof(*m)), r);
 	return 0;
 }
 

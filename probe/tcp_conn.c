@@ -40,6 +40,42 @@ void ps_tcp_close_reset(int fd)
 	(void)close(fd);
 }
 
+void ps_tcp_fill_reply(const struct engine *e, const struct slot *s, struct probe_result *r)
+{
+	if (s && s->buf && e->reading) {
+		size_t n = s->len < PS_BANNER_MAX ? s->len : PS_BANNER_MAX;
+
+		memcpy(r->banner, s->buf, n);
+		r->banner_len = n;
+		r->has_banner = n > 0;
+		if (e->o->expect)
+			r->expect_ok = s->len >= e->o->expect_len &&
+				       memmem(s->buf, s->len, e->o->expect, e->o->expect_len) != NULL;
+	} else if (e->o->expect) {
+		r->expect_ok = 0;
+	}
+	if (r->state == PS_PROBE_OPEN && e->o->expect)
+		r->reason = r->expect_ok ? "expect-matched" : "expect-mismatch";
+}
+
+bool ps_tcp_reply_buf(struct engine *e, struct slot *s)
+{
+	if (!s->buf) {
+		s->cap = e->o->expect ? EXPECT_BUF : PS_BANNER_MAX;
+		s->buf = malloc(s->cap);
+	}
+	return s->buf != NULL;
+}
+
+bool ps_tcp_reply_complete(const struct engine *e, const struct slot *s)
+{
+	if (s->len == s->cap)
+		return true;
+	if (e->o->expect)
+		return memmem(s->buf, s->len, e->o->expect, e->o->expect_len) != NULL;
+	return s->len > 0 && s->buf[s->len - 1] == '\n';	/* a banner line is complete */
+}
+
 static void emit(struct engine *e, const struct ps_probe_job *job, enum ps_probe_state st,
 		 const char *reason, double rtt_ms, int errnum, const struct slot *s)
 {
@@ -51,20 +87,7 @@ static void emit(struct engine *e, const struct ps_probe_job *job, enum ps_probe
 	r.rtt_ms = rtt_ms;
 	if (errnum)
 		snprintf(r.error, sizeof(r.error), "%s", strerror(errnum));
-	if (s && s->buf && e->reading) {
-		size_t n = s->len < PS_BANNER_MAX ? s->len : PS_BANNER_MAX;
-
-		memcpy(r.banner, s->buf, n);
-		r.banner_len = n;
-		r.has_banner = n > 0;
-		if (e->o->expect)
-			r.expect_ok = s->len >= e->o->expect_len &&
-				      memmem(s->buf, s->len, e->o->expect, e->o->expect_len) != NULL;
-	} else if (e->o->expect) {
-		r.expect_ok = 0;
-	}
-	if (st == PS_PROBE_OPEN && e->o->expect)
-		r.reason = r.expect_ok ? "expect-matched" : "expect-mismatch";
+	ps_tcp_fill_reply(e, s, &r);
 	ps_tcp_deliver(e, &r);
 }
 
@@ -229,13 +252,7 @@ static void read_more(struct engine *e, uint32_t i)
 		if (n <= 0)
 			break;	/* closed or reset by the service: report what came */
 		s->len += (uint16_t)n;
-		if (e->o->expect) {
-			if (memmem(s->buf, s->len, e->o->expect, e->o->expect_len))
-				break;
-		} else if (s->buf[s->len - 1] == '\n') {
-			break;	/* a banner line is complete */
-		}
-		if (s->len == s->cap)
+		if (ps_tcp_reply_complete(e, s))
 			break;
 	}
 	reply_done(e, i);
@@ -280,14 +297,10 @@ static enum launch_rc connected(struct engine *e, uint32_t i, uint64_t now)
 		ps_tcp_close_reset(s->fd);
 		return L_DONE;
 	}
-	if (e->reading && !s->buf) {
-		s->cap = e->o->expect ? EXPECT_BUF : PS_BANNER_MAX;
-		s->buf = malloc(s->cap);
-		if (!s->buf) {
-			ps_tcp_close_reset(s->fd);
-			emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, ENOMEM, NULL);
-			return L_DONE;
-		}
+	if (e->reading && !ps_tcp_reply_buf(e, s)) {
+		ps_tcp_close_reset(s->fd);
+		emit(e, &s->job, PS_PROBE_ERROR, "local-error", -1, ENOMEM, NULL);
+		return L_DONE;
 	}
 	s->phase = PH_SEND;
 	if (e->o->send && !send_more(e, s)) {

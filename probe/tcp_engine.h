@@ -107,6 +107,14 @@ void ps_tcp_pool_put(struct engine *e, int fd, const union ps_sockaddr *a);
 void ps_tcp_deliver(struct engine *e, const struct probe_result *r);
 /* Close an established connection with a reset. */
 void ps_tcp_close_reset(int fd);
+/* The reply phase (--send, --expect, --banner), shared by plain TCP and TLS: the reply
+ * buffer (EXPECT_BUF bytes for --expect, else a banner's; false on OOM), whether what came
+ * ends the read (--expect matched, a banner line complete, the buffer full), and the
+ * result's banner and expect fields from it (the reason expect-matched or
+ * expect-mismatch when r is open and --expect was given). */
+bool ps_tcp_reply_buf(struct engine *e, struct slot *s);
+bool ps_tcp_reply_complete(const struct engine *e, const struct slot *s);
+void ps_tcp_fill_reply(const struct engine *e, const struct slot *s, struct probe_result *r);
 /* Watch slot i's fd for events (added to the epoll set or modified). Returns 0 or -1. */
 int ps_tcp_watch(struct engine *e, uint32_t i, uint32_t events);
 enum launch_rc { L_DONE, L_FLIGHT, L_BACKOFF, L_FATAL };

@@ -1,6 +1,7 @@
 /* The TLS phase of the TCP engine: once a connect succeeds for a job that asks for TLS,
  * the slot stays in the same epoll loop and steps its session (probe/tls.h: STARTTLS,
- * then the handshake) on each readiness event, with a deadline of its own (the probe
+ * then the handshake, then --send and the reply for --expect / --banner through the
+ * session, as plain TCP does them on the socket) on each readiness event, with a deadline of its own (the probe
  * timeout, counted from the connect). No thread and no blocking call per handshake, and
  * the memory a handshake holds is the session's, freed with the slot. The port is open
  * whatever the handshake says: the reason and the result's tls object tell the rest. */
@@ -21,7 +22,9 @@ static const char *tls_reason(const struct ps_tls_info *info)
 	return "tls-handshake-failed";
 }
 
-/* Report slot i with what its session found, then end the session and the connection. */
+/* Report slot i with what its session found (and, after a handshake, what the server
+ * said to --send / within --expect / as a banner), then end the session and the
+ * connection. */
 static void finish(struct engine *e, uint32_t i)
 {
 	struct slot *s = &e->slots[i];
@@ -34,6 +37,11 @@ static void finish(struct engine *e, uint32_t i)
 	r.reason = tls_reason(&info);
 	r.rtt_ms = s->rtt_ms;
 	r.tls = &info;
+	if (info.handshake_done) {
+		ps_tcp_fill_reply(e, s, &r);	/* expect-matched or expect-mismatch */
+	} else if (e->o->expect) {
+		r.expect_ok = 0;	/* nothing to match: the reason stays the TLS one */
+	}
 	ps_tcp_deliver(e, &r);
 	ps_tls_free(s->tls);
 	s->tls = NULL;
@@ -41,13 +49,46 @@ static void finish(struct engine *e, uint32_t i)
 	s->fd = -1;
 }
 
+/* After the handshake: --send through the session (s->sent counts what is out), then
+ * read until --expect matches, a banner line is complete, the buffer is full or the
+ * server ends the stream. --send goes only to a peer whose certificate verified (or with
+ * --insecure): the user's request is not handed to whoever answered; what a server says
+ * unasked is read either way. Returns WANT_* while it waits, DONE when there is a
+ * result. */
+static enum ps_tls_status exchange(struct engine *e, struct slot *s)
+{
+	enum ps_tls_status st;
+	size_t got;
+
+	if (e->reading && !ps_tcp_reply_buf(e, s))
+		return PS_TLS_DONE;	/* no memory for a reply: report the handshake alone */
+	if (e->o->send && s->sent < e->o->send_len && ps_tls_ok(s->tls)) {
+		st = ps_tls_write(s->tls, e->o->send, e->o->send_len);
+		if (st != PS_TLS_DONE)
+			return st == PS_TLS_FAILED ? PS_TLS_DONE : st;	/* gone: no reply */
+		s->sent = (uint16_t)e->o->send_len;
+	}
+	while (e->reading && !ps_tcp_reply_complete(e, s)) {
+		st = ps_tls_read(s->tls, s->buf + s->len, s->cap - s->len, &got);
+		if (st == PS_TLS_WANT_READ || st == PS_TLS_WANT_WRITE)
+			return st;
+		if (st == PS_TLS_FAILED || got == 0)
+			break;	/* closed or reset by the service: report what came */
+		s->len = (uint16_t)(s->len + got);
+	}
+	return PS_TLS_DONE;
+}
+
 /* Step the session once. Returns L_FLIGHT while it wants the socket again, L_DONE once
  * the slot is reported. */
 static enum launch_rc step(struct engine *e, uint32_t i)
 {
 	struct slot *s = &e->slots[i];
+	enum ps_tls_status st = ps_tls_step(s->tls);
 
-	switch (ps_tls_step(s->tls)) {
+	if (st == PS_TLS_DONE && (e->o->send || e->reading))
+		st = exchange(e, s);
+	switch (st) {
 	case PS_TLS_WANT_READ:
 		if (ps_tcp_watch(e, i, EPOLLIN | EPOLLRDHUP) == 0)
 			return L_FLIGHT;

@@ -382,6 +382,62 @@ enum ps_tls_status ps_tls_step(struct ps_tls *t)
 	return t->phase == PHASE_DONE ? PS_TLS_DONE : PS_TLS_FAILED;
 }
 
+/* SSL_get_error's answer for a call that did not succeed, as a status. */
+static enum ps_tls_status io_status(struct ps_tls *t, int ret)
+{
+	int e = SSL_get_error(t->ssl, ret);
+
+	ERR_clear_error();
+	if (e == SSL_ERROR_WANT_READ)
+		return PS_TLS_WANT_READ;
+	if (e == SSL_ERROR_WANT_WRITE)
+		return PS_TLS_WANT_WRITE;
+	return PS_TLS_FAILED;
+}
+
+enum ps_tls_status ps_tls_write(struct ps_tls *t, const void *buf, size_t len)
+{
+	size_t n = 0;
+	int ret;
+
+	if (t->phase != PHASE_DONE)
+		return PS_TLS_FAILED;
+	ERR_clear_error();
+	ret = SSL_write_ex(t->ssl, buf, len, &n);
+	return ret == 1 ? PS_TLS_DONE : io_status(t, ret);
+}
+
+enum ps_tls_status ps_tls_read(struct ps_tls *t, void *buf, size_t cap, size_t *got)
+{
+	int ret, e;
+
+	*got = 0;
+	if (t->phase != PHASE_DONE)
+		return PS_TLS_FAILED;
+	ERR_clear_error();
+	errno = 0;
+	ret = SSL_read_ex(t->ssl, buf, cap, got);
+	if (ret == 1)
+		return PS_TLS_DONE;
+	e = SSL_get_error(t->ssl, ret);
+	/* OpenSSL 3 calls a close without close_notify an error (unexpected EOF): for a
+	 * banner it is the end of what the server says, as with plain TCP. */
+	if (e == SSL_ERROR_ZERO_RETURN ||
+	    (e == SSL_ERROR_SSL &&
+	     ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) ||
+	    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)) {
+		ERR_clear_error();
+		*got = 0;
+		return PS_TLS_DONE;
+	}
+	return io_status(t, ret);
+}
+
+bool ps_tls_ok(const struct ps_tls *t)
+{
+	return t->phase == PHASE_DONE && t->info.ok;
+}
+
 void ps_tls_info(const struct ps_tls *t, struct ps_tls_info *out)
 {
 	*out = t->info;

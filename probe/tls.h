@@ -96,6 +96,17 @@ void ps_tls_ctx_free(struct ps_tls_ctx *c);
 struct ps_tls *ps_tls_new(struct ps_tls_ctx *c, int fd, const char *host, ps_err *err);
 /* Do what can be done without blocking: STARTTLS, then the handshake. */
 enum ps_tls_status ps_tls_step(struct ps_tls *t);
+/* Application data once ps_tls_step returned DONE (--send, --expect, --banner through
+ * TLS). ps_tls_write sends len bytes (len > 0) as a whole: DONE when they are out, WANT_*
+ * to be called again with the same buf and len, FAILED when the peer closed or reset.
+ * ps_tls_read takes what has arrived, at most cap bytes: DONE with *got > 0 bytes, DONE
+ * with *got 0 at the end of the stream (close_notify, or the connection closed without
+ * it), WANT_*, or FAILED (a reset or a TLS error). */
+enum ps_tls_status ps_tls_write(struct ps_tls *t, const void *buf, size_t len);
+enum ps_tls_status ps_tls_read(struct ps_tls *t, void *buf, size_t cap, size_t *got);
+/* True once the handshake completed with a certificate that verified, or with --insecure
+ * (ps_tls_info.ok without the copy). */
+bool ps_tls_ok(const struct ps_tls *t);
 /* What the session found so far; complete once ps_tls_step returned DONE or FAILED. */
 void ps_tls_info(const struct ps_tls *t, struct ps_tls_info *out);
 /* Send close_notify if the handshake completed (best effort, never waits) and free t. */

@@ -108,11 +108,20 @@ static size_t f_rule(const void *rec, const void *ctx, char *buf, size_t len)
 	return ps_report_rule_text(fd->rule, buf, len);
 }
 
-static const struct ps_column finding_columns[] = {
-	{ "KIND", f_kind, false },
-	PS_SOCKREF_COLUMNS,
-	{ "RULE", f_rule, false },
-};
+/* KIND, the socket's columns (UNIT when some finding's socket has one), RULE. */
+static int render_table(FILE *f, const struct ps_finding *v, size_t n,
+			const struct ps_sockref *ref, unsigned flags)
+{
+	struct ps_column cols[PS_SOCKREF_NCOLS + 2] = { { "KIND", f_kind, false, 0 } };
+	bool unit = false;
+	size_t ncols = 1;
+
+	for (size_t i = 0; i < n && !unit; i++)
+		unit = v[i].sock && ps_sock_has_unit(v[i].sock);
+	ncols += ps_sockref_columns(cols + ncols, unit);
+	cols[ncols++] = (struct ps_column){ "RULE", f_rule, false, 0 };
+	return ps_table_render(f, cols, ncols, v, sizeof(*v), n, ref, flags);
+}
 
 static void finding_fields(struct ps_json *j, const struct ps_finding *fd,
 			   const struct ps_view *view)
@@ -181,9 +190,7 @@ int ps_report_audit(FILE *f, enum ps_format fmt, const struct ps_finding *v, siz
 				sum->sockets == 1 ? "" : "s", name);
 			return 0;
 		}
-		return ps_table_render(f, finding_columns,
-				       sizeof(finding_columns) / sizeof(finding_columns[0]), v,
-				       sizeof(*v), n, &ref, view->table_flags);
+		return render_table(f, v, n, &ref, view->table_flags);
 	}
 }
 

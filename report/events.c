@@ -35,17 +35,23 @@ static size_t f_event(const void *rec, const void *ctx, char *buf, size_t len)
 	return ps_cell_str(buf, len, 0, event_name(row->opened));
 }
 
-static const struct ps_column event_columns[] = {
-	{ "TIME", f_time, false, 24 },
-	{ "EVENT", f_event, false, 6 },
-	PS_SOCKREF_COLUMNS,	/* as list shows them */
-};
-#define NCOLS (sizeof(event_columns) / sizeof(event_columns[0]))
+/* TIME, EVENT and the socket's columns as list shows them; UNIT when the view asks for it
+ * (a stream's columns are fixed before its first row: watch decides from the listeners
+ * it starts with). Returns how many. */
+static size_t event_columns(struct ps_column *cols, const struct ps_view *view)
+{
+	cols[0] = (struct ps_column){ "TIME", f_time, false, 24 };
+	cols[1] = (struct ps_column){ "EVENT", f_event, false, 6 };
+	return 2 + ps_sockref_columns(cols + 2, view->table_flags & PS_TABLE_UNIT);
+}
+#define NCOLS_MAX (2 + PS_SOCKREF_NCOLS)
 
 void ps_report_event_header(FILE *f, enum ps_format fmt, const struct ps_view *view)
 {
+	struct ps_column cols[NCOLS_MAX];
+
 	if (fmt == PS_FMT_TABLE)
-		ps_table_stream_header(f, event_columns, NCOLS, view->table_flags);
+		ps_table_stream_header(f, cols, event_columns(cols, view), view->table_flags);
 }
 
 void ps_report_event(FILE *f, enum ps_format fmt, bool opened, const char *time,
@@ -56,7 +62,9 @@ void ps_report_event(FILE *f, enum ps_format fmt, bool opened, const char *time,
 	struct ps_json j;
 
 	if (fmt == PS_FMT_TABLE) {
-		ps_table_stream_row(f, event_columns, NCOLS, &row, &ref);
+		struct ps_column cols[NCOLS_MAX];
+
+		ps_table_stream_row(f, cols, event_columns(cols, view), &row, &ref);
 		return;
 	}
 	ps_json_line_begin(&j, f);

@@ -183,16 +183,19 @@ static size_t f_unit(const void *rec, const void *ctx, char *buf, size_t len)
 	const struct ps_cgroup_entry *cg = ((const struct sock_rec *)rec)->cgroup;
 
 	(void)ctx;
-	if (cg && cg->info.unit[0])
-		return ps_escape(cg->info.unit, strlen(cg->info.unit), buf, len);
-	if (cg && cg->info.id[0])
-		return ps_escape(cg->info.id, strnlen(cg->info.id, 12), buf, len);
+	if (cg && cg->label_len && cg->label_len < len) {	/* escaped once per cgroup */
+		memcpy(buf, ps_cgroup_label(cg), cg->label_len + 1);
+		return cg->label_len;
+	}
+	if (cg && cg->label_len)	/* too long for a cell: cut at an escape boundary */
+		return cg->info.unit[0] ? ps_escape(cg->info.unit, strlen(cg->info.unit), buf, len)
+					: ps_escape(cg->info.id, strnlen(cg->info.id, 12), buf, len);
 	return ps_cell_str(buf, len, 0, "-");
 }
 
-static bool has_unit(const struct sock_rec *r)
+bool ps_sock_has_unit(const struct sock_rec *r)
 {
-	return r->cgroup && (r->cgroup->info.unit[0] || r->cgroup->info.id[0]);
+	return r->cgroup && r->cgroup->label_len;
 }
 
 /* --all-netns: the namespace's name, else net:[INODE] as /proc/PID/ns/net reads. */
@@ -256,6 +259,24 @@ SOCKREF_FIELD(exposure, f_exposure)
 SOCKREF_FIELD(user, f_user)
 SOCKREF_FIELD(process, f_process)
 SOCKREF_FIELD(unit, f_unit)
+
+size_t ps_sockref_columns(struct ps_column *cols, bool unit)
+{
+	static const struct ps_column all[PS_SOCKREF_NCOLS] = {
+		{ "PROTO", ps_sockref_proto, false, 5 },
+		{ "LOCAL", ps_sockref_local, false, 24 },
+		{ "EXPOSURE", ps_sockref_exposure, false, 8 },
+		{ "USER", ps_sockref_user, false, 8 },
+		{ "UNIT", ps_sockref_unit, false, 16 },
+		{ "PROCESS", ps_sockref_process, false, 0 },
+	};
+	size_t n = 0;
+
+	for (size_t c = 0; c < PS_SOCKREF_NCOLS; c++)
+		if (unit || all[c].field != ps_sockref_unit)
+			cols[n++] = all[c];
+	return n;
+}
 
 static void netns_field(struct ps_json *j, const struct ps_netns_ref *ns)
 {
@@ -396,7 +417,7 @@ static int render_table(FILE *f, const struct sock_rec *const *recs, size_t n,
 	bool unit = false, netns = false;
 
 	for (size_t i = 0; i < n; i++) {
-		unit |= has_unit(recs[i]);
+		unit |= ps_sock_has_unit(recs[i]);
 		netns |= recs[i]->netns != NULL;
 	}
 	for (size_t c = 0; c < SOCK_NCOLS; c++)

@@ -8,6 +8,7 @@
 #include "probe/sockdiag.h"
 #include "report/format.h"
 #include "report/json.h"
+#include "report/table.h"
 
 /* Write the records (in the order given) in fmt: table, json or ndjson. Returns 0, or -1
  * on out of memory. */
@@ -32,11 +33,13 @@ size_t ps_sockref_exposure(const void *rec, const void *ctx, char *buf, size_t l
 size_t ps_sockref_user(const void *rec, const void *ctx, char *buf, size_t len);
 size_t ps_sockref_process(const void *rec, const void *ctx, char *buf, size_t len);
 size_t ps_sockref_unit(const void *rec, const void *ctx, char *buf, size_t len);
-/* Those five as column entries (with their widths in a stream). */
-#define PS_SOCKREF_COLUMNS                                                       \
-	{ "PROTO", ps_sockref_proto, false, 5 }, { "LOCAL", ps_sockref_local, false, 24 }, \
-	{ "EXPOSURE", ps_sockref_exposure, false, 8 }, { "USER", ps_sockref_user, false, 8 }, \
-	{ "PROCESS", ps_sockref_process, false, 0 }
+/* Those columns as list shows them, with their widths in a stream: PROTO, LOCAL,
+ * EXPOSURE, USER, then UNIT when unit is true, and PROCESS. Fills cols (room for
+ * PS_SOCKREF_NCOLS) and returns how many. */
+#define PS_SOCKREF_NCOLS 6
+size_t ps_sockref_columns(struct ps_column *cols, bool unit);
+/* True when r has something for the UNIT column: a unit, or a container. */
+bool ps_sock_has_unit(const struct sock_rec *r);
 
 /* "127.0.0.1", "::1": the address of a record side into buf; returns buf. */
 const char *ps_report_addr(const struct sock_rec *r, bool local, char *buf, size_t len);

@@ -47,45 +47,44 @@ static void pad(FILE *f, size_t n)
 	}
 }
 
-/* One row is assembled in a line buffer and written with one call: a listing of 20,000
- * sockets is 200,000 cells, and a stdio call per cell and per pad shows in its time. */
+/* A row too wide for the line buffer: cell by cell. */
+static void write_row_wide(FILE *f, const struct ps_column *cols, size_t ncols,
+			   const size_t *width, const char *const *cell, const uint16_t *len)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		size_t gap = width[c] - len[c];
+		bool last = c + 1 == ncols;
+
+		if (cols[c].right)
+			pad(f, gap);
+		fwrite_unlocked(cell[c], 1, len[c], f);
+		if (!last)
+			pad(f, (cols[c].right ? 0 : gap) + 2);
+	}
+	fputc_unlocked('\n', f);
+}
+
+/* One row is assembled in a line buffer filled with spaces, each cell copied to its place,
+ * and written with one call: a listing of 20,000 sockets is 200,000 cells, and a stdio
+ * call (or a memset) per cell and per pad shows in its time. */
 static void write_row(FILE *f, const struct ps_column *cols, size_t ncols, const size_t *width,
 		      const char *const *cell, const uint16_t *len)
 {
 	char line[4096];
-	size_t o = 0;
+	size_t o = 0, total = 0;
 
+	for (size_t c = 0; c < ncols; c++)
+		total += width[c] + 2;
+	if (total + 1 > sizeof(line)) {
+		write_row_wide(f, cols, ncols, width, cell, len);
+		return;
+	}
+	memset(line, ' ', total);
 	for (size_t c = 0; c < ncols; c++) {
-		size_t gap = width[c] - len[c];
-		bool last = c + 1 == ncols;
-		size_t need = width[c] + 3;
+		size_t at = o + (cols[c].right ? width[c] - len[c] : 0);
 
-		if (o + need > sizeof(line)) {	/* a very wide row: flush what we have */
-			fwrite_unlocked(line, 1, o, f);
-			o = 0;
-			if (need > sizeof(line)) {
-				if (cols[c].right)
-					pad(f, gap);
-				fwrite_unlocked(cell[c], 1, len[c], f);
-				if (!cols[c].right && !last)
-					pad(f, gap);
-				if (!last)
-					fwrite_unlocked("  ", 1, 2, f);
-				continue;
-			}
-		}
-		if (cols[c].right) {
-			memset(line + o, ' ', gap);
-			o += gap;
-		}
-		memcpy(line + o, cell[c], len[c]);
-		o += len[c];
-		if (!last) {
-			size_t trail = (cols[c].right ? 0 : gap) + 2;
-
-			memset(line + o, ' ', trail);
-			o += trail;
-		}
+		memcpy(line + at, cell[c], len[c]);
+		o = c + 1 == ncols ? at + len[c] : o + width[c] + 2;
 	}
 	line[o++] = '\n';
 	fwrite_unlocked(line, 1, o, f);

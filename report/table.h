@@ -19,6 +19,9 @@ struct ps_column {
 };
 
 #define PS_TABLE_COLOR 1u	/* bold header: only for a terminal, not dumb, without NO_COLOR */
+/* Tables of records that hold a socket (audit findings, watch events): the UNIT column,
+ * which list shows when any row has a unit or a container. */
+#define PS_TABLE_UNIT 2u
 
 /* Render nrecs records (recsize bytes apart; ctx is passed to every field) with columns sized to their content; the last
  * column is not padded. Returns 0, or -1 on out of memory. */

@@ -3,7 +3,8 @@
 # cgroup v2 mount (portscope-test.slice/fake-web.service and
 # system.slice/docker-<64 hex>.scope) show their unit and container in list, as root and as
 # an unprivileged user (who sees no process of a root socket, but still its unit); the UNIT
-# column, --unit, --container, audit rules on unit and container, the prom unit label.
+# column of list, audit and watch tables, --unit, --container, audit rules on unit and
+# container, the prom unit label.
 set -u
 bin=${PORTSCOPE:-build/portscope}
 case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
@@ -106,6 +107,12 @@ printf '{"allow": [{"unit": "other.service"}]}\n' >"$tmp/policy2.json"
 run audit -t --port "$wport,$bport" --policy "$tmp/policy2.json" --ndjson >"$tmp/audit2" &&
 	fail "audit: a unit rule matched another unit"
 [ "$(grep -c unexpected "$tmp/audit2")" = 2 ] || fail "audit: $(cat "$tmp/audit2")"
+# audit's table has list's UNIT column too.
+run audit -t --port "$wport,$bport" --policy "$tmp/policy2.json" >"$tmp/audit3" &&
+	fail "audit table: a unit rule matched another unit"
+grep -q '^KIND .* UNIT  *PROCESS  *RULE$' "$tmp/audit3" || fail "audit: no UNIT: $(cat "$tmp/audit3")"
+grep -q " fake-web.service " "$tmp/audit3" || fail "audit table without the unit"
+grep -q " $short " "$tmp/audit3" || fail "audit table without the short container id"
 
 # Prometheus: the unit label.
 run list -t --port "$wport" -o prom | grep -q "unit=\"fake-web.service\"} 1" ||
@@ -114,5 +121,9 @@ run list -t --port "$wport" -o prom | grep -q "unit=\"fake-web.service\"} 1" ||
 run watch -t --initial --port "$bport" --count 1 -o ndjson >"$tmp/watch" || fail "watch exit $?"
 grep -q "\"container\":{\"runtime\":\"docker\",\"id\":\"$cid\"}" "$tmp/watch" ||
 	fail "watch event without its container: $(cat "$tmp/watch")"
+# and watch's, its columns fixed by the listeners it starts with.
+run watch -t --initial --port "$wport" --count 1 >"$tmp/watch2" || fail "watch table exit $?"
+grep -q '^TIME .* UNIT  *PROCESS$' "$tmp/watch2" || fail "watch: no UNIT: $(cat "$tmp/watch2")"
+grep -q " fake-web.service " "$tmp/watch2" || fail "watch table without the unit"
 echo "ok: unit and container from cgroups under $mnt, as root and as nobody"
 exit 0

@@ -173,6 +173,5 @@ bad "$tmp/notpem" check "tls://127.0.0.1:$good" --ca "$tmp/notpem"
 bad "$tmp/notpem" scan 127.0.0.1 -p "$good" --tls --ca "$tmp/notpem"
 bad "'ftp'" check "ftp://127.0.0.1:$good"
 bad "--sni" check "127.0.0.1:$good" --sni good.test
-bad "--send" check "tls://127.0.0.1:$good" --send x
 bad "'udp://127.0.0.1:53'" check udp://127.0.0.1:53 --tls
 echo "PASS"

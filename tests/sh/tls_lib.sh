@@ -1,6 +1,7 @@
 # Sourced by the TLS shell tests: certificates made at run time (tests/fixtures/
 # make_tls_certs.sh) and loopback servers under timeout, each remembered in $pids for the
-# caller's trap. Needs $tmp (a directory of the caller's) and $pids.
+# caller's trap (and in $PIDS, which tests/sh/lib.sh's trap kills). Needs $tmp (a
+# directory of the caller's).
 fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
 certs="$tmp/certs"
 
@@ -20,9 +21,12 @@ serve() {
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
 		out="$tmp/srv_$port.out"
-		eval "timeout -k 2 300 $cmd" </dev/null >"$out" 2>&1 &
+		# exec: $! is timeout itself, which passes the trap's kill on to the server (a
+		# subshell left running eval would die alone and leave the server behind).
+		eval "exec timeout -k 2 300 $cmd" </dev/null >"$out" 2>&1 &
 		pid=$!
-		pids="$pids $pid"
+		pids="${pids-} $pid"
+		PIDS="${PIDS-} $pid"
 		i=0
 		until grep -q "$text" "$out" 2>/dev/null; do
 			kill -0 "$pid" 2>/dev/null || break

@@ -6,8 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "probe/cgroup.h"
 #include "probe/escape.h"
+#include "report/audit.h"
+#include "report/events.h"
 #include "report/json.h"
 #include "report/sockets.h"
 #include "report/table.h"
@@ -187,4 +192,144 @@ Test(sockets_report, json_summary_counts)
 			 "unconn");
 	json_decref(doc);
 	free(buf);
+}
+
+/* The UNIT column of audit and watch tables, from the entries of a cgroup map over a fake
+ * tree: a unit whose name holds an escape byte, and a docker container. */
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+static const char *const fake_dirs[] = {
+	"system.slice", "system.slice/bad\033x.service", "system.slice/docker-" CID ".scope",
+};
+#define NFAKE (sizeof(fake_dirs) / sizeof(fake_dirs[0]))
+
+struct fake_tree {
+	char dir[64];
+	struct ps_cgroup_map *map;
+	const struct ps_cgroup_entry *unit, *box;
+};
+
+static const struct ps_cgroup_entry *fake_entry(struct fake_tree *t, const char *name)
+{
+	const struct ps_cgroup_entry *e = NULL;
+	char path[256];
+	struct stat st;
+	ps_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	cr_assert_eq(ps_cgroup_map_lookup(t->map, (uint64_t)st.st_ino, &e, &err), 1, "%s", path);
+	return e;
+}
+
+static void fake_tree_make(struct fake_tree *t)
+{
+	char path[256];
+	ps_err err;
+
+	strcpy(t->dir, "/tmp/portscope-units-XXXXXX");
+	cr_assert(mkdtemp(t->dir));
+	for (size_t i = 0; i < NFAKE; i++) {
+		snprintf(path, sizeof(path), "%s/%s", t->dir, fake_dirs[i]);
+		cr_assert_eq(mkdir(path, 0700), 0, "%s", path);
+	}
+	t->map = ps_cgroup_map_new(t->dir, "/", &err);
+	cr_assert(t->map);
+	t->unit = fake_entry(t, fake_dirs[1]);
+	t->box = fake_entry(t, fake_dirs[2]);
+}
+
+static void fake_tree_free(struct fake_tree *t)
+{
+	char path[256];
+
+	for (size_t i = NFAKE; i-- > 0;) {
+		snprintf(path, sizeof(path), "%s/%s", t->dir, fake_dirs[i]);
+		rmdir(path);
+	}
+	rmdir(t->dir);
+	ps_cgroup_map_free(t->map);
+}
+
+/* The header line of a table, and whether UNIT sits right before PROCESS in it. */
+static bool unit_before_process(const char *buf)
+{
+	const char *nl = strchr(buf, '\n'), *u = strstr(buf, " UNIT "), *p = strstr(buf, " PROCESS");
+
+	return nl && u && p && u < p && p < nl && strspn(u + 5, " ") == (size_t)(p + 1 - (u + 5));
+}
+
+static char *audit_table(const struct sock_rec *a, const struct sock_rec *b)
+{
+	struct ps_finding v[3] = {
+		{ PS_FINDING_UNEXPECTED, NULL, a },
+		{ PS_FINDING_UNEXPECTED, NULL, b },
+		{ PS_FINDING_MISSING, NULL, NULL },
+	};
+	struct ps_audit_summary sum = { 2, 0, 0, "policy.json" };
+	struct ps_view view = { .numeric = true };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = mem_open(&buf, &len);
+
+	cr_assert_eq(ps_report_audit(f, PS_FMT_TABLE, v, 3, &sum, &view), 0);
+	fclose(f);
+	return buf;
+}
+
+Test(sockets_report, audit_table_unit_column_when_a_socket_has_one)
+{
+	struct sock_rec a = make_rec("127.0.0.1", 80, PS_SS_LISTEN);
+	struct sock_rec b = make_rec("::", 4443, PS_SS_LISTEN);
+	struct fake_tree t;
+	char *buf;
+
+	buf = audit_table(&a, &b);
+	cr_assert_null(strstr(buf, "UNIT"), "no socket has a unit: %s", buf);
+	free(buf);
+	fake_tree_make(&t);
+	a.cgroup = t.unit;
+	b.cgroup = t.box;
+	buf = audit_table(&a, &b);
+	cr_assert(unit_before_process(buf), "%s", buf);
+	cr_assert(strstr(buf, " bad\\x1bx.service "), "unit escaped: %s", buf);
+	cr_assert(strstr(buf, " 0123456789ab "), "container id cut to 12: %s", buf);
+	cr_assert_null(strstr(buf, CID), "%s", buf);
+	cr_assert_null(strchr(buf, '\033'));
+	free(buf);
+	fake_tree_free(&t);
+}
+
+static char *watch_lines(const struct sock_rec *r, unsigned flags)
+{
+	struct ps_view view = { .numeric = true, .table_flags = flags };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = mem_open(&buf, &len);
+
+	ps_report_event_header(f, PS_FMT_TABLE, &view);
+	ps_report_event(f, PS_FMT_TABLE, true, "2026-01-01T00:00:00Z", r, &view);
+	fclose(f);
+	return buf;
+}
+
+Test(sockets_report, watch_table_unit_column_when_asked)
+{
+	struct sock_rec a = make_rec("127.0.0.1", 80, PS_SS_LISTEN);
+	struct fake_tree t;
+	char *buf;
+
+	fake_tree_make(&t);
+	a.cgroup = t.unit;
+	buf = watch_lines(&a, 0);
+	cr_assert_null(strstr(buf, "UNIT"), "%s", buf);
+	free(buf);
+	buf = watch_lines(&a, PS_TABLE_UNIT);
+	cr_assert(unit_before_process(buf), "%s", buf);
+	cr_assert(strstr(buf, " bad\\x1bx.service "), "%s", buf);
+	free(buf);
+	a.cgroup = NULL;	/* a listener with no unit, in a stream that has the column */
+	buf = watch_lines(&a, PS_TABLE_UNIT);
+	cr_assert(strstr(strchr(buf, '\n'), " - "), "%s", buf);
+	free(buf);
+	fake_tree_free(&t);
 }

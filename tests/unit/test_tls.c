@@ -681,3 +681,60 @@ Test(tls, starttls_not_offered_or_not_the_protocol)
 	assert_refused("imap", "garbage", "not an IMAP greeting: 'HTTP/1.0 400 Bad Request'");
 	assert_refused("postgres", "garbage", "not a PostgreSQL answer: 'H'");
 }
+
+/* Read through t until buf holds a line ending or the stream ends; returns the status of
+ * the last read (DONE with *got 0 at the end). */
+static enum ps_tls_status read_line(struct ps_tls *t, int fd, char *buf, size_t cap, size_t *len)
+{
+	enum ps_tls_status s;
+	size_t got = 0;
+
+	do {
+		struct pollfd p = { .fd = fd };
+
+		s = ps_tls_read(t, buf + *len, cap - *len, &got);
+		*len += got;
+		if (s == PS_TLS_WANT_READ || s == PS_TLS_WANT_WRITE) {
+			p.events = s == PS_TLS_WANT_READ ? POLLIN : POLLOUT;
+			cr_assert(poll(&p, 1, 10000) == 1, "no progress in 10 s");
+			continue;
+		}
+	} while (s != PS_TLS_FAILED && !(s == PS_TLS_DONE && got == 0) &&
+		 !(*len && buf[*len - 1] == '\n'));
+	return s;
+}
+
+/* Application data after the handshake (--send, --expect, --banner through TLS): the
+ * server's greeting, our line and its echo, then the end of the stream (a close without
+ * close_notify is an end, not an error). Before the handshake there is nothing to say. */
+Test(tls, application_data_after_the_handshake)
+{
+	struct ps_tls_opts o = with_ca();
+	uint16_t port = starttls_server("tls", "talk");
+	int fd = connect_loopback(port);
+	ps_err err = { 0 };
+	struct ps_tls_ctx *c = ps_tls_ctx_new(&o, &err);
+	struct ps_tls *t = ps_tls_new(c, fd, "good.test", &err);
+	char buf[256];
+	size_t len = 0, got = 9;
+
+	cr_assert(c && t, "%s", err.msg);
+	cr_assert_eq(ps_tls_write(t, "x", 1), PS_TLS_FAILED);
+	cr_assert_eq(ps_tls_read(t, buf, sizeof(buf), &got), PS_TLS_FAILED);
+	cr_assert_eq(got, 0);
+	cr_assert_eq(drive(t, fd), PS_TLS_DONE);
+	cr_assert_eq(read_line(t, fd, buf, sizeof(buf), &len), PS_TLS_DONE);
+	cr_assert_eq(len, 20);
+	cr_assert_eq(memcmp(buf, "220 ready over TLS\r\n", 20), 0);
+	cr_assert_eq(ps_tls_write(t, "HELLO\r\n", 7), PS_TLS_DONE);
+	len = 0;
+	cr_assert_eq(read_line(t, fd, buf, sizeof(buf), &len), PS_TLS_DONE);
+	cr_assert_eq(len, 12);
+	cr_assert_eq(memcmp(buf, "ECHO HELLO\r\n", 12), 0);
+	len = 0;
+	cr_assert_eq(read_line(t, fd, buf, sizeof(buf), &len), PS_TLS_DONE, "end of stream");
+	cr_assert_eq(len, 0);
+	ps_tls_free(t);
+	ps_tls_ctx_free(c);
+	close(fd);
+}
