@@ -375,9 +375,9 @@ void ps_responder_free(struct ps_responder *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->nconns; i++)
+	for (size_t i = 0; r->conns && i < r->nconns; i++)
 		(void)close(r->conns[i].fd);
-	for (size_t i = 0; i < r->nsocks; i++)
+	for (size_t i = 0; r->socks && i < r->nsocks; i++)
 		(void)close_fd(r->socks[i].fd);
 	(void)close_fd(r->ep);
 	free(r->conns);
