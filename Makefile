@@ -11,10 +11,11 @@ Q = $(if $(V),,@)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-missing-field-initializers
-PKGS := libmnl jansson openssl libmicrohttpd
-# libnftables (list --nat): its header at build time, the library opened with dlopen only
-# when --nat runs, so its dependencies cost no other command its start-up.
-DLPKGS := libnftables
+PKGS := libmnl jansson openssl
+# libnftables (list --nat) and libmicrohttpd (exporter): their headers at build time, the
+# libraries opened with dlopen only when --nat or exporter runs, so their dependencies
+# (libnftnl, GnuTLS, nettle, gmp, p11-kit, ...) cost no other command its start-up.
+DLPKGS := libnftables libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLPKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP

@@ -5,7 +5,6 @@
  * answered 431 by MHD); MHD's idle timeout closes silent connections, and a watchdog
  * (probe/exporter_watchdog.c) cuts a request that trickles in too slowly, which MHD's
  * idle timer alone would not (each byte restarts it). */
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "probe/exporter_http.h"
 #include "probe/exporter_query.h"
 #include "probe/exporter_srv.h"
+#include "probe/mhd.h"
 
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
@@ -106,16 +106,16 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char 
 	struct MHD_Response *resp;
 	enum MHD_Result rc;
 
-	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	resp = ps_mhd.create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(buf);
 		return MHD_NO;
 	}
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	(void)ps_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	rc = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+		(void)ps_mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	rc = ps_mhd.queue_response(conn, status, resp);
+	ps_mhd.destroy_response(resp);
 	return rc;
 }
 
@@ -189,7 +189,7 @@ static enum MHD_Result query_pair(void *cls, enum MHD_ValueKind kind, const char
 /* The module's timeout, capped by Prometheus's scrape timeout less a margin. */
 static int probe_timeout(struct MHD_Connection *conn, const struct ps_xmodule *m)
 {
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	const char *h = ps_mhd.lookup_connection_value(conn, MHD_HEADER_KIND,
 						    "X-Prometheus-Scrape-Timeout-Seconds");
 	int ms = m->o.timeout_ms;
 	char *end;
@@ -301,7 +301,7 @@ static enum MHD_Result serve_probe(struct ps_xsrv *s, struct xreq *rq)
 	enum MHD_Result rc;
 
 	memset(&q, 0, sizeof(q));
-	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, query_pair, &q);
+	ps_mhd.get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, query_pair, &q);
 	if (ps_xquery_finish(&q) < 0)
 		return refuse(s, rq, 400, q.why);
 	r = config_get(s);
@@ -331,7 +331,7 @@ static void log_request(struct ps_xsrv *s, const struct xreq *rq, const char *ur
 			const char *method)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		ps_mhd.get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char remote[INET6_ADDRSTRLEN] = "";
 	struct ps_xevent ev = { .event = "request", .method = method, .path = url,
 				.status = rq->status, .remote = remote };

@@ -3,7 +3,6 @@
  * second could hold a connection for as long as its memory limit lets the head grow. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "probe/clock.h"
 #include "probe/exporter_srv.h"
+#include "probe/mhd.h"
 
 #define CONN_MEMORY_LIMIT (16 * 1024)	/* request head and query; more is answered 431 */
 #define THREAD_STACK (512 * 1024)
@@ -38,7 +38,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+			ps_mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 
 		if (!ci || !(c = calloc(1, sizeof(*c))))
 			return;	/* not watched: MHD's idle timeout still applies */
@@ -66,7 +66,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	struct ps_xsrv *s = cls;
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		ps_mhd.get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	(void)req_cls;
 	(void)code;
@@ -140,7 +140,7 @@ static struct MHD_Daemon *daemon_start(struct ps_xsrv *s)
 	if (s->opts.listen.sa.sa_family == AF_INET6)
 		flags |= IN6_IS_ADDR_UNSPECIFIED(&s->opts.listen.v6.sin6_addr) ? MHD_USE_DUAL_STACK
 									  : MHD_USE_IPv6;
-	return MHD_start_daemon(flags, 0, NULL, NULL, ps_xsrv_on_request, s,
+	return ps_mhd.start_daemon(flags, 0, NULL, NULL, ps_xsrv_on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 		MHD_OPTION_SOCK_ADDR, &s->opts.listen.sa,
 		MHD_OPTION_CONNECTION_LIMIT, s->opts.max_connections,
@@ -157,9 +157,11 @@ struct ps_xsrv *ps_xsrv_start(const struct ps_xsrv_opts *o, const struct ps_xsrv
 {
 	struct ps_xsrv *s = calloc(1, sizeof(*s));
 
-	if (!s) {
+	if (!s || ps_mhd_load(err) < 0) {
+		if (!s)
+			ps_err_nomem(err);
+		free(s);
 		ps_xconfig_free(c);
-		ps_err_nomem(err);
 		return NULL;
 	}
 	s->opts = *o;
@@ -193,7 +195,7 @@ struct ps_xsrv *ps_xsrv_start(const struct ps_xsrv_opts *o, const struct ps_xsrv
 
 void ps_xsrv_stop(struct ps_xsrv *s)
 {
-	MHD_stop_daemon(s->daemon);
+	ps_mhd.stop_daemon(s->daemon);
 	pthread_mutex_lock(&s->conn_lock);
 	s->stopping = true;
 	pthread_cond_signal(&s->conn_cond);
