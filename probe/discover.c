@@ -202,7 +202,8 @@ static bool start_connect(struct disc *d, struct slot *s, size_t idx, int which,
 	if (connect(fd, &to.sa, fam == AF_INET ? sizeof(to.v4) : sizeof(to.v6)) == 0)
 		return connect_outcome(d, s, which, 0, now);
 	if (errno != EINPROGRESS) {
-		if (errno == ENETUNREACH) {
+		/* At once, before a packet left: the routing table has no way there. */
+		if (errno == ENETUNREACH || errno == EHOSTUNREACH) {
 			decide(d, s, false, "no-route", now);
 			return true;
 		}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "probe/escape.h"
+#include "probe/grow.h"
 #include "probe/proto.h"
 #include "report/hosts.h"
 #include "report/table.h"
@@ -32,17 +33,11 @@ void ps_report_host_line(FILE *f, const struct ps_host_result *r)
 
 int ps_hostrows_add(struct ps_hostrows *s, const struct ps_host_result *r, uint64_t key)
 {
-	struct ps_host_row *row;
+	struct ps_host_row *row, *nv = ps_grow(s->v, &s->cap, s->len, sizeof(*nv), 64);
 
-	if (s->len == s->cap) {
-		size_t n = s->cap ? s->cap * 2 : 64;
-		struct ps_host_row *nv = realloc(s->v, n * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		s->v = nv;
-		s->cap = n;
-	}
+	if (!nv)
+		return -1;
+	s->v = nv;
 	row = &s->v[s->len++];
 	row->key = key;
 	memcpy(row->address, r->address, sizeof(row->address));
