@@ -264,7 +264,7 @@ static double step(struct disc *d, double now)
 {
 	double wait = 1000;
 
-	for (size_t i = 0; i < d->nslots; i++) {
+	for (size_t i = 0; d->slots && i < d->nslots; i++) {
 		struct slot *s = &d->slots[i];
 
 		if (!s->used) {
@@ -308,11 +308,14 @@ static void read_icmp(struct disc *d, int v6, double now)
 
 	for (int n = 0; n < 4096; n++) {
 		socklen_t flen = sizeof(from);
-		ssize_t len = recvfrom(is->fd, buf, sizeof(buf), MSG_DONTWAIT, &from.sa, &flen);
 		const uint8_t *p = buf;
 		struct slot *s;
 		uint64_t host;
 		size_t idx;
+		ssize_t len;
+
+		memset(&from, 0, sizeof(from));
+		len = recvfrom(is->fd, buf, sizeof(buf), MSG_DONTWAIT, &from.sa, &flen);
 
 		if (len < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -333,7 +336,8 @@ static void read_icmp(struct disc *d, int v6, double now)
 			continue;
 		idx = (size_t)(p[6] << 8 | p[7]);
 		memcpy(&host, p + 8, sizeof(host));
-		if (idx >= d->nslots || !(s = &d->slots[idx])->used || s->host != host)
+		if (!d->slots || idx >= d->nslots || !(s = &d->slots[idx])->used ||
+		    s->host != host)
 			continue;
 		if (v6 ? memcmp(&from.v6.sin6_addr, &s->addr.v6.sin6_addr, 16) != 0
 		       : from.v4.sin_addr.s_addr != s->addr.v4.sin_addr.s_addr)
@@ -353,6 +357,8 @@ static void on_event(struct disc *d, const struct epoll_event *ev, double now)
 		read_icmp(d, kind == EV_ICMP6, now);
 		return;
 	}
+	if (!d->slots || (ev->data.u64 >> 2) >= d->nslots)
+		return;
 	s = &d->slots[ev->data.u64 >> 2];
 	if (!s->used || s->fd[kind] < 0)
 		return;
