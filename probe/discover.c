@@ -298,6 +298,31 @@ static double step(struct disc *d, double now)
 	return wait;
 }
 
+bool ps_discover_parse_reply(const uint8_t *buf, size_t len, bool v6, bool raw,
+			     uint16_t ident, size_t *slot, uint64_t *host)
+{
+	const uint8_t *p = buf;
+
+	if (!v6 && raw) {
+		/* A raw IPv4 socket hands over the IP header too. */
+		size_t ihl = len ? (size_t)(buf[0] & 0x0f) * 4 : 0;
+
+		if (len < 20 || buf[0] >> 4 != 4 || ihl < 20 || len < ihl)
+			return false;
+		p += ihl;
+		len -= ihl;
+	}
+	if (len < 16 || p[0] != (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY) || p[1] != 0)
+		return false;
+	/* A ping socket's replies are its own (the kernel matches the identifier); a raw
+	 * socket sees every echo reply of the host. */
+	if (raw && (uint16_t)(p[4] << 8 | p[5]) != ident)
+		return false;
+	*slot = (size_t)(p[6] << 8 | p[7]);
+	memcpy(host, p + 8, sizeof(*host));
+	return true;
+}
+
 /* Read every datagram waiting on an ICMP socket; an echo reply from the probed address
  * with our slot and host in it proves the host up. */
 static void read_icmp(struct disc *d, int v6, double now)
@@ -308,7 +333,6 @@ static void read_icmp(struct disc *d, int v6, double now)
 
 	for (int n = 0; n < 4096; n++) {
 		socklen_t flen = sizeof(from);
-		const uint8_t *p = buf;
 		struct slot *s;
 		uint64_t host;
 		size_t idx;
@@ -316,26 +340,13 @@ static void read_icmp(struct disc *d, int v6, double now)
 
 		memset(&from, 0, sizeof(from));
 		len = recvfrom(is->fd, buf, sizeof(buf), MSG_DONTWAIT, &from.sa, &flen);
-
 		if (len < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			continue;	/* an ICMP error queued on a ping socket: no verdict */
 		}
-		if (!v6 && is->raw && len > 0) {
-			size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
-
-			if ((size_t)len < ihl)
-				continue;
-			p += ihl;
-			len -= (ssize_t)ihl;
-		}
-		if (len < 16 || p[0] != (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY))
+		if (!ps_discover_parse_reply(buf, (size_t)len, v6, is->raw, d->ident, &idx, &host))
 			continue;
-		if (is->raw && (p[4] << 8 | p[5]) != d->ident)
-			continue;
-		idx = (size_t)(p[6] << 8 | p[7]);
-		memcpy(&host, p + 8, sizeof(host));
 		if (!d->slots || idx >= d->nslots || !(s = &d->slots[idx])->used ||
 		    s->host != host)
 			continue;

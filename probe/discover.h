@@ -48,6 +48,13 @@ typedef void (*ps_host_cb)(const struct ps_host_result *r, void *ctx);
 int ps_discover_run(const struct ps_addrspace *set, const struct ps_discover_opts *o,
 		    ps_host_cb cb, void *ctx, ps_err *err);
 
+/* Whether buf (len bytes from an ICMP socket of family v6 or IPv4, raw or ping; a raw IPv4
+ * datagram starts with its IP header) is an echo reply to one of our requests: then its
+ * slot (the sequence number) and host index (the payload) are filled in. A raw socket's
+ * reply must carry ident. No I/O; fuzzed. */
+bool ps_discover_parse_reply(const uint8_t *buf, size_t len, bool v6, bool raw,
+			     uint16_t ident, size_t *slot, uint64_t *host);
+
 /* Which ICMP socket kind family gets here: "ping" (unprivileged), "raw", or "none". */
 const char *ps_discover_icmp_kind(int family);
 

@@ -6,7 +6,8 @@
 #   - a host that drops everything (nftables, policy drop): down;
 #   - --discover-only in every format; ICMP through a raw socket (root), a ping socket
 #     (an unprivileged user inside net.ipv4.ping_group_range) and none (TCP alone); ICMPv6
-#     on ::1; --rate paces it; a single address is never discovered; bad option mixes.
+#     on ::1; --rate paces it; SIGINT keeps the hosts decided; a single address is never
+#     discovered; bad option mixes.
 # -Pn (the scan as before discovery) is tests/sh/test_scan_netns.sh.
 set -u
 P=${PORTSCOPE:-$(pwd)/build/portscope}
@@ -132,6 +133,20 @@ scan ::1 -sn --ndjson | grep -q '"address":"::1","state":"up","reason":"echo-rep
 ms=$(scan 198.18.8.0/28 -sn --rate 20 -j | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["summary"]["elapsed_ms"]))')
 [ "$ms" -ge 2000 ] || fail "--rate 20: discovery took $ms ms"
 
+# SIGINT during discovery (loopback, paced to 5 packets a second): the hosts decided so
+# far, a valid document saying interrupted, exit 130; NDJSON lines so far.
+ip netns exec $A timeout --preserve-status -k 5 -s INT 2 "$tmp/portscope" scan 127.0.0.0/24 -sn --rate 5 -j >"$tmp/int.json"
+rc=$?
+[ $rc = 130 ] || fail "interrupted discovery: exit $rc"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["summary"]["interrupted"] is True and 1 <= len(d["hosts"]) < 256, d' "$tmp/int.json" ||
+	fail "interrupted discovery: $(cat "$tmp/int.json")"
+ip netns exec $A timeout --preserve-status -k 5 -s INT 2 "$tmp/portscope" scan 127.0.0.0/24 -p 1 --rate 5 -j >"$tmp/int2.json"
+rc=$?
+[ $rc = 130 ] && grep -q '"interrupted": true' "$tmp/int2.json" || fail "scan interrupted in discovery: exit $rc"
+
 # Bad mixes: one line, exit 2.
 for bad in "-sn -Pn" "-sn -p 22" "--discover-timeout 0" "--discover-retries 11" "-sn -o prom"; do
 	# shellcheck disable=SC2086
@@ -139,4 +154,4 @@ for bad in "-sn -Pn" "-sn -p 22" "--discover-timeout 0" "--discover-retries 11" 
 	rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] || fail "scan $bad: exit $rc, $(cat "$tmp/err")"
 done
-echo "ok: discovery finds exactly the live hosts on every run, in every format; a dropping host is down; raw, ping socket, TCP alone, ICMPv6; --rate; bad mixes"
+echo "ok: discovery finds exactly the live hosts on every run, in every format; a dropping host is down; raw, ping socket, TCP alone, ICMPv6; --rate; SIGINT; bad mixes"
