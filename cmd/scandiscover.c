@@ -40,8 +40,22 @@ static void engine_opts(struct ps_discover_opts *d, const struct ps_discover_cli
 	d->concurrency = po->concurrency;
 	d->rate = po->rate;
 	d->stop = po->stop;
+	d->onlink = true;	/* until the addresses say otherwise */
 	d->on_wait = po->on_wait;
 	d->wait_ctx = po->wait_ctx;
+}
+
+/* Whether set meets a subnet of this host's (in doubt: yes, the cautious pace). */
+static bool onlink(const struct ps_addrspace *set)
+{
+	struct ps_rtaddr r = { 0 };
+	bool on = true;
+	ps_err err;
+
+	if (ps_rtaddr_dump(&r, &err) == 0)
+		on = ps_discover_onlink(set, r.addrs, r.naddrs);
+	ps_rtaddr_free(&r);
+	return on;
 }
 
 struct mark_ctx {
@@ -77,6 +91,7 @@ int ps_scan_discover(const struct ps_discover_cli *c, const struct ps_probe_opts
 
 		if (n > 1) {
 			*ran = true;
+			d.onlink = onlink(&t->set[p]);
 			if (ps_discover_run(&t->set[p], &d, mark_up, &m, &err) < 0)
 				return ps_cli_err(&err);
 		}
@@ -155,6 +170,7 @@ int ps_scan_discover_only(const struct ps_discover_cli *c, const struct ps_probe
 	wo.wait_ctx = &o;
 	engine_opts(&d, c, &wo);
 	for (int p = 0; p < 2 && !ps_interrupt_flag && rc == PS_EXIT_OK; p++) {
+		d.onlink = ps_addrspace_count(&t->set[p]) && onlink(&t->set[p]);
 		if (ps_discover_run(&t->set[p], &d, only_host, &o, &err) < 0)
 			rc = ps_cli_err(&err);
 		o.base += (uint64_t)ps_addrspace_count(&t->set[p]);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <linux/rtnetlink.h>
 #include <unistd.h>
 
 #include "probe/clock.h"
@@ -380,16 +381,50 @@ static void on_event(struct disc *d, const struct epoll_event *ev, double now)
 	(void)connect_outcome(d, s, (int)kind, err, now);
 }
 
+/* An address as the target sets count it (probe/addrspace.h): IPv4 host order, IPv6 the
+ * 128 bits in network order. */
+static ps_u128 addr_value(const struct ps_ifaddr *a)
+{
+	ps_u128 v = 0;
+
+	for (int i = 0; i < (a->family == AF_INET ? 4 : 16); i++)
+		v = (v << 8) | a->addr.s6_addr[i];
+	return v;
+}
+
+bool ps_discover_onlink(const struct ps_addrspace *set, const struct ps_ifaddr *addrs,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ps_ifaddr *a = &addrs[i];
+		unsigned bits = a->family == AF_INET ? 32 : 128;
+		ps_u128 lo, hi;
+
+		/* Host scope: loopback, no neighbours; a /32 or /128 has no subnet. */
+		if (a->scope == RT_SCOPE_HOST || a->prefixlen >= bits)
+			continue;
+		hi = ((ps_u128)1 << (bits - a->prefixlen)) - 1;
+		lo = addr_value(a) & ~hi;
+		hi |= lo;
+		for (size_t r = 0; r < set->len; r++)
+			if (set->v[r].family == a->family && set->v[r].lo <= hi &&
+			    set->v[r].hi >= lo)
+				return true;
+	}
+	return false;
+}
+
 /* Hosts in flight: two descriptors each from the budget (or --concurrency), at most
- * PS_DISCOVER_MAX_HOSTS, at most the set. */
+ * PS_DISCOVER_MAX_HOSTS (PS_DISCOVER_ONLINK_HOSTS on a subnet of ours), at most the set. */
 static size_t slot_count(const struct ps_discover_opts *o, ps_u128 hosts)
 {
 	long n = (o->concurrency > 0 ? o->concurrency : ps_probe_fd_budget()) / 2;
+	long most = o->onlink ? PS_DISCOVER_ONLINK_HOSTS : PS_DISCOVER_MAX_HOSTS;
 
 	if (n < 1)
 		n = 1;
-	if (n > PS_DISCOVER_MAX_HOSTS)
-		n = PS_DISCOVER_MAX_HOSTS;
+	if (n > most)
+		n = most;
 	return hosts < (ps_u128)n ? (size_t)hosts : (size_t)n;
 }
 

@@ -14,14 +14,21 @@
 
 #include "probe/addrspace.h"
 #include "probe/err.h"
+#include "probe/rtaddr.h"
 
 #define PS_DISCOVER_MAX_HOSTS 4096	/* hosts in flight at most (two descriptors each) */
+/* On a subnet of this host every dead address holds an incomplete entry of the kernel's
+ * neighbour table for about 3 s (3 solicitations a second apart), and past gc_thresh3
+ * (1,024 by default, for the whole host) new entries fail: packets to live neighbours
+ * would be dropped too. 256 hosts in flight keep well under it. */
+#define PS_DISCOVER_ONLINK_HOSTS 256
 
 struct ps_discover_opts {
 	int timeout_ms;		/* wait after each echo request (the attempt) */
 	int retries;		/* echo requests resent before a host is down */
 	int concurrency;	/* descriptors in flight at most (two a host); 0: as allowed */
 	double rate;		/* packets (echo requests and SYNs) a second; 0: no limit */
+	bool onlink;		/* the set meets a subnet of ours: PS_DISCOVER_ONLINK_HOSTS */
 	const volatile int *stop;	/* nonzero: abandon what is in flight and return */
 	void (*on_wait)(void *ctx);	/* called before each wait, or NULL */
 	void *wait_ctx;
@@ -54,6 +61,12 @@ int ps_discover_run(const struct ps_addrspace *set, const struct ps_discover_opt
  * reply must carry ident. No I/O; fuzzed. */
 bool ps_discover_parse_reply(const uint8_t *buf, size_t len, bool v6, bool raw,
 			     uint16_t ident, size_t *slot, uint64_t *host);
+
+/* Whether a range of the finalized set meets the subnet of one of addrs (this host's
+ * addresses, probe/rtaddr; host-scope ones left out), where every address probed is a
+ * neighbour to resolve. */
+bool ps_discover_onlink(const struct ps_addrspace *set, const struct ps_ifaddr *addrs,
+			size_t n);
 
 /* Which ICMP socket kind family gets here: "ping" (unprivileged), "raw", or "none". */
 const char *ps_discover_icmp_kind(int family);

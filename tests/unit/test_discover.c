@@ -1,7 +1,9 @@
 /* Host discovery's reply parser (probe/discover.c): echo replies on ping and raw sockets of
  * both families, with the slot and host index they carry; what is not ours is refused.
  * Nothing here sends a packet (the loop itself: tests/sh/test_scan_discover.sh). */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <linux/rtnetlink.h>
 #include <string.h>
 
 #include "probe/discover.h"
@@ -64,4 +66,52 @@ Test(discover, raw_sockets_check_the_header_and_identifier)
 	reply(b, 129);
 	cr_assert(ps_discover_parse_reply(b, 16, true, true, 0x1234, &slot, &host),
 		  "raw ICMPv6 has no IP header");
+}
+
+static struct ps_ifaddr ifa(int family, const char *text, uint8_t prefixlen, uint8_t scope)
+{
+	struct ps_ifaddr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = (uint8_t)family;
+	a.prefixlen = prefixlen;
+	a.scope = scope;
+	cr_assert_eq(inet_pton(family, text, &a.addr), 1);
+	return a;
+}
+
+static bool onlink(const char *target, const struct ps_ifaddr *a, size_t n)
+{
+	struct ps_addrspace set;
+	ps_err err;
+	bool on;
+
+	ps_addrspace_init(&set);
+	cr_assert_eq(ps_addrspace_add(&set, target, false, &err), 0);
+	cr_assert_eq(ps_addrspace_finalize(&set, false, &err), 0);
+	on = ps_discover_onlink(&set, a, n);
+	ps_addrspace_free(&set);
+	return on;
+}
+
+Test(discover, onlink_when_a_subnet_of_ours_is_met)
+{
+	struct ps_ifaddr a[] = {
+		ifa(AF_INET, "127.0.0.1", 8, RT_SCOPE_HOST),
+		ifa(AF_INET, "198.19.255.249", 29, RT_SCOPE_UNIVERSE),
+		ifa(AF_INET, "198.18.8.1", 24, RT_SCOPE_UNIVERSE),
+		ifa(AF_INET, "198.18.9.1", 32, RT_SCOPE_UNIVERSE),
+		ifa(AF_INET6, "2001:db8::1", 64, RT_SCOPE_UNIVERSE),
+		ifa(AF_INET6, "::1", 128, RT_SCOPE_HOST),
+	};
+
+	cr_assert(onlink("198.18.8.0/24", a, 6));
+	cr_assert(onlink("198.18.0.0/16", a, 6), "a larger set around the subnet");
+	cr_assert(onlink("198.18.8.250-255", a, 6), "a range reaching into it");
+	cr_assert_not(onlink("198.18.16.0/20", a, 6), "routed elsewhere");
+	cr_assert_not(onlink("127.0.0.0/24", a, 6), "loopback has no neighbours");
+	cr_assert_not(onlink("198.18.9.0/30", a, 6), "a /32 has no subnet");
+	cr_assert(onlink("2001:db8::5", a, 6));
+	cr_assert_not(onlink("2001:db8:1::/120", a, 6));
+	cr_assert_not(onlink("198.18.8.0/24", a, 2), "without that address");
 }
