@@ -227,6 +227,8 @@ static bool pump(struct disc *d, struct slot *s, size_t idx, double now)
 			continue;
 		if (!ps_tbucket_take(&d->bucket, now))
 			return false;
+		if (s->todo == TODO_ALL)
+			s->start = now;	/* the round trip counts from the first packet out */
 		s->todo &= (uint8_t)~order[i];
 		if (order[i] == TODO_ECHO) {
 			send_echo(d, s, idx);
