@@ -9,6 +9,7 @@
 #include "cmd/cli.h"
 #include "cmd/interrupt.h"
 #include "cmd/probeplan.h"
+#include "cmd/scandiscover.h"
 #include "cmd/scantargets.h"
 #include "cmd/tlsopts.h"
 #include "probe/clock.h"
@@ -16,6 +17,7 @@
 #include "probe/proto.h"
 #include "probe/targets.h"
 #include "probe/walksrc.h"
+#include "report/table.h"
 
 #define MAX_SPECS 64
 
@@ -31,6 +33,7 @@ struct scan_opts {
 	struct ps_tls_cli tls;
 	struct spec_list specs;
 	struct ps_target_cli tc;
+	struct ps_discover_cli disc;
 	bool tcp, udp, all_states, any_tls;
 	enum ps_progress_mode progress;
 };
@@ -72,6 +75,7 @@ static const struct ps_option scan_options[] = {
 	PS_OPT_BOOL(0, "all-states", struct scan_opts, all_states,
 		    "list every result, not only open ports (and errors)"),
 	PS_TARGET_OPTIONS(struct scan_opts, tc),
+	PS_DISCOVER_OPTIONS(struct scan_opts, disc),
 	PS_PROBE_OPTIONS(struct scan_opts, pc),
 	PS_TLS_OPTIONS(struct scan_opts, tls),
 	PS_OPT_CALLBACK(0, "progress", struct scan_opts, progress, "[=MODE]",
@@ -91,6 +95,9 @@ const struct ps_cmd_help ps_scan_help = {
 		"octet range (198.18.0-3.1-254), a name (scanned on each of its addresses), each\n"
 		"optionally as tcp://T or udp://T. A set over 2^24 addresses needs --force.\n"
 		"Hosts x ports are walked in a seeded pseudo-random order, so no host sees a burst.\n"
+		"A target set of more than one address is first discovered (ICMP echo, TCP\n"
+		"connects to 80 and 443: an echo reply, accept or reset proves a host up) and\n"
+		"only the hosts up are scanned; -Pn skips that, -sn lists the hosts only.\n"
 		"Without -p: 1-1024 and every port the services database (/etc/services) names\n"
 		"for the protocol scanned.\n"
 		"With --expect, a reply that does not match is open with reason expect-mismatch;\n"
@@ -181,6 +188,7 @@ struct scan_run {
 	bool used[2];
 	struct ps_probe_sink sink;
 	struct ps_hoststate hosts;
+	struct ps_hostsum_src hsrc;
 };
 
 /* Walks over each protocol's set; the total of results to come into the sink. Returns
@@ -221,6 +229,24 @@ static int start_walks(struct scan_run *s, const uint16_t *ports, size_t nports)
 	return PS_EXIT_OK;
 }
 
+/* Host discovery before the walks: only the hosts found up are probed, and the progress
+ * line counts their jobs. Returns 0, or an exit code. */
+static int discover(struct scan_run *s, size_t nports)
+{
+	ps_u128 total = s->t.nbad;
+	bool ran;
+	int rc = ps_scan_discover(&s->o->disc, &s->o->pc.o, &s->t, &s->hosts, &ran);
+
+	if (rc != PS_EXIT_OK || !ran)
+		return rc;
+	for (int p = 0; p < 2; p++)
+		s->src[p].only_up = true;
+	total += (ps_u128)ps_hoststate_count(&s->hosts, PS_HOST_UP) * nports /
+		 (s->o->tc.nshards ? s->o->tc.nshards : 1);
+	s->sink.line.total = total > SIZE_MAX ? SIZE_MAX : (size_t)total;
+	return PS_EXIT_OK;
+}
+
 /* Probe every walk, then report. Returns the exit code. */
 static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 {
@@ -240,6 +266,12 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 	rc = ps_tls_cli_begin(&o->tls, &o->pc.o, o->any_tls);
 	if (rc == PS_EXIT_OK)
 		rc = start_walks(s, ports, nports);
+	if (rc == PS_EXIT_OK)
+		rc = discover(s, nports);
+	s->hsrc.t = &s->t;
+	s->hsrc.hosts = &s->hosts;
+	if (rc == PS_EXIT_OK && o->out.fmt == PS_FMT_JSON)
+		rc = ps_scan_hostsum_init(&s->sink.set.hostsum, &s->hsrc, o->all_states);
 	for (size_t i = 0; rc == PS_EXIT_OK && i < s->t.nbad && !ps_interrupt_flag; i++)
 		report_unresolved(&s->t.bad[i], (uint32_t)(base + i), &s->sink);
 	for (int p = 0; p < 2 && rc == PS_EXIT_OK && !ps_interrupt_flag; p++) {
@@ -262,10 +294,23 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 		rc = ps_fail("out of memory");
 	if (rc == PS_EXIT_OK && s->sink.set.counts[PS_PROBE_ERROR])
 		rc = PS_EXIT_NEGATIVE;
+	ps_scan_hostsum_free(&s->sink.set.hostsum);
 	ps_resultset_free(&s->sink.set);
 	ps_hoststate_free(&s->hosts);
 	ps_tls_cli_end(&o->tls, &o->pc.o);
 	return ps_interrupt_exit(rc);
+}
+
+/* --discover-only: the host records, no ports. */
+static int discover_only(struct scan_run *s)
+{
+	struct ps_view v = { 0 };
+
+	s->o->pc.o.stop = &ps_interrupt_flag;
+	ps_cli_stdout_buffer();
+	v.table_flags = ps_table_want_color(stdout) ? PS_TABLE_COLOR : 0;
+	return ps_scan_discover_only(&s->o->disc, &s->o->pc.o, &s->t, s->o->out.fmt,
+				     s->o->all_states, &v);
 }
 
 int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
@@ -278,10 +323,18 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 	int nhosts, rc;
 
 	ps_scan_targets_argv(argc, argv);
+	ps_scan_discover_argv(argc, argv);
+	ps_discover_cli_init(&o.disc);
 	if ((rc = ps_probe_parse(cmd, argc, argv, &o, &o.pc, &hosts, &nhosts)) != PS_PARSE_RUN)
 		return rc;
 	if (o.tls.on && o.udp && !o.tcp)
 		return ps_usage("TLS is for TCP scans (--tls with -u)");
+	if (o.disc.only && o.disc.off)
+		return ps_usage("--discover-only and --no-discover exclude each other");
+	if (o.disc.only && o.out.fmt == PS_FMT_PROM)
+		return ps_usage("--discover-only writes table, json or ndjson (-o prom)");
+	if (o.disc.only && (o.specs.n || o.tls.on))
+		return ps_usage("--discover-only scans no ports (%s)", o.specs.n ? "-p" : "--tls");
 	if (!o.tcp && !o.udp)
 		o.tcp = true;
 	memset(&s, 0, sizeof(s));
@@ -295,7 +348,7 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 					     o.pc.family)) == 0 &&
 		 (rc = ps_tls_cli_check(&o.tls, o.any_tls = o.tls.on || s.t.tls)) == 0 &&
 		 (rc = ps_interrupt_setup()) == 0)
-		rc = run(&s, parr, port_array(ports, parr));
+		rc = o.disc.only ? discover_only(&s) : run(&s, parr, port_array(ports, parr));
 	ps_scan_targets_free(&s.t);
 	free(parr);
 	free(ports);

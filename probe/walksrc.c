@@ -21,7 +21,7 @@ int ps_walksrc_next(void *src, struct ps_probe_job *job)
 		job->tls = s->tls;
 		job->tag = s->tag_base + (uint32_t)(aj.index / s->w.nports);
 		st = s->hosts ? ps_hoststate_get(s->hosts, job->tag) : PS_HOST_UNKNOWN;
-		if (st == PS_HOST_NOROUTE)
+		if (st == PS_HOST_NOROUTE || (s->only_up && st != PS_HOST_UP))
 			continue;
 		if (st == PS_HOST_UNREACHABLE && s->skipped) {
 			s->skipped(s->skip_ctx, job);

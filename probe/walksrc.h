@@ -23,6 +23,8 @@ struct ps_walksrc {
 	void (*skipped)(void *ctx, const struct ps_probe_job *job);
 	void *skip_ctx;
 	bool tls;			/* a TLS handshake after each connect (TCP) */
+	/* Discovery ran: only hosts up in hosts are probed, the others' jobs dropped. */
+	bool only_up;
 };
 
 /* The ps_job_next_fn: src is a struct ps_walksrc. */

@@ -9,6 +9,7 @@
 #include "probe/proto.h"
 #include "probe/targets.h"
 #include "probe/escape.h"
+#include "report/hosts.h"
 #include "report/prom.h"
 #include "report/results.h"
 #include "report/table.h"
@@ -100,8 +101,11 @@ int ps_resultset_add(struct ps_resultset *s, const struct probe_result *r, bool 
 	struct ps_result_row *row;
 
 	s->total++;
-	if ((unsigned)r->state < PS_NSTATES)
+	if ((unsigned)r->state < PS_NSTATES) {
 		s->counts[r->state]++;
+		if (s->hostsum.counts && r->tag < s->hostsum.n)
+			s->hostsum.counts[r->tag][r->state]++;
+	}
 	if (!keep)
 		return 0;
 	if (add_ep(s, r) < 0)
@@ -386,6 +390,8 @@ int ps_report_results(FILE *f, enum ps_format fmt, const char *command, struct p
 			ps_json_end(&j);
 		}
 		ps_json_end(&j);
+		if (s->hostsum.counts)
+			ps_report_host_summary(&j, &s->hostsum);
 		write_summary(&j, s, elapsed_ms);
 		ps_json_end_doc(&j);
 		return 0;

@@ -42,6 +42,16 @@ struct ps_result_ep {
 	int family;
 };
 
+/* A scan's per-host summary for its JSON document: a count per state for each host (tag),
+ * the host's address, protocol and whether it is up from host(). */
+struct ps_hostsum {
+	uint32_t (*counts)[PS_NSTATES];	/* indexed by tag; NULL: no per-host summary */
+	size_t n;
+	bool all;			/* list hosts that are not up too */
+	bool (*host)(void *ctx, uint32_t tag, char *address, size_t len, uint8_t *proto);
+	void *ctx;
+};
+
 /* Results kept for the table and the document, plus counts of every result seen. */
 struct ps_resultset {
 	struct ps_result_row *rows;
@@ -53,6 +63,7 @@ struct ps_resultset {
 	bool interrupted;		/* stopped early: the summary says so */
 	bool has_hosts;			/* scan: addresses and hosts_up are shown */
 	unsigned long long addresses, hosts_up;
+	struct ps_hostsum hostsum;	/* scan -o json */
 };
 
 /* Count r, and keep it for rendering when keep is true. Returns 0, or -1 when out of

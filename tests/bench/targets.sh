@@ -5,7 +5,7 @@
 #   - 65,536 addresses x 3 ports: a /16 (198.18.128.0/17 and 198.19.0.0/17... no: the
 #     whole 198.18.0.0/16 answers), 22 and 80 open, 443 closed;
 #   - the peak memory (VmHWM) of a 198.18.0.0/15 x 1-1024 scan's first 3 seconds.
-# portscope: `scan NET -p P -o ndjson`; nmap: `nmap -sT -n -Pn -T4 -p P NET -oG -`; masscan
+# portscope: `scan NET -Pn -p P -o ndjson` (no host discovery, as nmap's -Pn); nmap: `nmap -sT -n -Pn -T4 -p P NET -oG -`; masscan
 # (when installed): `--adapter --router-mac --source-ip` (a spare address on the link),
 # `--rate 100000`, its time and open count shown, not compared. Root; namespaces only:
 # the prober in "psb_scan", the targets in "psb_tgt", a veth between them on 198.19.255.248/29.
@@ -70,7 +70,7 @@ compare() {
 	local net=$1 ports=$2 n=$3 label=$4
 	: >"$tmp/a"; : >"$tmp/b"; : >"$tmp/c"
 	for _ in $(seq "$n"); do
-		run_ms "$P" scan "$net" -p "$ports" -o ndjson >>"$tmp/a"; oa=$(open_ours)
+		run_ms "$P" scan "$net" -Pn -p "$ports" -o ndjson >>"$tmp/a"; oa=$(open_ours)
 		run_ms nmap -sT -n -Pn -T4 -p "$ports" "$net" -oG - >>"$tmp/b"; ob=$(open_nmap)
 		if command -v masscan >/dev/null; then
 			run_ms masscan "$net" -p "$ports" --adapter psb0 --router-mac "$mac" \
@@ -80,7 +80,7 @@ compare() {
 	done
 	ma=$(median <"$tmp/a"); mb=$(median <"$tmp/b")
 	echo "$label, $n run(s) interleaved, median wall time"
-	printf '  portscope scan -o ndjson      %8d ms  %6d open\n' "$ma" "$oa"
+	printf '  portscope scan -Pn -o ndjson  %8d ms  %6d open\n' "$ma" "$oa"
 	printf '  nmap -sT -n -Pn -T4           %8d ms  %6d open\n' "$mb" "$ob"
 	if [ -s "$tmp/c" ]; then
 		printf '  masscan --rate 100000 (beside) %7d ms  %6d open\n' "$(median <"$tmp/c")" "$oc"
@@ -92,7 +92,7 @@ compare 198.18.4.0/22 22,80,443,8080 "$runs" "1,024 addresses x 4 ports (a /22 a
 compare 198.18.0.0/16 22,80,443 1 "65,536 addresses x 3 ports (a /16 answering everywhere)"
 
 # Peak memory of the /15 x 1-1024 start-up (134 million jobs): 3 s, then SIGINT.
-ip netns exec $A "$P" scan 198.18.0.0/15 -p 1-1024 -o json >"$tmp/out" 2>/dev/null &
+ip netns exec $A "$P" scan 198.18.0.0/15 -Pn -p 1-1024 -o json >"$tmp/out" 2>/dev/null &
 bg=$!
 sleep 3
 pid=$(pgrep -n -f "portscope scan 198.18.0.0/15")

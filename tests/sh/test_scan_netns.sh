@@ -5,6 +5,8 @@
 #   - a subnet where only three addresses exist (198.18.8.2-4) and the rest get no
 #     neighbour answer: every port of a dead host is unreachable, on every run;
 #   - a route that is unreachable: one no-route error per host, not one per port.
+# The last two scan with -Pn (no host discovery: every address is probed); the /22 is
+# discovered first (every host up). Discovery itself: tests/sh/test_scan_discover.sh.
 set -u
 P=${PORTSCOPE:-$(pwd)/build/portscope}
 [ "$(id -u)" = 0 ] || { echo "skip: needs root (network namespaces)"; exit 77; }
@@ -51,13 +53,13 @@ s = json.load(sys.stdin)["summary"]
 print(" ".join("%s=%d" % (k, s[k]) for k in ("total", "open", "closed", "filtered", "unreachable", "error", "addresses",
                                        "hosts_up")))'; }
 
-# The /22: every address a live host, 22 open and 23 closed everywhere.
+# The /22 (discovered first): every address a live host, 22 open and 23 closed everywhere.
 got=$(scan 198.18.4.0/22 -p 22,23 -j | summary)
 [ "$got" = "total=2048 open=1024 closed=1024 filtered=0 unreachable=0 error=0 addresses=1024 hosts_up=1024" ] ||
 	fail "/22: $got"
 
 # No route: one error per host, port null.
-scan 198.18.9.0/30 -p 1-50 --all-states --ndjson >"$tmp/noroute"
+scan 198.18.9.0/30 -Pn -p 1-50 --all-states --ndjson >"$tmp/noroute"
 [ "$(wc -l <"$tmp/noroute")" -eq 4 ] || fail "no-route: $(wc -l <"$tmp/noroute") lines, want 4"
 [ "$(grep -c '"port":null,"state":"error".*"reason":"no-route"' "$tmp/noroute")" -eq 4 ] ||
 	fail "no-route records: $(cat "$tmp/noroute")"
@@ -65,7 +67,7 @@ scan 198.18.9.0/30 -p 1-50 --all-states --ndjson >"$tmp/noroute"
 # Three live hosts among eight: the dead ones are unreachable on every port, every run
 # (--timeout over the kernel's 3 s of neighbour solicitation).
 for run in 1 2; do
-	scan 198.18.8.2-9 -p 20-29 --timeout 4000 --all-states --ndjson >"$tmp/lan$run"
+	scan 198.18.8.2-9 -Pn -p 20-29 --timeout 4000 --all-states --ndjson >"$tmp/lan$run"
 	python3 -c '
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])]
@@ -76,6 +78,6 @@ for r in rs:
     assert r["state"] == want, r
 ' "$tmp/lan$run" || fail "subnet run $run"
 done
-scan 198.18.8.2-9 -p 20-29 --timeout 4000 | tail -1 | grep -qx "8 addresses, 3 hosts up" ||
+scan 198.18.8.2-9 -Pn -p 20-29 --timeout 4000 | tail -1 | grep -qx "8 addresses, 3 hosts up" ||
 	fail "host count line"
 echo "ok: /22 answering everywhere, one no-route error per host, dead hosts unreachable on every port"

@@ -3,7 +3,7 @@
 # with python3-jsonschema): list, check, scan (and its --progress=ndjson), audit (and --init), watch and serve's log on
 # loopback against sockets this test opens, TLS results against openssl s_server;
 # broadcast in a pair of network namespaces on 198.18.0.0/15 with serve on the far side
-# (root only; skipped with a message otherwise).
+# (root only; skipped with a message otherwise); host discovery's records on loopback.
 # Every schema must also refuse a record that breaks it, so a schema that accepts anything
 # fails here too. Every run is bounded by timeout.
 set -u
@@ -101,6 +101,14 @@ timeout --preserve-status -s INT 1 "$bin" scan 127.0.0.1 -p 1-2000 --rate 200 --
 [ $? = 130 ] || fail "interrupted scan: exit, expected 130"
 grep -q '"interrupted": true' "$tmp/scan-int.json" || fail "interrupted scan: summary"
 valid scan.json "$tmp/scan-int.json"
+# Host discovery (loopback answers everywhere): the discover document and records, up only
+# and with every host; the per-host summary of a scan that ran discovery.
+run scan 127.0.0.1-3 --discover-only -o json >"$tmp/discover.json" || fail "scan -sn -o json exit $?"
+valid discover.json "$tmp/discover.json"
+run scan 127.0.0.0/30 no-such-host.invalid -sn --all-states --ndjson >"$tmp/discover.ndjson"
+valid host.json "$tmp/discover.ndjson" ndjson 5
+run scan 127.0.0.1-2 -p "$tport,$closed" -o json >"$tmp/scan-hosts.json" || fail "scan hosts exit $?"
+valid scan.json "$tmp/scan-hosts.json"
 
 # TLS: a verified handshake, a failed verification and a closed port in one scan; a check
 # document with the tls object (certificates made at run time, openssl s_server).
@@ -223,6 +231,12 @@ x = load("check.json"); x["results"][0]["port"] = 0; put("check1.json", x)
 x = load("check.json"); x["schema"] = "portscope.scan/1"; put("check2.json", x)
 x = load("scan.json"); del x["summary"]["open|filtered"]; put("scan1.json", x)
 x = line("scan.ndjson", 0); x["state"] = "open/filtered"; put("result1.ndjson", x)
+x = load("scan-hosts.json"); x["hosts"][0]["state"] = "unknown"; put("scan2.json", x)
+x = load("scan-hosts.json"); del x["hosts"][0]["ports"]["open"]; put("scan3.json", x)
+x = load("discover.json"); x["hosts"][0]["rtt_ms"] = None; put("discover1.json", x)
+x = load("discover.json"); del x["summary"]["hosts_up"]; put("discover2.json", x)
+x = line("discover.ndjson", 0); x["state"] = "alive"; put("host1.ndjson", x)
+x = line("discover.ndjson", 0); x["reason"] = "no-response"; put("host2.ndjson", x)
 x = line("scan.ndjson", 0); x["family"] = "inet"; put("result2.ndjson", x)
 x = load("audit.json"); x["findings"][0]["kind"] = "extra"; put("audit1.json", x)
 x = line("audit.ndjson", -1); x["socket"] = None; x["rule"] = None; put("finding1.ndjson", x)
@@ -238,6 +252,8 @@ for bad in list1.json:list.json list2.json:list.json socket1.ndjson:socket.json 
 	socket5.ndjson:socket.json addrs1.json:addrs.json interface1.ndjson:interface.json \
 	check1.json:check.json check2.json:check.json \
 	scan1.json:scan.json result1.ndjson:result.json result2.ndjson:result.json \
+	scan2.json:scan.json scan3.json:scan.json discover1.json:discover.json \
+	discover2.json:discover.json host1.ndjson:host.json host2.ndjson:host.json \
 	audit1.json:audit.json finding1.ndjson:finding.json policy1.json:policy.json \
 	watch1.ndjson:watch-event.json watch2.ndjson:watch-event.json \
 	serve1.ndjson:serve-log.json serve2.ndjson:serve-log.json \

@@ -22,6 +22,8 @@ run list -u --ndjson
 run list --port 70000
 run list -a --state time-wait,established
 run scan 127.0.0.1 -p 1-300 --all-states -o json
+run scan 127.0.0.1-4 -p 1-50 -o json
+run scan 127.0.0.0/29 -sn --all-states
 run check 127.0.0.1:1 localhost:1 -o json
 run audit --init
 run watch --duration 200 --initial --ndjson

@@ -1,7 +1,7 @@
 /* The walk as the engines' job source (probe/walksrc) and the host table it reads
  * (probe/hoststate): every job once with its own address text and host tag, a stop flag,
- * hosts without a route dropped and unreachable hosts handed to the skip hook. Nothing
- * here sends a packet. */
+ * hosts without a route dropped, unreachable hosts handed to the skip hook, and after
+ * discovery only the hosts up walked. Nothing here sends a packet. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <string.h>
@@ -104,5 +104,30 @@ Test(walksrc, judged_hosts_are_not_probed)
 	}
 	cr_assert_eq(n, 42);
 	cr_assert_eq(nskipped, 3);
+	ps_hoststate_free(&hs);
+}
+
+Test(walksrc, after_discovery_only_hosts_up_are_probed)
+{
+	struct ps_hoststate hs;
+	struct probe_result r;
+	struct ps_probe_job job;
+	int n = 0;
+
+	cr_assert_eq(ps_hoststate_init(&hs, 116, &err), 0);
+	memset(&r, 0, sizeof(r));
+	r.state = PS_PROBE_OPEN;
+	(void)ps_hoststate_learn(&hs, 103, &r);
+	(void)ps_hoststate_learn(&hs, 111, &r);
+	src.hosts = &hs;
+	src.only_up = true;
+	src.skipped = on_skip;
+	nskipped = 0;
+	while (ps_walksrc_next(&src, &job)) {
+		cr_assert(job.tag == 103 || job.tag == 111, "tag %u", job.tag);
+		n++;
+	}
+	cr_assert_eq(n, 6);
+	cr_assert_eq(nskipped, 0, "hosts not up are dropped, not reported");
 	ps_hoststate_free(&hs);
 }
