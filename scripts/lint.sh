@@ -12,7 +12,8 @@ for tool in cppcheck clang-tidy; do
 		{ echo "lint: $tool is not installed (sh scripts/deps.sh lint)" >&2; exit 2; }
 done
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT INT TERM
+trap 'rm -rf "$out"' EXIT
+trap 'exit 2' INT TERM	# stopped: never go on to say "clean"
 
 cppcheck -q --std=c11 --enable=style,warning,performance,portability --inline-suppr \
 	--suppressions-list=.cppcheck-suppressions -I. -D_GNU_SOURCE \
