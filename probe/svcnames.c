@@ -136,7 +136,8 @@ void ps_svcnames_parse(const char *text, size_t len)
 			break;
 		l = (nl ? nl : stop) + 1;
 	}
-	qsort(names, name_count, sizeof(*names), name_cmp);
+	if (name_count)
+		qsort(names, name_count, sizeof(*names), name_cmp);
 }
 
 int ps_svcnames_port(const char *name, const char *proto)
