@@ -24,7 +24,7 @@ static int read_key(const char *t, size_t len, size_t *i, const char *const *key
 	if (k >= len || t[k] != '"')
 		return -1;
 	*i = k + 1;
-	for (int n = 0; keys[n] && n < 32; n++)
+	for (int n = 0; n < 32 && keys[n]; n++)
 		if (strlen(keys[n]) == k - k0 && memcmp(keys[n], t + k0, k - k0) == 0)
 			return n;
 	return -1;

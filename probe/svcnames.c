@@ -34,7 +34,7 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* The next white-space-separated field at *p (before end), NUL-terminated; NULL if none. */
-static char *field(char **p, char *end)
+static char *field(char **p, const char *end)
 {
 	char *s = *p, *f;
 
@@ -128,9 +128,11 @@ void ps_svcnames_parse(const char *text, size_t len)
 	for (char *l = pool, *stop = pool + len; l < stop;) {
 		char *nl = memchr(l, '\n', (size_t)(stop - l));
 		char *end = nl ? nl : stop;
-
 		/* A NUL byte ends a line's text for the C library too (it reads lines as strings). */
-		end = memchr(l, '\0', (size_t)(end - l)) ?: end;
+		char *nul = memchr(l, '\0', (size_t)(end - l));
+
+		if (nul)
+			end = nul;
 		*end = '\0';
 		if (index_line(l, end) < 0)
 			break;
