@@ -106,8 +106,9 @@ sanitize:
 # Fuzz targets: every tests/fuzz/fuzz_X.c becomes build/fuzz/fuzz_X, linked against the
 # probe/ and report/ objects built again with the same instrumentation (an archive, so
 # each target takes only the objects it needs). `make fuzz-run FUZZ_SECONDS=N` runs each
-# target N seconds: new inputs go to build/fuzz/corpus/X, seeds come from
-# tests/fuzz/X_corpus when it exists; a crash leaves its input in build/fuzz/.
+# target N seconds (with FUZZ_RUNS=M, or M executions if sooner): new inputs go to
+# build/fuzz/corpus/X, seeds come from tests/fuzz/X_corpus when it exists; a crash leaves
+# its input in build/fuzz/.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -133,7 +134,7 @@ fuzz-run: fuzz
 		n=$${t##*/fuzz_}; seeds=tests/fuzz/$${n}_corpus; [ -d "$$seeds" ] || seeds=; \
 		mkdir -p build/fuzz/corpus/$$n; \
 		echo "  FUZZ    $$t, $(FUZZ_SECONDS) s"; \
-		(cd build/fuzz && ./$${t##*/} -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		(cd build/fuzz && ./$${t##*/} -max_total_time=$(FUZZ_SECONDS) $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) -print_final_stats=1 \
 			corpus/$$n $${seeds:+../../$$seeds}) >build/fuzz/$${t##*/}.log 2>&1 || \
 			{ tail -n 40 build/fuzz/$${t##*/}.log; echo "$$t: finding, see build/fuzz/"; exit 1; }; \
 		grep -E '^stat::(number_of_executed_units|new_units_added)' build/fuzz/$${t##*/}.log | \

@@ -3,7 +3,11 @@
  * where malformed JSON goes wrong, but it keeps no positions for values, so a schema error
  * (unknown field, bad port, unknown exposure) is located by a second, small scan of the
  * same bytes (probe/jsonpos.c): the text is already known to be valid JSON, so a plain
- * recursive walk that follows the path to the offending key or value is exact. */
+ * recursive walk that follows the path to the offending key or value is exact.
+ * A well-formed policy is read rule by rule (parse_streamed: one small jansson tree per
+ * rule, let go at once), so a million rules cost their own size and the text, not a tree
+ * of several hundred bytes a rule; any fault sends the text through the whole-tree path
+ * (parse_tree), which judges it as before, so messages and positions do not change. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
@@ -14,6 +18,7 @@
 
 #include "probe/escape.h"
 #include "probe/jsonpos.h"
+#include "probe/jsonstream.h"
 #include "probe/policy.h"
 #include "probe/proto.h"
 
@@ -101,12 +106,9 @@ static int parse_port(const struct ctx *cx, struct ps_jsonpos_step *path, const 
 		if (n < 1 || n > 65535)
 			return fail_at(cx, path, 3, false, "port %lld out of range (1-65535)",
 				       (long long)n);
+		/* No text for a number: --init policies have one such rule per listener. */
 		r->port = (uint16_t)n;
 		r->port_is_number = true;
-		r->port_text = malloc(8);
-		if (!r->port_text)
-			return ps_err_nomem(cx->err);
-		snprintf(r->port_text, 8, "%u", (unsigned)n);
 		return 0;
 	}
 	if (!json_is_string(v))
@@ -193,11 +195,14 @@ static int parse_field(const struct ctx *cx, struct ps_jsonpos_step *path, const
 		if (!r->address_text)
 			return ps_err_nomem(cx->err);
 	} else if (strcmp(key, "exposure") == 0) {
-		if (ps_exposure_parse(s, &r->exposure) < 0)
+		enum ps_exposure e;
+
+		if (ps_exposure_parse(s, &e) < 0)
 			return fail_at(cx, path, 3, false,
 				       "unknown exposure '%s' (loopback, all, specific)",
 				       show(v, buf, sizeof(buf)));
 		r->has |= PS_RULE_EXPOSURE;
+		r->exposure = (uint8_t)e;
 	} else if (strcmp(key, "command") == 0) {
 		/* A name with no escapes longer than the kernel's limit could never match. */
 		if (!strchr(s, '\\') && strlen(s) > COMM_MAX)
@@ -298,8 +303,8 @@ static int parse_section(const struct ctx *cx, const char *key, const json_t *ar
 		struct ps_rule *r = &(*out)[i];
 		int rc;
 
-		r->section = sec;
-		r->index = i;
+		r->section = (uint8_t)sec;
+		r->index = (uint32_t)i;
 		path[1].index = i;
 		rc = parse_rule(cx, path, json_array_get(arr, i), r);
 		*nout = i + 1;	/* so that a partial rule is freed too */
@@ -321,8 +326,10 @@ void ps_policy_free(struct ps_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_policy *p,
-		    ps_err *err)
+/* The whole text as one jansson tree: jansson judges the syntax (and names the fault),
+ * then every rule is checked, allow before require. */
+static int parse_tree(const char *text, size_t len, const char *name, struct ps_policy *p,
+		      ps_err *err)
 {
 	struct ctx cx = { text, len, name, err };
 	struct ps_policy pol = { 0 };
@@ -374,6 +381,74 @@ end:
 	}
 	*p = pol;
 	return 0;
+}
+
+struct stream {
+	const struct ctx *cx;
+	struct ps_policy *pol;
+	size_t cap[2];
+};
+
+/* One rule of the streamed walk: its object parsed alone, checked, then let go. Returns the
+ * bytes it took, or -1 on any fault (the tree path then names it). */
+static long stream_rule(const char *key, size_t i, const char *at, size_t left, void *arg)
+{
+	struct stream *st = arg;
+	bool allow = key[0] == 'a';
+	struct ps_rule **v = allow ? &st->pol->allow : &st->pol->require;
+	size_t *n = allow ? &st->pol->nallow : &st->pol->nrequire, *cap = &st->cap[!allow];
+	struct ps_jsonpos_step path[3] = { { key, i }, { NULL, i }, { NULL, 0 } };
+	json_error_t jerr;
+	json_t *obj;
+	int rc;
+
+	if (i == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct ps_rule *t = realloc(*v, ncap * sizeof(*t));
+
+		if (!t)
+			return -1;
+		*v = t;
+		*cap = ncap;
+	}
+	obj = json_loadb(at, left, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr);
+	if (!obj)
+		return -1;
+	memset(&(*v)[i], 0, sizeof((*v)[i]));
+	(*v)[i].section = allow ? PS_SECTION_ALLOW : PS_SECTION_REQUIRE;
+	(*v)[i].index = (uint32_t)i;
+	*n = i + 1;	/* so that a partial rule is freed too */
+	rc = parse_rule(st->cx, path, obj, &(*v)[i]);
+	json_decref(obj);
+	return rc == 0 && jerr.position > 0 ? (long)jerr.position : -1;
+}
+
+/* A well-formed policy walked rule by rule (probe/jsonstream.c), never all of it as a
+ * jansson tree: the peak is the text and the rules. -1 on anything else, for parse_tree. */
+static int parse_streamed(const char *text, size_t len, const char *name, struct ps_policy *p,
+			  ps_err *err)
+{
+	static const char *const keys[] = { "allow", "require", NULL };
+	struct ctx cx = { text, len, name, err };
+	struct ps_policy pol = { 0 };
+	struct stream st = { &cx, &pol, { 0, 0 } };
+
+	if (ps_jsonstream_arrays(text, len, keys, stream_rule, &st) < 0) {
+		ps_policy_free(&pol);
+		return -1;
+	}
+	(void)ps_jsonpos_elements(text, len, "allow", pol.nallow, rule_at, pol.allow);
+	(void)ps_jsonpos_elements(text, len, "require", pol.nrequire, rule_at, pol.require);
+	*p = pol;
+	return 0;
+}
+
+int ps_policy_parse(const char *text, size_t len, const char *name, struct ps_policy *p,
+		    ps_err *err)
+{
+	if (parse_streamed(text, len, name, p, err) == 0)
+		return 0;
+	return parse_tree(text, len, name, p, err);
 }
 
 int ps_policy_load(const char *path, struct ps_policy *p, ps_err *err)

@@ -27,29 +27,31 @@ enum {
 
 enum ps_rule_section { PS_SECTION_ALLOW, PS_SECTION_REQUIRE };
 
-/* One rule: it matches a listening socket when every field it names matches. */
+/* One rule: it matches a listening socket when every field it names matches. Laid out
+ * small (a policy may hold a million rules): pointers first, enums in a byte. */
 struct ps_rule {
-	unsigned has;
-	enum ps_rule_section section;
-	size_t index;			/* position in its section's array */
-	int line, column;		/* where the rule's object starts in the file */
-	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
-	uint8_t family;			/* AF_INET or AF_INET6 */
 	struct ps_portset *ports;	/* PS_RULE_PORT given as a SPEC string */
-	uint16_t port;			/* PS_RULE_PORT given as a JSON number (ports NULL) */
-	char *port_text;		/* the port as written: "22", "8000-8100", "ssh" */
-	bool port_is_number;		/* written as a JSON number */
-	uint8_t addr_family;		/* of address */
-	struct in6_addr addr;		/* IPv4 in the first four bytes, like sock_rec */
+	char *port_text;		/* a SPEC port as written: "8000-8100", "ssh"; NULL
+					 * for a JSON number (port_is_number) */
 	char *address_text;
-	enum ps_exposure exposure;
 	char *command;			/* as portscope shows it: escaped by ps_escape */
 	char *user;			/* a user name, or NULL when user_is_uid */
-	bool user_is_uid;
-	uint32_t uid;
 	char *unit;			/* systemd unit (NAME alone: NAME.service) */
 	char *container;		/* a container id or a prefix of one */
 	char *comment;			/* free text, not matched */
+	struct in6_addr addr;		/* IPv4 in the first four bytes, like sock_rec */
+	uint32_t index;			/* position in its section's array */
+	int line, column;		/* where the rule's object starts in the file */
+	uint32_t uid;
+	uint16_t has;
+	uint16_t port;			/* PS_RULE_PORT given as a JSON number (ports NULL) */
+	uint8_t section;		/* enum ps_rule_section */
+	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t addr_family;		/* of address */
+	uint8_t exposure;		/* enum ps_exposure */
+	bool port_is_number;		/* written as a JSON number */
+	bool user_is_uid;
 };
 
 struct ps_policy {

@@ -1,10 +1,10 @@
 /* Port specs, IANA classes (RFC 6335), this host's ephemeral range and the services
- * database. The services database is loaded once into a sorted table, because
- * getservbyport() re-reads /etc/services on every call and a 20,000-socket listing
- * would pay for that 20,000 times. */
+ * database. The services database is read once into a table sorted by port and a name
+ * index (probe/svcnames.c), because getservbyport() and getservbyname() re-read
+ * /etc/services on every call: a 20,000-socket listing or a port spec naming many
+ * services would pay for that every time. */
 #include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,21 +13,27 @@
 #include "probe/escape.h"
 #include "probe/names.h"
 #include "probe/ports.h"
+#include "probe/svcnames.h"
 
 void ps_portset_clear(struct ps_portset *set)
 {
 	memset(set, 0, sizeof(*set));
 }
 
+/* A word at a time: "-" or "1-65535" is 1,024 words, not 65,535 bits. */
 void ps_portset_add_range(struct ps_portset *set, unsigned lo, unsigned hi)
 {
-	for (unsigned p = lo; p <= hi && p <= 65535; p++) {
-		uint64_t bit = UINT64_C(1) << (p & 63);
+	if (hi > 65535)
+		hi = 65535;
+	while (lo <= hi) {
+		unsigned last = (lo | 63) < hi ? (lo | 63) : hi;
+		unsigned n = last - lo + 1;
+		uint64_t mask = (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << (lo & 63);
+		uint64_t *w = &set->bits[lo >> 6];
 
-		if (!(set->bits[p >> 6] & bit)) {
-			set->bits[p >> 6] |= bit;
-			set->count++;
-		}
+		set->count += (unsigned)__builtin_popcountll(mask & ~*w);
+		*w |= mask;
+		lo = last + 1;
 	}
 }
 
@@ -274,6 +280,7 @@ void ps_ports_services_parse(const char *text, size_t len)
 	svc_table = NULL;
 	svc_count = 0;
 	svc_loaded = true;
+	ps_svcnames_parse(text, len);
 	for (size_t off = 0; off < len;) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
@@ -350,11 +357,9 @@ const char *ps_ports_service(unsigned port, int proto)
 
 int ps_ports_service_port(const char *name, const char *proto)
 {
-	struct servent *se = getservbyname(name, proto);
-
-	if (!se && !proto)
-		se = getservbyname(name, "udp");
-	return se ? ntohs((uint16_t)se->s_port) : -1;
+	if (!svc_loaded)
+		svc_load();
+	return ps_svcnames_port(name, proto);
 }
 
 void ps_ports_add_services(struct ps_portset *set, int proto)

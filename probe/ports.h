@@ -58,13 +58,15 @@ const char *ps_ports_service(unsigned port, int proto);
 void ps_ports_add_services(struct ps_portset *set, int proto);
 /* Replace the services table with the entries of a services file's text (lines "name
  * port/proto [aliases] [# comment]"; tcp and udp only; names kept escaped, printable
- * ASCII, at most 28 characters). The file read on first use is /etc/services. */
+ * ASCII, at most 28 characters), and the name index of ps_ports_service_port. The file
+ * read on first use is /etc/services. */
 void ps_ports_services_parse(const char *text, size_t len);
 /* ps_ports_services_parse of the file at path (at most PS_SERVICES_MAX bytes); -1 when
  * it cannot be read (the table is then empty). */
 #define PS_SERVICES_MAX (16u << 20)
 int ps_ports_services_load(const char *path);
-/* Port for a service name and proto ("tcp", "udp" or NULL for either), or -1. */
+/* Port for a service name or alias and proto ("tcp", "udp" or NULL for any), or -1: what
+ * getservbyname() answers from the same file (probe/svcnames.c), from the table read once. */
 int ps_ports_service_port(const char *name, const char *proto);
 
 #endif

@@ -62,7 +62,7 @@ size_t ps_report_rule_text(const struct ps_rule *r, char *buf, size_t len)
 	size_t o;
 	int n;
 
-	n = snprintf(buf, len, "%s[%zu]", ps_rule_section_name(r->section), r->index);
+	n = snprintf(buf, len, "%s[%u]", ps_rule_section_name(r->section), (unsigned)r->index);
 	if (n < 0 || (size_t)n >= len)
 		return 0;
 	o = (size_t)n;
@@ -70,8 +70,10 @@ size_t ps_report_rule_text(const struct ps_rule *r, char *buf, size_t len)
 		add_kv(buf, len, &o, "proto", ps_proto_name(r->proto));
 	if (r->has & PS_RULE_FAMILY)
 		add_kv(buf, len, &o, "family", ps_family_name(r->family));
-	if (r->has & PS_RULE_PORT)
-		add_kv(buf, len, &o, "port", r->port_text);
+	if (r->has & PS_RULE_PORT) {
+		snprintf(num, sizeof(num), "%u", r->port);
+		add_kv(buf, len, &o, "port", r->port_is_number ? num : r->port_text);
+	}
 	if (r->has & PS_RULE_ADDRESS)
 		add_kv(buf, len, &o, "address", r->address_text);
 	if (r->has & PS_RULE_EXPOSURE)

@@ -41,6 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (ps_portset_next(&set, 0) > 65535)
 			abort();
+		/* count is the number of members. */
+		unsigned members = 0;
+
+		for (size_t w = 0; w < sizeof(set.bits) / sizeof(set.bits[0]); w++)
+			members += (unsigned)__builtin_popcountll(set.bits[w]);
+		if (members != set.count)
+			abort();
 	}
 	free(s);
 	return 0;

@@ -52,8 +52,13 @@ Test(policy, issue_example_parses)
 	cr_assert_eq(pol.allow[1].column, 16);
 	cr_assert(ps_portset_has(pol.allow[2].ports, 53));
 	cr_assert_eq(pol.require[0].section, PS_SECTION_REQUIRE);
-	cr_assert_str_eq(pol.allow[0].port_text, "22");
+	cr_assert_eq(pol.allow[0].port, 22);
 	cr_assert(pol.allow[0].port_is_number);
+	cr_assert_null(pol.allow[0].port_text);
+	cr_assert_str_eq(pol.allow[1].port_text, "8000-8100");
+	cr_assert_eq(pol.require[0].line, 5);
+	cr_assert_eq(pol.require[0].column, 16);
+	cr_assert_eq(pol.allow[2].index, 2);
 }
 
 /* Every schema error names the position of the key or value at fault. */
@@ -100,6 +105,15 @@ Test(policy, error_positions)
 		{ "{\"allow\": [{\"comment\": \"a } ] \\\" {\", \"family\": \"ipx\"}]}",
 		  "p.json:1:48: unknown family 'ipx' (ipv4, ipv6)" },
 		{ "", "p.json:1:1: '[' or '{' expected near end of file" },	/* not 1:0 */
+		/* A policy read rule by rule still reports what the whole text breaks first:
+		 * a syntax error after a bad rule, a key given twice, text after the end. */
+		{ "{\"allow\": [{\"port\": 0}],\n \"require\": [}",
+		  "p.json:2:14: unexpected token near '}'" },
+		{ "{\"allow\": [], \"allow\": [{\"port\": 1}]}",
+		  "p.json:1:21: duplicate object key near '\"allow\"'" },
+		{ "{\"allow\": [{\"port\": 1}]} x", "p.json:1:26: end of file expected near 'x'" },
+		{ "{\"require\": [{\"port\": 1}], \"allow\": [{\"port\": 2}, {\"port\": \"x\"}]}",
+		  "p.json:1:60: bad port: unknown service 'x'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -25,6 +25,13 @@ Test(ports, duplicates_count_once)
 {
 	cr_assert_eq(ps_ports_parse_spec("22,22,20-25", NULL, false, &set, &err), 0);
 	cr_assert_eq(set.count, 6);
+	/* Ranges across word boundaries, overlapping, up to the last port. */
+	cr_assert_eq(ps_ports_parse_spec("60-130,100-200,65530-65535,65535", NULL, false, &set,
+					 &err), 0);
+	cr_assert_eq(set.count, 141 + 6);
+	cr_assert(ps_portset_has(&set, 63) && ps_portset_has(&set, 64) && ps_portset_has(&set, 200));
+	cr_assert(!ps_portset_has(&set, 59) && !ps_portset_has(&set, 201));
+	cr_assert_eq(ps_portset_next(&set, 201), 65530);
 }
 
 Test(ports, all_and_dash)
@@ -138,4 +145,33 @@ Test(ports, command_line_forms_still_check_bounds)
 		cr_assert(strstr(err.msg, bad[i][1]), "spec '%s' gave '%s'", bad[i][0], err.msg);
 		cr_assert_eq(err.kind, PS_ERR_INPUT);
 	}
+}
+
+/* Service names resolve from the table read once, as getservbyname() would from the same
+ * file: aliases, the first line for the protocol, strtoul ports, empty protocols. */
+Test(ports, service_names_from_text)
+{
+	static const char text[] = "web 80/tcp www http # comment\n"
+				   "web 8080/udp\n"
+				   "  hex\t0x10/udp\n"
+				   "neg -1/tcp\n"
+				   "bare 22\n"
+				   "slashes 25//tcp\n"
+				   "web 81/tcp\n";
+
+	ps_ports_services_parse(text, sizeof(text) - 1);
+	cr_assert_eq(ps_ports_service_port("web", NULL), 80);
+	cr_assert_eq(ps_ports_service_port("web", "udp"), 8080);
+	cr_assert_eq(ps_ports_service_port("www", "tcp"), 80);
+	cr_assert_eq(ps_ports_service_port("http", "udp"), -1);
+	cr_assert_eq(ps_ports_service_port("hex", NULL), 16);
+	cr_assert_eq(ps_ports_service_port("neg", NULL), -1);
+	cr_assert_eq(ps_ports_service_port("bare", NULL), 22);
+	cr_assert_eq(ps_ports_service_port("bare", "tcp"), -1);
+	cr_assert_eq(ps_ports_service_port("slashes", "tcp"), 25);
+	cr_assert_eq(ps_ports_service_port("comment", NULL), -1);
+	cr_assert_eq(ps_ports_parse_spec("www,slashes", "tcp", false, &set, &err), 0, "%s", err.msg);
+	cr_assert_eq(set.count, 2);
+	ps_ports_services_load("/etc/services");
+	cr_assert_eq(ps_ports_service_port("ssh", "tcp"), 22);
 }
