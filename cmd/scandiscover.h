@@ -16,7 +16,9 @@
 
 #define PS_DISCOVER_TIMEOUT_MS 1000
 #define PS_DISCOVER_RETRIES 1
-#define PS_HOSTSUM_MAX (1u << 20)	/* hosts with a per-host summary in JSON */
+/* Hosts with a per-host summary in JSON: a /16 (1.5 MB of counts); a /15 x 1-1024 scan
+ * must start within 16 MB. */
+#define PS_HOSTSUM_MAX (1u << 16)
 
 struct ps_discover_cli {
 	bool off;		/* -Pn, --no-discover */
