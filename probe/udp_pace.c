@@ -161,7 +161,12 @@ static double rate_of(const struct ps_udp_pace *p, double t)
 {
 	double last = last_arrival(p);
 
-	if (p->rate > 0 || !p->limited || t - last < PS_UDP_RATE_GUESS_MS)
+	double wait = PS_UDP_RATE_GUESS_MS;
+
+	/* While canaries may still measure the rate, they get their time first. */
+	if (p->canaries < PS_UDP_CANARY_MAX)
+		wait += PS_UDP_CANARY_WINDOW_MS;
+	if (p->rate > 0 || !p->limited || t - last < wait)
 		return p->rate;
 	return 1.0 / 1000;
 }
@@ -227,8 +232,10 @@ unsigned ps_udp_pace_canaries_due(const struct ps_udp_pace *p, double t)
 {
 	unsigned left = PS_UDP_CANARY_MAX - p->canaries;
 
+	/* Canaries while every error since the host turned limited was a canary's, or once
+	 * nothing has arrived for the guess time (the last suspects left are silent). */
 	if (!p->limited || p->rate > 0 || p->canaries >= PS_UDP_CANARY_MAX ||
-	    p->log_n != p->canary_err)
+	    (p->log_n != p->canary_err && t - last_arrival(p) < PS_UDP_RATE_GUESS_MS))
 		return 0;
 	if (t - (p->canaries ? p->canary_t : p->limited_since) < PS_UDP_MEASURE_WAIT_MS)
 		return 0;

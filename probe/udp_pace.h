@@ -28,6 +28,9 @@
  * in all: their errors measure the rate that the silent suspects cannot. */
 #define PS_UDP_CANARY_BATCH 4
 #define PS_UDP_CANARY_MAX 48
+/* Canaries also go out once nothing has arrived for PS_UDP_RATE_GUESS_MS, and the
+ * one-a-second guess then waits this much longer for them. */
+#define PS_UDP_CANARY_WINDOW_MS 400
 
 struct ps_udp_pace {
 	double srtt, rttvar;	/* ms; srtt < 0: no sample yet */
