@@ -2,7 +2,8 @@
 # serve under attack, on loopback (tests/sh/serve_stress.py does each step, bounded):
 # a spoofed-source ping-pong with an echo peer and a request-sending peer ends at once or
 # within the per-source rate; no reply is longer than its request for every size from 0
-# to 1,500 bytes (request-only and --answer-any); 5,000 held connections at a soft
+# to 1,500 bytes (request-only and --answer-any); 5,000 held connections (all set up
+# before measuring, so no SYN retries compete for the backlog) at a soft
 # descriptor limit of 1,024 cost under 10% of a core and new clients are greeted within
 # 50 ms; with stderr a pipe nobody reads, replies continue and SIGTERM ends serve within
 # a second.
