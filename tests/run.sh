@@ -9,6 +9,7 @@ for t in "$build"/tests/unit/test_* "$build"/tests/it/test_*; do
 	[ -x "$t" ] || continue
 	name=${t#"$build"/tests/}	# unit/test_X or it/test_X
 	log=$(mktemp)
+	t0=$(date +%s)
 	# Integration tests compare against ss at one moment: one test at a time.
 	"$t" --jobs 1 --short-filename >"$log" 2>&1
 	rc=$?
@@ -22,7 +23,7 @@ for t in "$build"/tests/unit/test_* "$build"/tests/it/test_*; do
 		failed_bins="$failed_bins $name"
 		cat "$log"
 	else
-		printf '%-28s %s\n' "$name" "$line" | sed 's/\[====\] //'
+		printf '%-28s %4ss %s\n' "$name" $(($(date +%s) - t0)) "$line" | sed 's/\[====\] //'
 		grep 'SKIP' "$log" | sed 's/^/    /'
 	fi
 	rm -f "$log"
@@ -30,11 +31,12 @@ done
 for t in tests/sh/test_*.sh; do
 	[ -f "$t" ] || continue
 	log=$(mktemp)
+	t0=$(date +%s)
 	sh "$t" >"$log" 2>&1
 	rc=$?
 	case $rc in
-	0) pass=$((pass + 1)); printf '%-28s ok\n' "$(basename "$t")" ;;
-	77) skip=$((skip + 1)); printf '%-28s skipped: %s\n' "$(basename "$t")" "$(tail -n 1 "$log")" ;;
+	0) pass=$((pass + 1)); printf '%-28s %4ss ok\n' "$(basename "$t")" $(($(date +%s) - t0)) ;;
+	77) skip=$((skip + 1)); printf '%-28s %4ss skipped: %s\n' "$(basename "$t")" $(($(date +%s) - t0)) "$(tail -n 1 "$log")" ;;
 	*) fail=$((fail + 1)); failed_bins="$failed_bins $(basename "$t")"; cat "$log" ;;
 	esac
 	rm -f "$log"
