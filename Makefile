@@ -11,11 +11,12 @@ Q = $(if $(V),,@)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-missing-field-initializers
-PKGS := libmnl jansson openssl
-# libnftables (list --nat) and libmicrohttpd (exporter): their headers at build time, the
-# libraries opened with dlopen only when --nat or exporter runs, so their dependencies
-# (libnftnl, GnuTLS, nettle, gmp, p11-kit, ...) cost no other command its start-up.
-DLPKGS := libnftables libmicrohttpd
+PKGS := libmnl jansson
+# OpenSSL (TLS), libnftables (list --nat) and libmicrohttpd (exporter): their headers at
+# build time, the libraries opened with dlopen (probe/dl.h) only when a command first
+# needs them, so they and their dependencies (libnftnl, GnuTLS, nettle, gmp, p11-kit, ...)
+# cost no other command its start-up.
+DLPKGS := openssl libnftables libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLPKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
@@ -89,10 +90,13 @@ run: deps-build
 
 # Every test: unit and integration tests on the normal build, then the same suite again
 # built with AddressSanitizer and UBSan.
+# The builds use every core; the tests themselves run one at a time.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
 	@rm -f build/.test-counts
-	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory -j$(NPROC) check
+	@$(MAKE) --no-print-directory -j$(NPROC) sanitize
 	@awk '{p += $$1; f += $$2; s += $$3} END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s}' build/.test-counts
 
 check: all $(BUILD)/gen-docs $(TEST_BINS)

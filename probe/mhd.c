@@ -1,9 +1,5 @@
 /* libmicrohttpd's entry points through dlopen (see probe/mhd.h). */
-#include <dlfcn.h>
-#include <errno.h>
-#include <pthread.h>
-#include <string.h>
-
+#include "probe/dl.h"
 #include "probe/mhd.h"
 
 struct ps_mhd_api ps_mhd;
@@ -18,36 +14,9 @@ static const char *const names[] = {
 _Static_assert(sizeof(struct ps_mhd_api) == sizeof(names) / sizeof(names[0]) * sizeof(void (*)(void)),
 	       "ps_mhd_api and names[] differ");
 
-static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
-static void *lib;
+static struct ps_dl lib = PS_DL_INIT("libmicrohttpd.so.12", "libmicrohttpd12", names);
 
 int ps_mhd_load(ps_err *err)
 {
-	void *fn[sizeof(names) / sizeof(names[0])];
-	int rc = 0;
-
-	pthread_mutex_lock(&load_mu);
-	if (lib)
-		goto out;
-	lib = dlopen(PS_MHD_LIB, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		errno = ENOENT;
-		rc = ps_err_system(err, "cannot load %s (package libmicrohttpd12): %s", PS_MHD_LIB,
-				   dlerror());
-		goto out;
-	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(fn[i] = dlsym(lib, names[i]))) {
-			errno = ENOSYS;
-			rc = ps_err_system(err, "%s lacks %s", PS_MHD_LIB, names[i]);
-			dlclose(lib);
-			lib = NULL;
-			goto out;
-		}
-	}
-	/* dlsym gives object pointers; POSIX guarantees they convert to functions. */
-	memcpy(&ps_mhd, fn, sizeof(ps_mhd));
-out:
-	pthread_mutex_unlock(&load_mu);
-	return rc;
+	return ps_dl_load(&lib, &ps_mhd, err);
 }

@@ -1,15 +1,12 @@
-/* libmicrohttpd, opened with dlopen(3) by the exporter alone: linked, it would bring
- * GnuTLS, nettle, gmp, p11-kit and more, whose relocations and constructors cost every
- * other command (list, check, ...) milliseconds of start-up. The header still gives the
- * types and constants; calls go through ps_mhd, filled by ps_mhd_load. */
+/* libmicrohttpd, opened with dlopen(3) by the exporter alone (probe/dl.h): linked, it
+ * would bring GnuTLS, nettle, gmp, p11-kit and more to every other command. Calls go
+ * through ps_mhd, filled by ps_mhd_load. */
 #ifndef PS_MHD_H
 #define PS_MHD_H
 
 #include <microhttpd.h>
 
 #include "probe/err.h"
-
-#define PS_MHD_LIB "libmicrohttpd.so.12"
 
 struct ps_mhd_api {
 	__typeof__(MHD_start_daemon) *start_daemon;

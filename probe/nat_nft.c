@@ -2,16 +2,14 @@
  * network namespace this process is in. libnftables is opened with dlopen(3) when --nat
  * asks for it, not linked: it brings libnftnl, libxtables and libgmp, whose relocations
  * would cost every other command its start-up time. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <string.h>
 
+#include "probe/dl.h"
 #include "probe/nat.h"
 
-#define NFT_LIB "libnftables.so.1"
-
-/* The entry points we use, by name, so one table both loads and calls them. */
+/* The entry points we use, in the order of names[]. */
 struct nft_api {
 	struct nft_ctx *(*ctx_new)(uint32_t);
 	void (*ctx_free)(struct nft_ctx *);
@@ -23,29 +21,17 @@ struct nft_api {
 	const char *(*error)(struct nft_ctx *);
 };
 
-static int api_load(void *lib, struct nft_api *api)
-{
-	static const char *const names[] = {
-		"nft_ctx_new", "nft_ctx_free", "nft_ctx_output_set_flags", "nft_ctx_buffer_output",
-		"nft_ctx_buffer_error", "nft_run_cmd_from_buffer", "nft_ctx_get_output_buffer",
-		"nft_ctx_get_error_buffer",
-	};
-	void *fn[sizeof(names) / sizeof(names[0])];
+static const char *const names[] = {
+	"nft_ctx_new", "nft_ctx_free", "nft_ctx_output_set_flags", "nft_ctx_buffer_output",
+	"nft_ctx_buffer_error", "nft_run_cmd_from_buffer", "nft_ctx_get_output_buffer",
+	"nft_ctx_get_error_buffer",
+};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!(fn[i] = dlsym(lib, names[i])))
-			return -1;
-	/* dlsym gives object pointers; POSIX guarantees they convert to functions. */
-	memcpy(&api->ctx_new, &fn[0], sizeof(fn[0]));
-	memcpy(&api->ctx_free, &fn[1], sizeof(fn[1]));
-	memcpy(&api->set_flags, &fn[2], sizeof(fn[2]));
-	memcpy(&api->buffer_output, &fn[3], sizeof(fn[3]));
-	memcpy(&api->buffer_error, &fn[4], sizeof(fn[4]));
-	memcpy(&api->run, &fn[5], sizeof(fn[5]));
-	memcpy(&api->output, &fn[6], sizeof(fn[6]));
-	memcpy(&api->error, &fn[7], sizeof(fn[7]));
-	return 0;
-}
+_Static_assert(sizeof(struct nft_api) == sizeof(names) / sizeof(names[0]) * sizeof(void (*)(void)),
+	       "nft_api and names[] differ");
+
+static struct ps_dl lib = PS_DL_INIT("libnftables.so.1", "libnftables1", names);
+static struct nft_api nft_api;
 
 static int list_ruleset(const struct nft_api *api, struct ps_natset *rules,
 			struct ps_sockvec *out, ps_err *err)
@@ -79,21 +65,7 @@ static int list_ruleset(const struct nft_api *api, struct ps_natset *rules,
 
 int ps_nat_load(struct ps_natset *rules, struct ps_sockvec *out, ps_err *err)
 {
-	void *lib = dlopen(NFT_LIB, RTLD_NOW | RTLD_LOCAL);
-	struct nft_api api;
-	int rc;
-
-	if (!lib) {
-		errno = ENOENT;
-		return ps_err_system(err, "nftables: cannot load %s (package libnftables1): %s",
-				     NFT_LIB, dlerror());
-	}
-	if (api_load(lib, &api) < 0) {
-		errno = ENOSYS;
-		rc = ps_err_system(err, "nftables: %s lacks the JSON interface", NFT_LIB);
-	} else {
-		rc = list_ruleset(&api, rules, out, err);
-	}
-	dlclose(lib);
-	return rc;
+	if (ps_dl_load(&lib, &nft_api, err) < 0)
+		return -1;
+	return list_ruleset(&nft_api, rules, out, err);
 }

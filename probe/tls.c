@@ -6,14 +6,13 @@
  * mid-handshake is an error for that session and never a SIGPIPE for the process. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <openssl/err.h>
-#include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "probe/ssl.h"
 #include "probe/tls_cert.h"
 
 struct ps_tls_ctx {
@@ -168,8 +167,11 @@ static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *
 
 struct ps_tls_ctx *ps_tls_ctx_new(const struct ps_tls_opts *o, ps_err *err)
 {
-	struct ps_tls_ctx *c = calloc(1, sizeof(*c));
+	struct ps_tls_ctx *c;
 
+	if (ps_ssl_load(err) < 0)
+		return NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c) {
 		ps_err_nomem(err);
 		return NULL;

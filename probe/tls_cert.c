@@ -2,11 +2,10 @@
  * the verification result mapped to the causes a user acts on, and the leaf certificate
  * and the chain the server sent, as plain text and UTC seconds. */
 #include <arpa/inet.h>
-#include <openssl/bn.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "probe/ssl.h"
 #include "probe/tls_cert.h"
 
 static const char *const verify_names[] = {
