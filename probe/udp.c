@@ -248,6 +248,13 @@ static double sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 		if (ns < wake)
 			wake = ns;
 	}
+	for (int j = 0; e->o->retries < 0 && j < e->ndests; j++)
+		if (e->dests[j].canary_port) {
+			double c = ps_udp_pace_canaries_at(&e->dests[j].pace);
+
+			if (c < wake)
+				wake = c;
+		}
 	if (e->o->max_time_ms > 0 && e->start + e->o->max_time_ms < wake)
 		wake = e->start + e->o->max_time_ms;
 	if (ps->full)

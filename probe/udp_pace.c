@@ -14,6 +14,8 @@
  * be limited: its suspects may all be silent ports. Canaries (ports it answered closed)
  * then measure its rate instead, so a host that never limits is not paced as if it did.
  * An error for an attempt after a covered one proves the budget too generous: it is cut. */
+#include <math.h>
+
 #include "probe/udp.h"
 #include "probe/udp_pace.h"
 
@@ -228,16 +230,25 @@ bool ps_udp_pace_done(const struct ps_udp_pace *p, int retries, int attempts, in
 	return !p->limited || covered >= (p->cuts || p->burst_n > PS_UDP_PEER_BURST ? 2 : 1);
 }
 
+double ps_udp_pace_canaries_at(const struct ps_udp_pace *p)
+{
+	double at;
+
+	if (!p->limited || p->rate > 0 || p->canaries >= PS_UDP_CANARY_MAX)
+		return INFINITY;
+	at = (p->canaries ? p->canary_t : p->limited_since) + PS_UDP_MEASURE_WAIT_MS;
+	/* Canaries while every error since the host turned limited was a canary's, or once
+	 * nothing has arrived for the guess time (the last suspects left are silent). */
+	if (p->log_n != p->canary_err && at < last_arrival(p) + PS_UDP_RATE_GUESS_MS)
+		at = last_arrival(p) + PS_UDP_RATE_GUESS_MS;
+	return at;
+}
+
 unsigned ps_udp_pace_canaries_due(const struct ps_udp_pace *p, double t)
 {
 	unsigned left = PS_UDP_CANARY_MAX - p->canaries;
 
-	/* Canaries while every error since the host turned limited was a canary's, or once
-	 * nothing has arrived for the guess time (the last suspects left are silent). */
-	if (!p->limited || p->rate > 0 || p->canaries >= PS_UDP_CANARY_MAX ||
-	    (p->log_n != p->canary_err && t - last_arrival(p) < PS_UDP_RATE_GUESS_MS))
-		return 0;
-	if (t - (p->canaries ? p->canary_t : p->limited_since) < PS_UDP_MEASURE_WAIT_MS)
+	if (t < ps_udp_pace_canaries_at(p))
 		return 0;
 	return left < PS_UDP_CANARY_BATCH ? left : PS_UDP_CANARY_BATCH;
 }

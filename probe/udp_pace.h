@@ -96,6 +96,10 @@ bool ps_udp_pace_sent(struct ps_udp_pace *p, double t);
  * PS_UDP_MEASURE_WAIT_MS old. */
 unsigned ps_udp_pace_canaries_due(const struct ps_udp_pace *p, double t);
 
+/* When canaries are next due (INFINITY: not while nothing changes), for the engine's
+ * sleep. */
+double ps_udp_pace_canaries_at(const struct ps_udp_pace *p);
+
 /* n canaries went to the host at t. */
 void ps_udp_pace_canaries_sent(struct ps_udp_pace *p, unsigned n, double t);
 

@@ -314,10 +314,14 @@ Test(udp_pace, canaries)
 	ps_udp_pace_evidence(&p, 1, 0, 1, true, false);
 	ps_udp_pace_silence(&p, 100);
 	cr_assert_eq(ps_udp_pace_canaries_due(&p, 110), 0, "too soon");
+	/* The engine sleeps until canaries_at: they are due exactly then. */
+	cr_assert_eq(ps_udp_pace_canaries_at(&p), 100 + PS_UDP_MEASURE_WAIT_MS);
 	cr_assert_eq(ps_udp_pace_canaries_due(&p, 100 + PS_UDP_MEASURE_WAIT_MS),
 		     PS_UDP_CANARY_BATCH);
 	while (ps_udp_pace_canaries_due(&p, t)) {
 		ps_udp_pace_canaries_sent(&p, PS_UDP_CANARY_BATCH, t);
+		cr_assert_eq(ps_udp_pace_canaries_at(&p), t + PS_UDP_MEASURE_WAIT_MS);
+		cr_assert_eq(ps_udp_pace_canaries_due(&p, t + PS_UDP_MEASURE_WAIT_MS - 1), 0);
 		for (int k = 0; k < PS_UDP_CANARY_BATCH; k++)
 			ps_udp_pace_canary_error(&p, t + 0.5);
 		t += PS_UDP_MEASURE_WAIT_MS;
@@ -331,6 +335,13 @@ Test(udp_pace, canaries)
 	ps_udp_pace_silence(&p, 100);
 	ps_udp_pace_evidence(&p, 2, 100, 900, true, false);
 	cr_assert_eq(ps_udp_pace_canaries_due(&p, 1000), 0);
+	/* ... until nothing has arrived for the guess time. */
+	cr_assert_eq(ps_udp_pace_canaries_at(&p), 900 + PS_UDP_RATE_GUESS_MS);
+	cr_assert_eq(ps_udp_pace_canaries_due(&p, 900 + PS_UDP_RATE_GUESS_MS),
+		     PS_UDP_CANARY_BATCH);
+	/* Not limited: never. */
+	ps_udp_pace_init(&p, false);
+	cr_assert(isinf(ps_udp_pace_canaries_at(&p)));
 }
 
 /* --rate's token bucket: sub-millisecond steps, a late wake-up catches up within the
