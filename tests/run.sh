@@ -5,6 +5,23 @@ set -u
 build=${1:-build}
 export PORTSCOPE="$build/portscope"
 pass=0 fail=0 skip=0 failed_bins=""
+# Lint is CPU work with no timing of its own: in the first pass it runs beside the other
+# tests at the lowest priority (tests/sh/test_lint.sh skips itself in the sanitizer pass)
+# and is counted at the end.
+lint=tests/sh/test_lint.sh lintlog=$(mktemp) lintpid=
+if [ -f "$lint" ]; then
+	lint0=$(date +%s)
+	nice -n 19 sh "$lint" >"$lintlog" 2>&1 &
+	lintpid=$!
+fi
+# count NAME RC SECONDS LOG: one shell test's line and totals.
+count() {
+	case $2 in
+	0) pass=$((pass + 1)); printf '%-28s %4ss ok\n' "$1" "$3" ;;
+	77) skip=$((skip + 1)); printf '%-28s %4ss skipped: %s\n' "$1" "$3" "$(tail -n 1 "$4")" ;;
+	*) fail=$((fail + 1)); failed_bins="$failed_bins $1"; cat "$4" ;;
+	esac
+}
 for t in "$build"/tests/unit/test_* "$build"/tests/it/test_*; do
 	[ -x "$t" ] || continue
 	name=${t#"$build"/tests/}	# unit/test_X or it/test_X
@@ -29,18 +46,18 @@ for t in "$build"/tests/unit/test_* "$build"/tests/it/test_*; do
 	rm -f "$log"
 done
 for t in tests/sh/test_*.sh; do
-	[ -f "$t" ] || continue
+	[ -f "$t" ] && [ "$t" != "$lint" ] || continue
 	log=$(mktemp)
 	t0=$(date +%s)
 	sh "$t" >"$log" 2>&1
-	rc=$?
-	case $rc in
-	0) pass=$((pass + 1)); printf '%-28s %4ss ok\n' "$(basename "$t")" $(($(date +%s) - t0)) ;;
-	77) skip=$((skip + 1)); printf '%-28s %4ss skipped: %s\n' "$(basename "$t")" $(($(date +%s) - t0)) "$(tail -n 1 "$log")" ;;
-	*) fail=$((fail + 1)); failed_bins="$failed_bins $(basename "$t")"; cat "$log" ;;
-	esac
+	count "$(basename "$t")" $? $(($(date +%s) - t0)) "$log"
 	rm -f "$log"
 done
+if [ -n "$lintpid" ]; then
+	wait "$lintpid"
+	count "$(basename "$lint") (beside)" $? $(($(date +%s) - lint0)) "$lintlog"
+fi
+rm -f "$lintlog"
 echo "$build: $pass passed, $fail failed, $skip skipped"
 mkdir -p build
 echo "$pass $fail $skip" >>build/.test-counts
