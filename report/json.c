@@ -1,4 +1,5 @@
 /* The streaming JSON writer behind -o json and -o ndjson. */
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -7,9 +8,13 @@
 
 void ps_json_init(struct ps_json *j, FILE *f, int pretty_depth)
 {
-	memset(j, 0, sizeof(*j));
+	/* Not the buffer: an NDJSON line each would clear 4 KB. */
+	memset(j->comma, 0, sizeof(j->comma));
+	memset(j->close, 0, sizeof(j->close));
 	j->f = f;
+	j->depth = 0;
 	j->pretty_depth = pretty_depth;
+	j->n = 0;
 }
 
 /* Length of the valid UTF-8 sequence that starts s[0..n) (s[0] >= 0x80), or 0 when it
@@ -44,12 +49,54 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Text gathers in j->buf and goes to stdio in large writes: a call per piece (bracket,
+ * comma, key, quote, value) cost more than the text itself. The buffer is handed over
+ * whenever a record of a document's array or an NDJSON line is complete, and when the
+ * document ends, so a reader of a growing file never waits on a finished record. */
+static void out_flush(struct ps_json *o)
+{
+	if (o->n)
+		fwrite_unlocked(o->buf, 1, o->n, o->f);
+	o->n = 0;
+}
+
+static void out_put(struct ps_json *o, const void *p, size_t len)
+{
+	if (o->n + len > sizeof(o->buf)) {
+		out_flush(o);
+		if (len > sizeof(o->buf)) {
+			fwrite_unlocked(p, 1, len, o->f);
+			return;
+		}
+	}
+	memcpy(o->buf + o->n, p, len);
+	o->n += len;
+}
+
+static void out_c(struct ps_json *o, char c)
+{
+	if (o->n == sizeof(o->buf))
+		out_flush(o);
+	o->buf[o->n++] = c;
+}
+
+static void out_str(struct ps_json *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+/* Bytes that go out as they are: printable ASCII but the quote and the backslash. */
+static const bool plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 /* Write the character or byte at s[0..n) that cannot go out as it is; returns the bytes
  * it took. Control characters (C0, DEL and the C1 range U+0080-U+009F) are JSON escapes
  * and decode to themselves; a byte that is not valid UTF-8 is the four characters \xHH. */
-static size_t put_escape(FILE *f, const unsigned char *s, size_t n)
+static size_t put_escape(struct ps_json *o, const unsigned char *s, size_t n)
 {
 	const char *e = NULL;
+	char buf[8];
 
 	switch (s[0]) {
 	case '"': e = "\\\""; break;
@@ -61,32 +108,55 @@ static size_t put_escape(FILE *f, const unsigned char *s, size_t n)
 	case '\t': e = "\\t"; break;
 	}
 	if (e) {
-		fputs_unlocked(e, f);
+		out_str(o, e);
 		return 1;
 	}
 	if (s[0] < 0x20 || s[0] == 0x7f) {
-		fprintf(f, "\\u%04x", s[0]);
+		snprintf(buf, sizeof(buf), "\\u%04x", s[0]);
+		out_str(o, buf);
 		return 1;
 	}
 	if (s[0] == 0xc2 && n >= 2 && s[1] >= 0x80 && s[1] < 0xa0) {
-		fprintf(f, "\\u%04x", s[1]);
+		snprintf(buf, sizeof(buf), "\\u%04x", s[1]);
+		out_str(o, buf);
 		return 2;
 	}
-	fprintf(f, "\\\\x%02x", s[0]);
+	snprintf(buf, sizeof(buf), "\\\\x%02x", s[0]);
+	out_str(o, buf);
 	return 1;
 }
 
+/* True when none of the 8 bytes at p needs a look of its own: no control character, quote,
+ * backslash, DEL or byte from 0x80 (the usual bit tricks; exact for "any byte"). */
+static bool word_plain(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t w, q, b, d;
+
+	memcpy(&w, p, sizeof(w));
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	d = w ^ (ones * 0x7f);
+	/* (x - ones * n) & ~x & high: some byte of x is below n (n <= 0x80). */
+	return !(((w - ones * 0x20) & ~w & high) | ((q - ones) & ~q & high) |
+		 ((b - ones) & ~b & high) | ((d - ones) & ~d & high) | (w & high));
+}
+
 /* s as a JSON string: valid UTF-8 text as it is, the rest through put_escape. */
-static void put_quoted(FILE *f, const char *s, size_t len)
+static void put_quoted(struct ps_json *o, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, start = 0;
 
-	putc_unlocked('"', f);
+	out_c(o, '"');
 	while (i < len) {
 		size_t u = 1;
 
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+		if (i + 8 <= len && word_plain(p + i)) {
+			i += 8;
+			continue;
+		}
+		if (plain[p[i]]) {
 			i++;
 			continue;
 		}
@@ -95,41 +165,39 @@ static void put_quoted(FILE *f, const char *s, size_t len)
 			i += u;
 			continue;
 		}
-		fwrite_unlocked(p + start, 1, i - start, f);
-		i += put_escape(f, p + i, len - i);
+		out_put(o, p + start, i - start);
+		i += put_escape(o, p + i, len - i);
 		start = i;
 	}
-	fwrite_unlocked(p + start, 1, i - start, f);
-	putc_unlocked('"', f);
+	out_put(o, p + start, i - start);
+	out_c(o, '"');
 }
 
 /* Separator, indentation and key before a value. */
 static void lead(struct ps_json *j, const char *key)
 {
-	FILE *f = j->f;
-
 	if (j->depth > 0) {
 		if (j->comma[j->depth])
-			putc_unlocked(',', f);
+			out_c(j, ',');
 		j->comma[j->depth] = true;
 		if (j->depth <= j->pretty_depth) {
-			putc_unlocked('\n', f);
+			out_c(j, '\n');
 			for (int i = 0; i < j->depth; i++)
-				fputs_unlocked("  ", f);
+				out_put(j, "  ", 2);
 		}
 	}
 	if (key) {
-		put_quoted(f, key, strlen(key));
-		putc_unlocked(':', f);
+		put_quoted(j, key, strlen(key));
+		out_c(j, ':');
 		if (j->depth <= j->pretty_depth)
-			putc_unlocked(' ', f);
+			out_c(j, ' ');
 	}
 }
 
 static void open_container(struct ps_json *j, const char *key, char c)
 {
 	lead(j, key);
-	putc_unlocked(c, j->f);
+	out_c(j, c);
 	if (j->depth + 1 < PS_JSON_MAXDEPTH)
 		j->depth++;
 	j->comma[j->depth] = false;
@@ -153,17 +221,20 @@ void ps_json_end(struct ps_json *j)
 
 	j->depth--;
 	if (had && j->depth + 1 <= j->pretty_depth) {
-		putc_unlocked('\n', j->f);
+		out_c(j, '\n');
 		for (int i = 0; i < j->depth; i++)
-			fputs_unlocked("  ", j->f);
+			out_put(j, "  ", 2);
 	}
-	putc_unlocked(k, j->f);
+	out_c(j, k);
+	/* A record of a document's array, or a document, is complete. */
+	if (j->depth <= 2)
+		out_flush(j);
 }
 
 void ps_json_strn(struct ps_json *j, const char *key, const char *s, size_t len)
 {
 	lead(j, key);
-	put_quoted(j->f, s, len);
+	put_quoted(j, s, len);
 }
 
 void ps_json_str(struct ps_json *j, const char *key, const char *s)
@@ -187,25 +258,29 @@ void ps_json_int(struct ps_json *j, const char *key, long long v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), j->f);
+	out_put(j, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void ps_json_bool(struct ps_json *j, const char *key, bool v)
 {
 	lead(j, key);
-	fputs_unlocked(v ? "true" : "false", j->f);
+	out_str(j, v ? "true" : "false");
 }
 
 void ps_json_null(struct ps_json *j, const char *key)
 {
 	lead(j, key);
-	fputs_unlocked("null", j->f);
+	out_str(j, "null");
 }
 
 void ps_json_double(struct ps_json *j, const char *key, double v, int decimals)
 {
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+
 	lead(j, key);
-	fprintf(j->f, "%.*f", decimals, v);
+	if (n > 0)
+		out_put(j, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 void ps_json_line_begin(struct ps_json *j, FILE *f)
@@ -217,7 +292,8 @@ void ps_json_line_begin(struct ps_json *j, FILE *f)
 void ps_json_line_end(struct ps_json *j)
 {
 	ps_json_end(j);
-	putc_unlocked('\n', j->f);
+	out_c(j, '\n');
+	out_flush(j);
 }
 
 const char *ps_json_hostname(void)
@@ -253,5 +329,6 @@ void ps_json_begin_doc(struct ps_json *j, const char *command)
 void ps_json_end_doc(struct ps_json *j)
 {
 	ps_json_end(j);
-	putc_unlocked('\n', j->f);
+	out_c(j, '\n');
+	out_flush(j);
 }

@@ -18,6 +18,8 @@ struct ps_json {
 	int pretty_depth;	/* containers deeper than this are written on one line */
 	bool comma[PS_JSON_MAXDEPTH];
 	char close[PS_JSON_MAXDEPTH];	/* the bracket that closes each open level */
+	size_t n;			/* bytes in buf not yet handed to f */
+	char buf[4096];
 };
 
 /* pretty_depth 0 writes everything on one line (NDJSON); 2 puts each record of a
