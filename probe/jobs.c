@@ -72,8 +72,7 @@ void ps_result_from_job(struct probe_result *r, const struct ps_probe_job *job, 
 	r->address[n] = '\0';
 	r->family = job->addr.sa.sa_family;
 	r->proto = proto;
-	r->port = ntohs(job->addr.sa.sa_family == AF_INET6 ? job->addr.v6.sin6_port
-							   : job->addr.v4.sin_port);
+	r->port = ps_sockaddr_port(&job->addr);
 	r->state = PS_PROBE_ERROR;
 	r->rtt_ms = -1;
 	r->reason = NULL;

@@ -41,15 +41,6 @@ static const struct ps_rtt_entry *find(const struct ps_rttcache *c, const union 
 	return e;
 }
 
-bool ps_rttcache_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b)
-{
-	const uint8_t *ka, *kb;
-	size_t n = key_of(a, &ka);
-
-	return n && a->sa.sa_family == b->sa.sa_family && key_of(b, &kb) == n &&
-	       memcmp(ka, kb, n) == 0;
-}
-
 bool ps_rttcache_sample(struct ps_rttcache *c, const union ps_sockaddr *a, double rtt_ms)
 {
 	const uint8_t *k;

@@ -26,9 +26,6 @@ struct ps_rttcache {
  * Returns true when it was the host's first sample. */
 bool ps_rttcache_sample(struct ps_rttcache *c, const union ps_sockaddr *a, double rtt_ms);
 
-/* True when a and b are the same host (ports aside). */
-bool ps_rttcache_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b);
-
 /* How long attempt n (1-based) to a's host may wait for an answer: srtt + 4 rttvar, at
  * least min_ms, doubled for each attempt after the first, at most max_ms; max_ms while
  * the host has no sample. */

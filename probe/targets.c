@@ -156,6 +156,21 @@ void ps_sockaddr_set_port(union ps_sockaddr *sa, uint16_t port)
 		sa->v4.sin_port = htons(port);
 }
 
+uint16_t ps_sockaddr_port(const union ps_sockaddr *sa)
+{
+	return ntohs(sa->sa.sa_family == AF_INET6 ? sa->v6.sin6_port : sa->v4.sin_port);
+}
+
+bool ps_sockaddr_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	return a->sa.sa_family == AF_INET6 &&
+	       memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0;
+}
+
 socklen_t ps_sockaddr_len(const union ps_sockaddr *sa)
 {
 	return sa->sa.sa_family == AF_INET6 ? sizeof(sa->v6) : sizeof(sa->v4);

@@ -59,6 +59,10 @@ void ps_addrlist_free(struct ps_addrlist *l);
 
 /* Set the port of a socket address (either family). */
 void ps_sockaddr_set_port(union ps_sockaddr *sa, uint16_t port);
+/* The port of a socket address (either family), host order. */
+uint16_t ps_sockaddr_port(const union ps_sockaddr *sa);
+/* Same family and address, whatever the ports and scope. */
+bool ps_sockaddr_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b);
 /* Length of a socket address for connect(). */
 socklen_t ps_sockaddr_len(const union ps_sockaddr *sa);
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */

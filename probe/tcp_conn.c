@@ -157,7 +157,7 @@ static void rtt_sample(struct engine *e, const union ps_sockaddr *a, double rtt)
 
 		next = s->next;
 		if (s->phase == PH_CONNECT && dl < s->deadline &&
-		    ps_rttcache_same_host(&s->job.addr, a)) {
+		    ps_sockaddr_same_host(&s->job.addr, a)) {
 			s->deadline = dl;
 			ps_tcp_list_del(e, &e->timers, i);
 			ps_tcp_timer_add(e, i);

@@ -197,7 +197,7 @@ static int start_jobs(struct ps_udp_engine *e, struct pass *ps, double t, ps_err
 		fi = ps_udp_fam_index(ps->job.addr.sa.sa_family);
 		if (open_family(e, fi, err) < 0)
 			return -1;
-		if (ps->hold_own && own_port(e, fi, ps_udp_port(&ps->job.addr))) {
+		if (ps->hold_own && own_port(e, fi, ps_sockaddr_port(&ps->job.addr))) {
 			if (hold(e, &ps->job, err) < 0)
 				return -1;
 			ps->have_job = false;

@@ -93,9 +93,6 @@ static inline int ps_udp_fam_index(int family)
 {
 	return family == AF_INET6;
 }
-uint16_t ps_udp_port(const union ps_sockaddr *sa);
-/* Same address (ports aside). */
-bool ps_udp_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b);
 /* Allocate the slot table for e->cap probes in flight. Returns 0, or -1 with err. */
 int ps_udp_table_init(struct ps_udp_engine *e, ps_err *err);
 void ps_udp_table_free(struct ps_udp_engine *e);

@@ -44,7 +44,7 @@ int ps_udp_open_socket(struct ps_udp_engine *e, int k, ps_err *err)
 	if (bind(fd, &sa.sa, len) < 0 || getsockname(fd, &sa.sa, &len) < 0)
 		goto fail;
 	e->fd[k] = fd;
-	e->own_port[k] = ps_udp_port(&sa);
+	e->own_port[k] = ps_sockaddr_port(&sa);
 	return 0;
 fail:
 	ps_err_system(err, "udp socket: %s", strerror(errno));
@@ -107,7 +107,7 @@ static void canary_error(struct ps_udp_engine *e, int k, const union ps_sockaddr
 		struct ps_udp_dest *d = &e->dests[j];
 
 		if (d->sock == k && st == PS_PROBE_CLOSED && d->canary_port &&
-		    d->canary_port == ps_udp_port(sa) && ps_udp_same_host(&d->addr, sa)) {
+		    d->canary_port == ps_sockaddr_port(sa) && ps_sockaddr_same_host(&d->addr, sa)) {
 			ps_udp_pace_canary_error(&d->pace, t);
 			note_bound(e, d);
 			return;
@@ -134,7 +134,7 @@ static void decide(struct ps_udp_engine *e, int k, const union ps_sockaddr *sa,
 			e->min_deadline = t;
 		note_bound(e, s->dest);
 		if (st == PS_PROBE_CLOSED)
-			s->dest->canary_port = ps_udp_port(sa);
+			s->dest->canary_port = ps_sockaddr_port(sa);
 		ps_udp_report(e, &s->job, st, reason, rtt, NULL, data, len);
 		ps_udp_slot_release(e, i);
 		n++;
@@ -167,7 +167,7 @@ static void payload_of(const struct ps_udp_engine *e, const struct ps_udp_slot *
 	}
 	/* A port without a protocol of its own gets portscope's responder request: serve
 	 * answers nothing else, and the padding lets its reply come back whole. */
-	p = ps_payload_for_port(ps_udp_port(&s->job.addr));
+	p = ps_payload_for_port(ps_sockaddr_port(&s->job.addr));
 	if (!p)
 		p = ps_payload_responder();
 	*data = p->data;

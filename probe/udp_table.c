@@ -8,23 +8,9 @@
 
 #include "probe/udp_engine.h"
 
-uint16_t ps_udp_port(const union ps_sockaddr *sa)
-{
-	return ntohs(sa->sa.sa_family == AF_INET6 ? sa->v6.sin6_port : sa->v4.sin_port);
-}
-
-bool ps_udp_same_host(const union ps_sockaddr *a, const union ps_sockaddr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
-	return memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr)) == 0;
-}
-
 static bool same_endpoint(const union ps_sockaddr *a, const union ps_sockaddr *b)
 {
-	return ps_udp_same_host(a, b) && ps_udp_port(a) == ps_udp_port(b);
+	return ps_sockaddr_same_host(a, b) && ps_sockaddr_port(a) == ps_sockaddr_port(b);
 }
 
 static unsigned hash_endpoint(const union ps_sockaddr *sa)
@@ -42,7 +28,7 @@ static unsigned hash_endpoint(const union ps_sockaddr *sa)
 	}
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 16777619u;
-	h ^= ps_udp_port(sa);
+	h ^= ps_sockaddr_port(sa);
 	h *= 2654435761u;
 	return h ^ (h >> 15);
 }
@@ -78,7 +64,7 @@ struct ps_udp_dest *ps_udp_dest_for(struct ps_udp_engine *e, const union ps_sock
 	struct ps_udp_dest *d;
 
 	for (int i = 0; i < e->ndests; i++)
-		if (e->dests[i].sock == sock && ps_udp_same_host(&e->dests[i].addr, addr))
+		if (e->dests[i].sock == sock && ps_sockaddr_same_host(&e->dests[i].addr, addr))
 			return &e->dests[i];
 	if (e->ndests == PS_UDP_MAX_DESTS)
 		return &e->dests[PS_UDP_MAX_DESTS - 1];
