@@ -487,7 +487,12 @@ int ps_xconfig_parse(const char *text, size_t len, const char *name, struct ps_x
 
 	if (ps_xconfig_default(c, err) < 0)
 		return -1;
+	errno = 0;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root && (json_error_code(&jerr) == json_error_out_of_memory || errno == ENOMEM)) {
+		ps_xconfig_free(c);
+		return ps_err_nomem(err);	/* jansson's lexer calls that an invalid token */
+	}
 	if (!root) {
 		ps_xconfig_free(c);
 		return ps_err_input(err, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);

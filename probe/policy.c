@@ -340,10 +340,13 @@ static int parse_tree(const char *text, size_t len, const char *name, struct ps_
 	char buf[64];
 	int rc = 0;
 
+	errno = 0;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	/* jansson names every syntax error; a failure without a reason is an allocation
-	 * that failed on a path that does not say so. */
-	if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0])) {
+	 * that failed on a path that does not say so, and its lexer reports a string it
+	 * could not allocate as an invalid token: malloc's ENOMEM tells them apart. */
+	if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0] ||
+		      errno == ENOMEM)) {
 		ps_err_nomem(err);
 		snprintf(err->msg, sizeof(err->msg), "out of memory loading policy %s", name);
 		return -1;
