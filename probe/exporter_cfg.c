@@ -1,8 +1,7 @@
 /* The exporter's configuration file: modules and allow_targets (probe/exporter_cfg.h).
- * Parsed with jansson (duplicate keys refused); a schema error names the offending key
- * or value as FILE:LINE:COLUMN through a second scan of the same bytes (probe/jsonpos),
- * as audit policies do. The allow list is checked on the text of the target before any
- * name is resolved, so a refused target costs no packet, not even a DNS query. */
+ * Parsed with jansson (duplicate keys refused); a schema error names the offending key or
+ * value as FILE:LINE:COLUMN through a second scan of the same bytes (probe/jsonpos), as
+ * audit policies do. The allow list is applied by probe/exporter_allow.c. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -489,13 +487,13 @@ int ps_xconfig_parse(const char *text, size_t len, const char *name, struct ps_x
 		return -1;
 	errno = 0;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root && (json_error_code(&jerr) == json_error_out_of_memory || errno == ENOMEM)) {
-		ps_xconfig_free(c);
-		return ps_err_nomem(err);	/* jansson's lexer calls that an invalid token */
-	}
 	if (!root) {
+		/* jansson's lexer calls a string it could not allocate an invalid token */
+		bool nomem = json_error_code(&jerr) == json_error_out_of_memory || errno == ENOMEM;
+
 		ps_xconfig_free(c);
-		return ps_err_input(err, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+		return nomem ? ps_err_nomem(err) : ps_err_input(err, "%s:%d:%d: %s", name,
+								jerr.line, jerr.column, jerr.text);
 	}
 	if (!json_is_object(root))
 		rc = ps_err_input(err, "%s:1:1: the configuration must be a JSON object", name);
@@ -539,66 +537,4 @@ int ps_xconfig_load(const char *path, struct ps_xconfig *c, ps_err *err)
 	rc = ps_xconfig_parse(text, len, path, c, err);
 	free(text);
 	return rc;
-}
-
-static bool prefix_match(const struct ps_xallow *a, int family, const uint8_t *addr)
-{
-	unsigned full = a->prefix / 8, rest = a->prefix % 8;
-
-	if (a->family != family)
-		return false;
-	if (memcmp(a->addr, addr, full) != 0)
-		return false;
-	return !rest || ((a->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0;
-}
-
-static bool name_match(const char *pattern, const char *host)
-{
-	size_t hl = strlen(host), pl;
-
-	if (pattern[0] != '*')
-		return strcasecmp(pattern, host) == 0;
-	pl = strlen(pattern + 1);	/* ".suffix" */
-	return hl > pl && strcasecmp(host + hl - pl, pattern + 1) == 0;
-}
-
-static bool loopback_literal(int family, const uint8_t *addr)
-{
-	static const uint8_t v6lo[16] = { [15] = 1 };
-
-	return family == AF_INET ? addr[0] == 127 : memcmp(addr, v6lo, 16) == 0;
-}
-
-bool ps_xconfig_allows(const struct ps_xconfig *c, const char *host, uint16_t port,
-		       char *why, size_t whylen)
-{
-	uint8_t addr[16];
-	int family = 0;
-
-	if (inet_pton(AF_INET, host, addr) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, host, addr) == 1)
-		family = AF_INET6;
-	if (!c->allow_given) {
-		if (family ? loopback_literal(family, addr) : strcasecmp(host, "localhost") == 0)
-			return true;
-		snprintf(why, whylen, "target not allowed: without allow_targets only loopback");
-		return false;
-	}
-	for (size_t i = 0; i < c->nallow; i++) {
-		const struct ps_xallow *a = &c->allow[i];
-
-		if (a->ports && !ps_portset_has(a->ports, port))
-			continue;
-		if (family ? (!a->is_name && prefix_match(a, family, addr))
-			   : (a->is_name && name_match(a->name, host)))
-			return true;
-	}
-	snprintf(why, whylen, "target not allowed by allow_targets");
-	return false;
-}
-
-bool ps_xconfig_allows_addr(const struct ps_xconfig *c, const union ps_sockaddr *sa)
-{
-	return c->allow_given || ps_sockaddr_is_loopback(sa);
 }
