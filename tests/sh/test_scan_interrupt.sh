@@ -3,7 +3,8 @@
 # results decided so far (a table with its summary line, a valid JSON document with
 # "interrupted": true, NDJSON lines) and exit 130 / 143; an NDJSON file grows while the
 # scan runs; a reader of stdout that goes away stops the scan within a second (exit 141).
-# Scans are loopback only, paced by --rate and bounded by timeout.
+# Scans are loopback only, paced by --rate and bounded by timeout or a watchdog (a scan
+# still running 10 s after its signal fails, with where each of its threads waits).
 set -u
 P=${PORTSCOPE:-build/portscope}
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
@@ -11,14 +12,31 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-# scan FORMAT SIGNAL: start a paced scan, signal it after 1 s, check exit and output.
+# stopped PID: wait up to 10 s for PID to end after its signal; if it has not, show where
+# each of its threads sleeps (the kernel's view, as root) before killing it.
+stopped() {
+	local i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -0 "$1" 2>/dev/null || return 0
+	for t in /proc/"$1"/task/*; do
+		echo "thread ${t##*/}: $(cut -d' ' -f3 "$t/stat") wchan=$(cat "$t/wchan" 2>/dev/null)"
+		cat "$t/stack" 2>/dev/null | head -8
+	done
+	command -v gdb >/dev/null 2>&1 && timeout 30 gdb -p "$1" -batch -ex "thread apply all bt" \
+		2>/dev/null | grep -E '^(#|Thread)' | head -80
+	kill -9 "$1"
+	return 1
+}
+
+# scan FORMAT SIGNAL: start a paced scan, signal it after 2 s, check exit and output.
 stop_scan() {
 	local fmt=$1 sig=$2 want=$3
-	timeout 20 "$P" scan 127.0.0.1 -p 1-2000 --rate 200 --all-states -o "$fmt" >"$TMP/out.$fmt" &
+	"$P" scan 127.0.0.1 -p 1-2000 --rate 200 --all-states -o "$fmt" >"$TMP/out.$fmt" &
 	local pid=$!
 	# Time for portscope (slower to start under a sanitizer) to set up its handlers.
 	sleep 2
 	kill -"$sig" "$pid"
+	stopped "$pid" || fail "$fmt $sig: still running 10 s after the signal"
 	wait "$pid"
 	local rc=$?
 	[ $rc -eq "$want" ] || fail "$fmt $sig: exit $rc, want $want"
