@@ -136,7 +136,7 @@ ms=$(scan 198.18.8.0/28 -sn --rate 20 -j | python3 -c 'import json,sys; print(in
 
 # SIGINT during discovery (loopback, paced to 5 packets a second): the hosts decided so
 # far, a valid document saying interrupted, exit 130; NDJSON lines so far.
-ip netns exec $A timeout --preserve-status -k 5 -s INT 2 "$tmp/portscope" scan 127.0.0.0/24 -sn --rate 5 -j >"$tmp/int.json"
+ip netns exec $A timeout --foreground --preserve-status -k 5 -s INT 2 "$tmp/portscope" scan 127.0.0.0/24 -sn --rate 5 -j >"$tmp/int.json"
 rc=$?
 [ $rc = 130 ] || fail "interrupted discovery: exit $rc"
 python3 -c '
@@ -144,7 +144,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["summary"]["interrupted"] is True and 1 <= len(d["hosts"]) < 256, d' "$tmp/int.json" ||
 	fail "interrupted discovery: $(cat "$tmp/int.json")"
-ip netns exec $A timeout --preserve-status -k 5 -s INT 2 "$tmp/portscope" scan 127.0.0.0/24 -p 1 --rate 5 -j >"$tmp/int2.json"
+ip netns exec $A timeout --foreground --preserve-status -k 5 -s INT 2 "$tmp/portscope" scan 127.0.0.0/24 -p 1 --rate 5 -j >"$tmp/int2.json"
 rc=$?
 [ $rc = 130 ] && grep -q '"interrupted": true' "$tmp/int2.json" || fail "scan interrupted in discovery: exit $rc"
 

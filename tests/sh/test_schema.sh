@@ -96,7 +96,7 @@ valid scan-progress.json "$tmp/progress.ndjson" ndjson 2
 # A CIDR with a scoped literal (the address keeps %lo), and a scan stopped by SIGINT.
 run scan 127.0.0.0/30 'fe80::1%lo' -p "$tport" --all-states -o json >"$tmp/scan-cidr.json"
 valid scan.json "$tmp/scan-cidr.json"
-timeout --preserve-status -s INT 1 "$bin" scan 127.0.0.1 -p 1-2000 --rate 200 --all-states -o json \
+timeout --foreground --preserve-status -s INT 1 "$bin" scan 127.0.0.1 -p 1-2000 --rate 200 --all-states -o json \
 	>"$tmp/scan-int.json"
 [ $? = 130 ] || fail "interrupted scan: exit, expected 130"
 grep -q '"interrupted": true' "$tmp/scan-int.json" || fail "interrupted scan: summary"
@@ -173,7 +173,7 @@ valid watch-event.json "$tmp/watch.ndjson" ndjson 2
 # serve's NDJSON log on stderr, for a TCP and a UDP peer; SIGINT ends it with status 0.
 # The INT comes once the check is done; timeout (which passes it on) only bounds a hang,
 # with room for a sanitizer build's exit on a loaded machine.
-timeout -k 10 -s INT --preserve-status 60 "$bin" serve --bind 127.0.0.1 --tcp "$closed" \
+timeout --foreground -k 10 -s INT --preserve-status 60 "$bin" serve --bind 127.0.0.1 --tcp "$closed" \
 	--udp "$closed" --ndjson 2>"$tmp/serve.ndjson" &
 spid=$!
 i=0
@@ -281,7 +281,7 @@ ip -n "$p" addr add 198.18.7.1/24 broadcast 198.18.7.255 dev "pss$id" || fail "a
 ip -n "$s" addr add 198.18.7.2/24 broadcast 198.18.7.255 dev "pss${id}s" || fail "address in $s"
 for n in "$p" "$s"; do ip -n "$n" link set lo up || fail "lo up in $n"; done
 ip -n "$p" link set "pss$id" up && ip -n "$s" link set "pss${id}s" up || fail "veth up"
-ip netns exec "$s" timeout -k 2 -s INT --preserve-status 20 "$bin" serve --udp 7000 --ndjson \
+ip netns exec "$s" timeout --foreground -k 2 -s INT --preserve-status 20 "$bin" serve --udp 7000 --ndjson \
 	--answer-broadcast 2>"$tmp/serve-ns.ndjson" &
 pids="$pids $!"
 i=0
