@@ -22,6 +22,7 @@
  * ourselves, so such jobs are held back and probed at the end from a fresh socket after
  * the first one is closed. */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,13 +249,8 @@ static double sleep_ms(struct ps_udp_engine *e, const struct pass *ps, double t)
 		if (ns < wake)
 			wake = ns;
 	}
-	for (int j = 0; e->o->retries < 0 && j < e->ndests; j++)
-		if (e->dests[j].canary_port) {
-			double c = ps_udp_pace_canaries_at(&e->dests[j].pace);
-
-			if (c < wake)
-				wake = c;
-		}
+	if (e->canary_wake < wake)
+		wake = e->canary_wake;
 	if (e->o->max_time_ms > 0 && e->start + e->o->max_time_ms < wake)
 		wake = e->start + e->o->max_time_ms;
 	if (ps->full)
@@ -305,7 +301,7 @@ static int run(struct ps_udp_engine *e, ps_job_next_fn next, void *src, bool hol
 		ps_udp_drain(e);
 		t = ps_clock_ms();
 		expire(e, t);
-		ps_udp_canaries(e, t);
+		e->canary_wake = ps_udp_canaries(e, t);
 		if (!ps.more && !ps.have_job && e->inflight == 0)
 			break;
 		timeout_ms = sleep_ms(e, &ps, t);
@@ -375,6 +371,7 @@ int ps_udp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 		e->fd[k] = -1;
 	e->cap = o->concurrency > 0 ? o->concurrency : PS_UDP_AUTO_CONCURRENCY;
 	e->min_deadline = 1e18;
+	e->canary_wake = INFINITY;
 	e->start = ps_clock_ms();
 	if (o->rate > 0) {
 		/* 20 ms of datagrams saved up at most, so a late wake-up loses no time; no

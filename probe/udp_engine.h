@@ -84,6 +84,7 @@ struct ps_udp_engine {
 	double start;		/* when the run began (--max-time) */
 	bool out_of_time;
 	double min_deadline;
+	double canary_wake;	/* when canaries are next due (ps_udp_canaries) */
 	struct ps_udp_errq errq;
 	uint8_t buf[2048];	/* one answer */
 };
@@ -118,8 +119,8 @@ int ps_udp_transmit(struct ps_udp_engine *e, int i, double t);
 /* Read the error queues and the answers of every socket, deciding what they speak of. */
 void ps_udp_drain(struct ps_udp_engine *e);
 /* Canaries to limited hosts whose rate their suspects cannot measure (probe/udp_pace.h),
- * at time t. */
-void ps_udp_canaries(struct ps_udp_engine *e, double t);
+ * at time t. Returns when the next are due (INFINITY: none), for the engine's sleep. */
+double ps_udp_canaries(struct ps_udp_engine *e, double t);
 /* Hand one verdict to the callback. */
 void ps_udp_report(struct ps_udp_engine *e, const struct ps_probe_job *job,
 		   enum ps_probe_state st, const char *reason, double rtt, const char *error,

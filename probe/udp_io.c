@@ -6,6 +6,7 @@
  * endpoint and feeds its host's round-trip estimate and pace (probe/udp_pace.c). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <time.h>	/* before errqueue.h, which uses struct timespec */
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -348,17 +349,19 @@ void ps_udp_drain(struct ps_udp_engine *e)
 	}
 }
 
-void ps_udp_canaries(struct ps_udp_engine *e, double t)
+double ps_udp_canaries(struct ps_udp_engine *e, double t)
 {
 	const struct ps_payload *p = ps_payload_responder();
+	double next = INFINITY;
 
 	if (e->o->retries >= 0)
-		return;	/* attempts as given: nothing to measure */
+		return next;	/* attempts as given: nothing to measure */
 	for (int j = 0; j < e->ndests; j++) {
 		struct ps_udp_dest *d = &e->dests[j];
 		unsigned n = d->canary_port ? ps_udp_pace_canaries_due(&d->pace, t) : 0;
 		union ps_sockaddr to = d->addr;
 		unsigned sent = 0;
+		double at;
 
 		ps_sockaddr_set_port(&to, d->canary_port);
 		while (sent < n && (e->o->rate <= 0 || ps_tbucket_take(&e->rate, t)) &&
@@ -366,5 +369,9 @@ void ps_udp_canaries(struct ps_udp_engine *e, double t)
 			sent++;
 		if (n)
 			ps_udp_pace_canaries_sent(&d->pace, sent ? sent : n, t);
+		at = d->canary_port ? ps_udp_pace_canaries_at(&d->pace) : INFINITY;
+		if (at < next)
+			next = at;
 	}
+	return next;
 }
