@@ -189,25 +189,29 @@ static void mark_sent(struct ps_udp_engine *e, struct ps_udp_slot *s, double t)
 	s->held = false;
 }
 
+/* One datagram: 0, or -1 with errno. A queued ICMP error is reported once through the
+ * next socket call, which may be this send: it belongs to an earlier probe, the error
+ * queue has it (admin-prohibited says EHOSTUNREACH), and the send is tried again. A local
+ * failure fails every time. */
+static int send_datagram(int fd, const void *data, size_t len, const union ps_sockaddr *to)
+{
+	for (int tries = 0;; tries++) {
+		if (sendto(fd, data, len, 0, &to->sa, ps_sockaddr_len(to)) >= 0)
+			return 0;
+		if ((errno != ECONNREFUSED && errno != EINTR && errno != EHOSTUNREACH &&
+		     errno != ENETUNREACH && errno != EPROTO && errno != EACCES) || tries >= 4)
+			return -1;
+	}
+}
+
 int ps_udp_transmit(struct ps_udp_engine *e, int i, double t)
 {
 	struct ps_udp_slot *s = &e->slots[i];
 	const void *data;
 	size_t len;
-	ssize_t n;
 
 	payload_of(e, s, &data, &len);
-	for (int tries = 0;; tries++) {
-		n = sendto(e->fd[s->sock], data, len, 0,
-			   &s->job.addr.sa, ps_sockaddr_len(&s->job.addr));
-		if (n >= 0)
-			break;
-		/* A queued ICMP error is reported once through the next socket call, which
-		 * may be this send: it belongs to an earlier probe, the error queue has it
-		 * (admin-prohibited says EHOSTUNREACH). A local failure fails every time. */
-		if ((errno == ECONNREFUSED || errno == EINTR || errno == EHOSTUNREACH ||
-		     errno == ENETUNREACH || errno == EPROTO || errno == EACCES) && tries < 4)
-			continue;
+	if (send_datagram(e->fd[s->sock], data, len, &s->job.addr) < 0) {
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return 1;
 		send_error(e, &s->job, errno);
@@ -364,8 +368,10 @@ double ps_udp_canaries(struct ps_udp_engine *e, double t)
 		double at;
 
 		ps_sockaddr_set_port(&to, d->canary_port);
+		/* One canary's error arrives before the next is sent (and is reported by
+		 * that send): the batch goes on. */
 		while (sent < n && (e->o->rate <= 0 || ps_tbucket_take(&e->rate, t)) &&
-		       sendto(e->fd[d->sock], p->data, p->len, 0, &to.sa, ps_sockaddr_len(&to)) >= 0)
+		       send_datagram(e->fd[d->sock], p->data, p->len, &to) == 0)
 			sent++;
 		if (n)
 			ps_udp_pace_canaries_sent(&d->pace, sent ? sent : n, t);

@@ -237,9 +237,11 @@ double ps_udp_pace_canaries_at(const struct ps_udp_pace *p)
 	if (!p->limited || p->rate > 0 || p->canaries >= PS_UDP_CANARY_MAX)
 		return INFINITY;
 	at = (p->canaries ? p->canary_t : p->limited_since) + PS_UDP_MEASURE_WAIT_MS;
-	/* Canaries while every error since the host turned limited was a canary's, or once
-	 * nothing has arrived for the guess time (the last suspects left are silent). */
-	if (p->log_n != p->canary_err && at < last_arrival(p) + PS_UDP_RATE_GUESS_MS)
+	/* Canaries while no suspect's error has arrived since the host turned limited (or
+	 * since the canaries began), or once nothing has arrived for the guess time (the
+	 * last suspects left are silent). */
+	if (p->log_n - p->canary_err != (p->canaries ? p->canary_from : 0) &&
+	    at < last_arrival(p) + PS_UDP_RATE_GUESS_MS)
 		at = last_arrival(p) + PS_UDP_RATE_GUESS_MS;
 	return at;
 }
@@ -255,8 +257,10 @@ unsigned ps_udp_pace_canaries_due(const struct ps_udp_pace *p, double t)
 
 void ps_udp_pace_canaries_sent(struct ps_udp_pace *p, unsigned n, double t)
 {
-	if (!p->canaries)
+	if (!p->canaries) {
 		p->canary_t0 = t;
+		p->canary_from = p->log_n - p->canary_err;
+	}
 	p->canaries += n;
 	p->canary_t = t;
 }

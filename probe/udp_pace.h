@@ -48,6 +48,7 @@ struct ps_udp_pace {
 	unsigned cuts;		/* covered attempts found dropped (the budget was cut) */
 	unsigned canaries;	/* canaries sent while measuring */
 	unsigned canary_err;	/* errors they drew */
+	unsigned canary_from;	/* suspects' errors logged when the first batch went out */
 	double canary_t, canary_t0;	/* when the last batch and the first were sent */
 };
 
@@ -91,9 +92,10 @@ double ps_udp_pace_next(const struct ps_udp_pace *p, double t);
  * its port drawn an error, the host could have sent it (the send takes one token). */
 bool ps_udp_pace_sent(struct ps_udp_pace *p, double t);
 
-/* How many canaries to send at t (0: none): the host is limited, its rate unmeasured,
- * every error since it turned limited was a canary's, and the last batch is
- * PS_UDP_MEASURE_WAIT_MS old. */
+/* How many canaries to send at t (0: none): the host is limited, its rate unmeasured, and
+ * either every error since it turned limited was a canary's or nothing has arrived for
+ * PS_UDP_RATE_GUESS_MS; once they have begun, a batch every PS_UDP_MEASURE_WAIT_MS for
+ * as long as no suspect's error arrives. */
 unsigned ps_udp_pace_canaries_due(const struct ps_udp_pace *p, double t);
 
 /* When canaries are next due (INFINITY: not while nothing changes), for the engine's

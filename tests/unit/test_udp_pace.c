@@ -133,11 +133,11 @@ Test(udp_pace, token_bucket)
 }
 
 /* A target's ICMP limits as Linux keeps them: per peer, a token every `peer_ms` (0: no
- * per-peer limit) up to a burst of 6; in total, `global` a second up to a burst of 50
- * (0: none). */
+ * per-peer limit) up to a burst of 6; in total, `global` a second up to a burst of
+ * `gl_burst` (0: Linux's 50; global 0: no limit). */
 struct target {
 	double peer_ms, peer_tok, peer_t;
-	double global, gl_tok, gl_t;
+	double global, gl_tok, gl_t, gl_burst;
 };
 
 static bool target_allows(struct target *tg, double t)
@@ -153,8 +153,8 @@ static bool target_allows(struct target *tg, double t)
 	if (tg->global > 0) {
 		tg->gl_tok += (t - tg->gl_t) * tg->global / 1000;
 		tg->gl_t = t;
-		if (tg->gl_tok > 50)
-			tg->gl_tok = 50;
+		if (tg->gl_tok > (tg->gl_burst > 0 ? tg->gl_burst : 50))
+			tg->gl_tok = tg->gl_burst > 0 ? tg->gl_burst : 50;
 		if (tg->gl_tok < 1)
 			return false;
 		tg->gl_tok -= 1;
@@ -280,6 +280,19 @@ Test(udp_pace, profile_global_limit_only)
 	double ms = simulate(&tg, 400, 20, 60000);
 
 	cr_assert_lt(ms, 3000, "took %g ms", ms);
+}
+
+/* A burst too big for the suspects left after it to measure the rate with (as when the
+ * first attempts take long enough to go out that the bucket refills meanwhile): 300
+ * ports, 4 dropped, a burst of 100. The suspects' errors stop before the rate is
+ * measured; canaries measure it, a batch every measuring wait, once nothing has arrived
+ * for the guess time. */
+Test(udp_pace, profile_global_limit_big_burst)
+{
+	struct target tg = { .global = 1000, .gl_tok = 100, .gl_burst = 100 };
+	double ms = simulate(&tg, 300, 75, 60000);
+
+	cr_assert_lt(ms, PS_UDP_RATE_GUESS_MS + 1000, "took %g ms", ms);
 }
 
 /* Linux's default per-host limit: 6, then one a second. 40 ports, 4 dropped: about 30 s
