@@ -1,10 +1,11 @@
 /* OpenSSL (libssl and libcrypto) through dlopen(3) (probe/dl.h): loaded by the first TLS
  * context, so commands without TLS (list, audit, scan without --tls) do not pay for its
  * relocations and constructors at start-up. Include this after the OpenSSL headers, and
- * only in the files that call OpenSSL (probe/tls.c, probe/tls_cert.c): every OpenSSL
- * function they call, directly or through an OpenSSL macro, becomes the member of ps_ssl
- * of that name. A function missing from PS_SSL_FUNCS fails the link (portscope is not
- * linked against OpenSSL); one missing from the macros below fails the compile. */
+ * only in the files that call OpenSSL (probe/tls.c, probe/tls_cert.c, probe/tls_vcache.c):
+ * every OpenSSL function they call, directly or through an OpenSSL macro, becomes the
+ * member of ps_ssl of that name. A function missing from PS_SSL_FUNCS fails the link
+ * (portscope is not linked against OpenSSL); one missing from the macros below fails the
+ * compile. */
 #ifndef PS_SSL_H
 #define PS_SSL_H
 
@@ -25,19 +26,24 @@
 	X(ERR_peek_error) X(ERR_reason_error_string) X(GENERAL_NAMES_free) \
 	X(OPENSSL_sk_num) X(OPENSSL_sk_value) X(SSL_CIPHER_get_name) X(SSL_CTX_ctrl) \
 	X(SSL_CTX_free) X(SSL_CTX_load_verify_locations) X(SSL_CTX_new) \
-	X(SSL_CTX_set_alpn_protos) X(SSL_CTX_set_default_verify_paths) \
-	X(SSL_CTX_set_verify) X(SSL_connect) X(SSL_ctrl) X(SSL_free) \
-	X(SSL_get0_alpn_selected) X(SSL_get0_param) X(SSL_get0_peer_certificate) \
-	X(SSL_get_current_cipher) X(SSL_get_error) X(SSL_get_ex_data) \
-	X(SSL_get_ex_data_X509_STORE_CTX_idx) X(SSL_get_peer_cert_chain) \
-	X(SSL_get_verify_result) X(SSL_get_version) X(SSL_new) X(SSL_read_ex) \
-	X(SSL_set1_host) X(SSL_set_bio) X(SSL_set_connect_state) X(SSL_set_ex_data) \
-	X(SSL_set_hostflags) X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method) \
-	X(X509_NAME_print_ex) X(X509_STORE_CTX_get_error_depth) \
-	X(X509_STORE_CTX_get_ex_data) X(X509_VERIFY_PARAM_set1_ip_asc) \
-	X(X509_get0_notAfter) X(X509_get0_notBefore) X(X509_get0_serialNumber) \
-	X(X509_get_ext_d2i) X(X509_get_issuer_name) X(X509_get_subject_name) \
-	X(X509_verify_cert_error_string)
+	X(SSL_CTX_set_alpn_protos) X(SSL_CTX_set_cert_verify_callback) \
+	X(SSL_CTX_set_default_verify_paths) X(SSL_CTX_set_verify) X(SSL_connect) \
+	X(SSL_ctrl) X(SSL_free) X(SSL_get0_alpn_selected) X(SSL_get0_param) \
+	X(SSL_get0_peer_certificate) X(SSL_get_current_cipher) X(SSL_get_error) \
+	X(SSL_get_ex_data) X(SSL_get_ex_data_X509_STORE_CTX_idx) \
+	X(SSL_get_peer_cert_chain) X(SSL_get_verify_result) X(SSL_get_version) \
+	X(SSL_new) X(SSL_read_ex) X(SSL_set1_host) X(SSL_set_bio) \
+	X(SSL_set_connect_state) X(SSL_set_ex_data) X(SSL_set_hostflags) \
+	X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method) X(X509_NAME_print_ex) \
+	X(X509_STORE_CTX_get0_cert) X(X509_STORE_CTX_get0_chain) \
+	X(X509_STORE_CTX_get0_untrusted) X(X509_STORE_CTX_get_error) \
+	X(X509_STORE_CTX_get_error_depth) X(X509_STORE_CTX_get_ex_data) \
+	X(X509_STORE_CTX_set_error) X(X509_STORE_CTX_set_error_depth) \
+	X(X509_VERIFY_PARAM_get0_host) X(X509_VERIFY_PARAM_get1_ip_asc) \
+	X(X509_VERIFY_PARAM_set1_ip_asc) X(X509_cmp) X(X509_free) X(X509_get0_notAfter) \
+	X(X509_get0_notBefore) X(X509_get0_serialNumber) X(X509_get_ext_d2i) \
+	X(X509_get_issuer_name) X(X509_get_subject_name) X(X509_up_ref) \
+	X(X509_verify_cert) X(X509_verify_cert_error_string)
 
 struct ps_ssl_api {
 #define PS_SSL_MEMBER(f) __typeof__(f) *f;
@@ -87,6 +93,7 @@ int ps_ssl_load(ps_err *err);
 #define SSL_CTX_load_verify_locations ps_ssl.SSL_CTX_load_verify_locations
 #define SSL_CTX_new ps_ssl.SSL_CTX_new
 #define SSL_CTX_set_alpn_protos ps_ssl.SSL_CTX_set_alpn_protos
+#define SSL_CTX_set_cert_verify_callback ps_ssl.SSL_CTX_set_cert_verify_callback
 #define SSL_CTX_set_default_verify_paths ps_ssl.SSL_CTX_set_default_verify_paths
 #define SSL_CTX_set_verify ps_ssl.SSL_CTX_set_verify
 #define SSL_connect ps_ssl.SSL_connect
@@ -113,15 +120,27 @@ int ps_ssl_load(ps_err *err);
 #define SSL_write_ex ps_ssl.SSL_write_ex
 #define TLS_client_method ps_ssl.TLS_client_method
 #define X509_NAME_print_ex ps_ssl.X509_NAME_print_ex
+#define X509_STORE_CTX_get0_cert ps_ssl.X509_STORE_CTX_get0_cert
+#define X509_STORE_CTX_get0_chain ps_ssl.X509_STORE_CTX_get0_chain
+#define X509_STORE_CTX_get0_untrusted ps_ssl.X509_STORE_CTX_get0_untrusted
+#define X509_STORE_CTX_get_error ps_ssl.X509_STORE_CTX_get_error
 #define X509_STORE_CTX_get_error_depth ps_ssl.X509_STORE_CTX_get_error_depth
 #define X509_STORE_CTX_get_ex_data ps_ssl.X509_STORE_CTX_get_ex_data
+#define X509_STORE_CTX_set_error ps_ssl.X509_STORE_CTX_set_error
+#define X509_STORE_CTX_set_error_depth ps_ssl.X509_STORE_CTX_set_error_depth
+#define X509_VERIFY_PARAM_get0_host ps_ssl.X509_VERIFY_PARAM_get0_host
+#define X509_VERIFY_PARAM_get1_ip_asc ps_ssl.X509_VERIFY_PARAM_get1_ip_asc
 #define X509_VERIFY_PARAM_set1_ip_asc ps_ssl.X509_VERIFY_PARAM_set1_ip_asc
+#define X509_cmp ps_ssl.X509_cmp
+#define X509_free ps_ssl.X509_free
 #define X509_get0_notAfter ps_ssl.X509_get0_notAfter
 #define X509_get0_notBefore ps_ssl.X509_get0_notBefore
 #define X509_get0_serialNumber ps_ssl.X509_get0_serialNumber
 #define X509_get_ext_d2i ps_ssl.X509_get_ext_d2i
 #define X509_get_issuer_name ps_ssl.X509_get_issuer_name
 #define X509_get_subject_name ps_ssl.X509_get_subject_name
+#define X509_up_ref ps_ssl.X509_up_ref
+#define X509_verify_cert ps_ssl.X509_verify_cert
 #define X509_verify_cert_error_string ps_ssl.X509_verify_cert_error_string
 
 #endif

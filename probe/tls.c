@@ -14,10 +14,12 @@
 
 #include "probe/ssl.h"
 #include "probe/tls_cert.h"
+#include "probe/tls_vcache.h"
 
 struct ps_tls_ctx {
 	SSL_CTX *ssl_ctx;
 	BIO_METHOD *bio;
+	struct ps_tls_vcache *vcache;	/* chains already verified */
 	unsigned refs;		/* the owner's and one per live session (atomic: the
 				 * engine's loops share one context) */
 	char *sni;
@@ -95,6 +97,25 @@ static int verify_cb(int ok, X509_STORE_CTX *sc)
 	return ok;
 }
 
+/* The chain's verification, from the context's cache when the same chain was verified
+ * for the same name before (probe/tls_vcache.h). */
+static int verify_chain(X509_STORE_CTX *sc, void *arg)
+{
+	struct ps_tls_ctx *c = arg;
+	SSL *ssl = X509_STORE_CTX_get_ex_data(sc, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct ps_tls *t = ssl ? SSL_get_app_data(ssl) : NULL;
+	X509_VERIFY_PARAM *param = ssl ? SSL_get0_param(ssl) : NULL;
+	const char *host = param ? X509_VERIFY_PARAM_get0_host(param, 0) : NULL;
+	char *ip = param && !host ? X509_VERIFY_PARAM_get1_ip_asc(param) : NULL;
+	int depth = -1, ret;
+
+	ret = ps_tls_vcache_verify(c->vcache, sc, host ? host : ip ? ip : "", time(NULL), &depth);
+	if (t && depth >= 0 && t->info.verify_depth < 0)
+		t->info.verify_depth = depth;
+	OPENSSL_free(ip);
+	return ret;
+}
+
 /* "h2,http/1.1" in ALPN's wire format (RFC 7301 3.1): each name after its length byte. */
 static int alpn_wire(const char *list, unsigned char **out, unsigned *out_len, ps_err *err)
 {
@@ -146,6 +167,7 @@ static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *
 	int rc;
 
 	SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_NONE, verify_cb);
+	SSL_CTX_set_cert_verify_callback(c->ssl_ctx, verify_chain, c);
 	/* Thousands of sessions wait on their peers at once: a session holds its 16 KiB
 	 * read and write buffers only while it moves bytes. */
 	SSL_CTX_set_mode(c->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -181,9 +203,10 @@ struct ps_tls_ctx *ps_tls_ctx_new(const struct ps_tls_opts *o, ps_err *err)
 	c->starttls = o->starttls;
 	c->ssl_ctx = SSL_CTX_new(TLS_client_method());
 	c->bio = bio_method();
+	c->vcache = ps_tls_vcache_new();
 	c->sni = o->sni ? strdup(o->sni) : NULL;
 	c->client_name = o->client_name ? strdup(o->client_name) : NULL;
-	if (!c->ssl_ctx || !c->bio || (o->sni && !c->sni) || (o->client_name && !c->client_name)) {
+	if (!c->ssl_ctx || !c->bio || !c->vcache || (o->sni && !c->sni) || (o->client_name && !c->client_name)) {
 		ps_err_nomem(err);
 		goto fail;
 	}
@@ -201,6 +224,7 @@ void ps_tls_ctx_free(struct ps_tls_ctx *c)
 		return;
 	SSL_CTX_free(c->ssl_ctx);
 	BIO_meth_free(c->bio);
+	ps_tls_vcache_free(c->vcache);
 	free(c->sni);
 	free(c->client_name);
 	free(c);

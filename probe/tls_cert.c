@@ -92,7 +92,7 @@ static void serial_text(const X509 *cert, char *buf, size_t size)
 	BN_free(bn);
 }
 
-static time_t asn1_time(const ASN1_TIME *t)
+time_t ps_tls_cert_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -162,8 +162,8 @@ static void leaf_collect(X509 *cert, time_t now, struct ps_tls_info *i)
 	name_text(X509_get_subject_name(cert), i->subject, sizeof(i->subject));
 	name_text(X509_get_issuer_name(cert), i->issuer, sizeof(i->issuer));
 	serial_text(cert, i->serial, sizeof(i->serial));
-	i->not_before = asn1_time(X509_get0_notBefore(cert));
-	i->not_after = asn1_time(X509_get0_notAfter(cert));
+	i->not_before = ps_tls_cert_time(X509_get0_notBefore(cert));
+	i->not_after = ps_tls_cert_time(X509_get0_notAfter(cert));
 	i->days_left = days_until(now, i->not_after);
 	san_collect(cert, i);
 }
@@ -178,7 +178,7 @@ static void chain_collect(SSL *ssl, time_t now, struct ps_tls_info *i)
 	if (chain && sk_X509_num(chain) > 0) {
 		i->chain_len = (unsigned)sk_X509_num(chain);
 		for (int k = 0; k < sk_X509_num(chain); k++) {
-			time_t t = asn1_time(X509_get0_notAfter(sk_X509_value(chain, k)));
+			time_t t = ps_tls_cert_time(X509_get0_notAfter(sk_X509_value(chain, k)));
 
 			if (t && (!earliest || t < earliest))
 				earliest = t;

@@ -8,6 +8,8 @@
 
 #include "probe/tls.h"
 
+/* An ASN.1 time as seconds since the epoch; 0 when unreadable. */
+time_t ps_tls_cert_time(const ASN1_TIME *t);
 /* The verify value for an X509_V_ERR_* code. */
 enum ps_tls_verify ps_tls_cert_verify(long code);
 /* Fill the negotiated parameters, the verification result and the certificates of a

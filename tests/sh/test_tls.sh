@@ -72,6 +72,23 @@ days_match "$(tls_field "$tmp/exp.ndjson" days_left)" "$want" || fail "expired d
 [ "$(tls_field "$tmp/exp.ndjson" not_after)" = "2021-01-01T00:00:00Z" ] || fail "expired not_after"
 expect_tls "expired leaf, --insecure" expired tls-handshake 0 "tls://127.0.0.1:$port" \
 	--sni good.test $ca --insecure
+expired=$port
+# One run, one TLS context: a chain verified once gives its verdict again only for the
+# same chain and the same name (the verification cache, probe/tls_vcache.h).
+run check --ndjson "tls://127.0.0.1:$good" "tls://127.0.0.1:$expired" "tls://127.0.0.1:$good" \
+	"tls://127.0.0.1:$expired" --sni good.test $ca >"$tmp/cache.ndjson"
+run check --ndjson "tls://127.0.0.1:$good" "tls://localhost:$good" "tls://127.0.0.1:$good" \
+	"tls://localhost:$good" $ca >>"$tmp/cache.ndjson"
+python3 -c 'import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+rs = [r for r in rs if r["address"] == "127.0.0.1"]
+got = [(r["target"].split("//")[1].rsplit(":", 1)[0], r["port"], r["tls"]["verify"]) for r in rs]
+good, exp = int(sys.argv[2]), int(sys.argv[3])
+want = [("127.0.0.1", good, "ok"), ("127.0.0.1", exp, "expired")] * 2 + \
+    [("127.0.0.1", good, "ok"), ("localhost", good, "hostname-mismatch")] * 2
+assert sorted(got) == sorted(want), got' "$tmp/cache.ndjson" "$good" "$expired" ||
+	fail "one context, several chains and names: $(cut -c1-120 "$tmp/cache.ndjson")"
+echo "ok: one context: each chain and name keeps its own verdict"
 tls_server future
 expect_tls "not yet valid" not-yet-valid tls-handshake 1 "tls://127.0.0.1:$port" --sni good.test $ca
 tls_server self
