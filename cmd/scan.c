@@ -14,6 +14,7 @@
 #include "cmd/tlsopts.h"
 #include "probe/clock.h"
 #include "probe/ports.h"
+#include "probe/syn.h"
 #include "probe/proto.h"
 #include "probe/targets.h"
 #include "probe/walksrc.h"
@@ -34,7 +35,7 @@ struct scan_opts {
 	struct spec_list specs;
 	struct ps_target_cli tc;
 	struct ps_discover_cli disc;
-	bool tcp, udp, all_states, any_tls;
+	bool tcp, udp, syn, all_states, any_tls;
 	enum ps_progress_mode progress;
 };
 
@@ -72,6 +73,10 @@ static const struct ps_option scan_options[] = {
 			"-1024 (1-1024), 8000- (8000-65535); repeatable", add_spec, NULL),
 	PS_OPT_BOOL('t', "tcp", struct scan_opts, tcp, "TCP connect scan (the default)"),
 	PS_OPT_BOOL('u', "udp", struct scan_opts, udp, "UDP scan"),
+	PS_OPT_BOOL(0, "syn", struct scan_opts, syn,
+		    "TCP SYN scan (also -sS): half-open probes over raw IPv4\n"
+		    "sockets, no connection made; root or CAP_NET_RAW; not with\n"
+		    "--tls, --send, --expect or --banner"),
 	PS_OPT_BOOL(0, "all-states", struct scan_opts, all_states,
 		    "list every result, not only open ports (and errors)"),
 	PS_TARGET_OPTIONS(struct scan_opts, tc),
@@ -276,7 +281,8 @@ static int run(struct scan_run *s, const uint16_t *ports, size_t nports)
 		report_unresolved(&s->t.bad[i], (uint32_t)(base + i), &s->sink);
 	for (int p = 0; p < 2 && rc == PS_EXIT_OK && !ps_interrupt_flag; p++) {
 		s->sink.skip_proto = p ? IPPROTO_UDP : IPPROTO_TCP;
-		if (s->used[p] && ps_probe_engine(p ? IPPROTO_UDP : IPPROTO_TCP)(
+		if (s->used[p] && (p == 0 && o->syn ? ps_syn_probe_many
+						     : ps_probe_engine(p ? IPPROTO_UDP : IPPROTO_TCP))(
 					  ps_walksrc_next, &s->src[p], &o->pc.o,
 					  ps_probe_sink_result, &s->sink, &err) < 0)
 			rc = ps_cli_err(&err);
@@ -329,6 +335,12 @@ int cmd_scan(const struct ps_command *cmd, int argc, char **argv)
 		return rc;
 	if (o.tls.on && o.udp && !o.tcp)
 		return ps_usage("TLS is for TCP scans (--tls with -u)");
+	if (o.syn && (o.tls.on || o.pc.o.send || o.pc.o.expect || o.pc.o.banner))
+		return ps_usage("--syn makes no connection (%s)",
+				o.tls.on ? "--tls" : o.pc.o.send ? "--send"
+				: o.pc.o.expect ? "--expect" : "--banner");
+	if (o.syn)
+		o.tcp = true;
 	if (o.disc.only && o.disc.off)
 		return ps_usage("--discover-only and --no-discover exclude each other");
 	if (o.disc.only && o.out.fmt == PS_FMT_PROM)

@@ -18,7 +18,7 @@ void ps_discover_cli_init(struct ps_discover_cli *c)
 
 void ps_scan_discover_argv(int argc, char **argv)
 {
-	static char no_discover[] = "--no-discover", only[] = "--discover-only";
+	static char no_discover[] = "--no-discover", only[] = "--discover-only", syn[] = "--syn";
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -27,6 +27,8 @@ void ps_scan_discover_argv(int argc, char **argv)
 			argv[i] = no_discover;
 		else if (strcmp(argv[i], "-sn") == 0)
 			argv[i] = only;
+		else if (strcmp(argv[i], "-sS") == 0)
+			argv[i] = syn;
 	}
 }
 

@@ -42,7 +42,8 @@ struct ps_discover_cli {
 /* Defaults into c, before parsing. */
 void ps_discover_cli_init(struct ps_discover_cli *c);
 
-/* Rewrite nmap's -Pn and -sn into --no-discover and --discover-only in argv, in place. */
+/* Rewrite nmap's -Pn, -sn and -sS into --no-discover, --discover-only and --syn in argv,
+ * in place. */
 void ps_scan_discover_argv(int argc, char **argv);
 
 /* Discover the hosts of each set of t (0 TCP, 1 UDP) with more than one address, marking

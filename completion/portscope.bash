@@ -78,7 +78,7 @@ _portscope()
 		--starttls) COMPREPLY=($(compgen -W "smtp imap pop3 ftp postgres xmpp" -- "$cur")); return ;;
 		-o|--output) COMPREPLY=($(compgen -W "table json ndjson prom" -- "$cur")); return ;;
 		esac
-		opts="-p --ports -t --tcp -u --udp --all-states --targets-file --exclude --exclude-file --force --seed --shard --no-discover --discover-only --discover-timeout --discover-retries --timeout --retries --max-time --source --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls --progress -o --output -j --json --ndjson -h --help" ;;
+		opts="-p --ports -t --tcp -u --udp --syn --all-states --targets-file --exclude --exclude-file --force --seed --shard --no-discover --discover-only --discover-timeout --discover-retries --timeout --retries --max-time --source --concurrency --rate --send --expect --banner --payload --payload-hex -4 --ipv4 -6 --ipv6 --netns --tls --sni --alpn --ca --insecure --starttls --progress -o --output -j --json --ndjson -h --help" ;;
 	serve)
 		case $prev in
 		--tcp) COMPREPLY=(); return ;;

@@ -84,6 +84,17 @@ void ps_result_from_job(struct probe_result *r, const struct ps_probe_job *job, 
 	r->tag = job->tag;
 }
 
+void ps_result_verdict(struct probe_result *r, const struct ps_probe_job *job, uint8_t proto,
+		       enum ps_probe_state st, const char *reason, double rtt_ms, const char *error)
+{
+	ps_result_from_job(r, job, proto);
+	r->state = st;
+	r->reason = reason;
+	r->rtt_ms = rtt_ms;
+	if (error)
+		snprintf(r->error, sizeof(r->error), "%s", error);
+}
+
 /* Descriptors kept back for stdio, the epoll fd, the resolver, a log file... */
 #define FD_RESERVE 16
 

@@ -109,6 +109,10 @@ size_t ps_jobsrc_count(const struct ps_jobsrc *s);
  * no verdict yet: state error, rtt none, no reason. */
 void ps_result_from_job(struct probe_result *r, const struct ps_probe_job *job, uint8_t proto);
 
+/* The same, with the verdict: state, reason, rtt (< 0: none), error text (NULL: none). */
+void ps_result_verdict(struct probe_result *r, const struct ps_probe_job *job, uint8_t proto,
+		       enum ps_probe_state st, const char *reason, double rtt_ms, const char *error);
+
 /* Raise the soft RLIMIT_NOFILE to the hard limit (where permitted) and return how many
  * probes may be in flight, keeping a reserve of descriptors for everything else. */
 int ps_probe_fd_budget(void);

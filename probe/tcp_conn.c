@@ -81,12 +81,7 @@ static void emit(struct engine *e, const struct ps_probe_job *job, enum ps_probe
 {
 	struct probe_result r;
 
-	ps_result_from_job(&r, job, IPPROTO_TCP);
-	r.state = st;
-	r.reason = reason;
-	r.rtt_ms = rtt_ms;
-	if (errnum)
-		snprintf(r.error, sizeof(r.error), "%s", strerror(errnum));
+	ps_result_verdict(&r, job, IPPROTO_TCP, st, reason, rtt_ms, errnum ? strerror(errnum) : NULL);
 	ps_tcp_fill_reply(e, s, &r);
 	ps_tcp_deliver(e, &r);
 }

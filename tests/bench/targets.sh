@@ -5,7 +5,8 @@
 #   - 65,536 addresses x 3 ports: a /16 (198.18.128.0/17 and 198.19.0.0/17... no: the
 #     whole 198.18.0.0/16 answers), 22 and 80 open, 443 closed;
 #   - the peak memory (VmHWM) of a 198.18.0.0/15 x 1-1024 scan's first 3 seconds.
-# portscope: `scan NET -Pn -p P -o ndjson` (no host discovery, as nmap's -Pn); nmap: `nmap -sT -n -Pn -T4 -p P NET -oG -`; masscan
+# portscope: `scan NET -Pn -p P -o ndjson` (no host discovery, as nmap's -Pn) and the same
+# with --syn (half-open, raw sockets); nmap: `nmap -sT -n -Pn -T4 -p P NET -oG -`; masscan
 # (when installed): `--adapter --router-mac --source-ip` (a spare address on the link),
 # `--rate 100000`, its time and open count shown, not compared. Root; namespaces only:
 # the prober in "psb_scan", the targets in "psb_tgt", a veth between them on 198.19.255.248/29.
@@ -68,9 +69,10 @@ mac=$(ip -n $B -o link show psb1 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -
 # compare NET PORTS RUNS LABEL
 compare() {
 	local net=$1 ports=$2 n=$3 label=$4
-	: >"$tmp/a"; : >"$tmp/b"; : >"$tmp/c"
+	: >"$tmp/a"; : >"$tmp/b"; : >"$tmp/c"; : >"$tmp/d"
 	for _ in $(seq "$n"); do
 		run_ms "$P" scan "$net" -Pn -p "$ports" -o ndjson >>"$tmp/a"; oa=$(open_ours)
+		run_ms "$P" scan "$net" -Pn --syn -p "$ports" -o ndjson >>"$tmp/d"; od=$(open_ours)
 		run_ms nmap -sT -n -Pn -T4 -p "$ports" "$net" -oG - >>"$tmp/b"; ob=$(open_nmap)
 		if command -v masscan >/dev/null; then
 			run_ms masscan "$net" -p "$ports" --adapter psb0 --router-mac "$mac" \
@@ -78,14 +80,16 @@ compare() {
 			oc=$(open_masscan)
 		fi
 	done
-	ma=$(median <"$tmp/a"); mb=$(median <"$tmp/b")
+	ma=$(median <"$tmp/a"); mb=$(median <"$tmp/b"); md=$(median <"$tmp/d")
 	echo "$label, $n run(s) interleaved, median wall time"
 	printf '  portscope scan -Pn -o ndjson  %8d ms  %6d open\n' "$ma" "$oa"
+	printf '  portscope scan -Pn --syn      %8d ms  %6d open\n' "$md" "$od"
 	printf '  nmap -sT -n -Pn -T4           %8d ms  %6d open\n' "$mb" "$ob"
 	if [ -s "$tmp/c" ]; then
 		printf '  masscan --rate 100000 (beside) %7d ms  %6d open\n' "$(median <"$tmp/c")" "$oc"
 	fi
-	awk -v a="$ma" -v b="$mb" 'BEGIN { printf "  ratio portscope/nmap: %.3f (goal: at most 0.3)\n", a / b }'
+	awk -v a="$ma" -v b="$mb" -v d="$md" 'BEGIN {
+		printf "  ratio portscope/nmap: connect %.3f, --syn %.3f (goal: at most 0.3)\n", a / b, d / b }'
 }
 
 compare 198.18.4.0/22 22,80,443,8080 "$runs" "1,024 addresses x 4 ports (a /22 answering everywhere)"
