@@ -4,10 +4,14 @@
  * open (syn-ack), a reset closed (reset), an ICMP destination unreachable is judged by
  * probe/icmp.c, and silence after the attempts is filtered (timeout). The sequence number
  * is a keyed hash of the address and port: a segment counts only when its acknowledgement
- * proves it answers our SYN. One thread, no descriptor per probe, memory bounded by the
- * concurrency. Needs CAP_NET_RAW; IPv6 jobs are errors (the SYN scan is IPv4 only). */
+ * proves it answers our SYN. A loop per usable CPU, each with its own sockets and source
+ * port; no descriptor per probe, memory bounded by the concurrency. Needs CAP_NET_RAW;
+ * IPv6 jobs are errors (the SYN scan is IPv4 only). */
 #include <errno.h>
+#include <linux/filter.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -24,6 +28,9 @@
 #define SRC_CACHE 65536	/* source addresses looked up, by destination (512 KiB) */
 #define SWEEP_MS 5.0		/* how often the slots are checked for expiry */
 #define BATCH 256		/* launches between two reads of the replies */
+#define JOB_BATCH 32		/* jobs taken from the shared source at a time */
+#define MAX_LOOPS 4		/* threads at most, one per usable CPU */
+#define ONE_LOOP_RATE 2000	/* a --rate this low needs no second thread */
 
 struct sslot {
 	struct ps_probe_job job;
@@ -34,10 +41,23 @@ struct sslot {
 	double sent, deadline;
 };
 
-struct syn {
-	const struct ps_probe_opts *o;
+/* What the loops share: the job source and the callback, each behind its mutex once
+ * there is more than one loop. */
+struct shared {
+	ps_job_next_fn next;
+	void *src;
 	ps_result_cb cb;
 	void *ctx;
+	pthread_mutex_t jobs_mu, cb_mu;
+	bool threaded, exhausted;
+};
+
+/* One loop: its own sockets, source port, slots and share of --rate and --concurrency. */
+struct syn {
+	const struct ps_probe_opts *o;
+	struct shared *sh;
+	struct ps_probe_job batch[JOB_BATCH];
+	int nbatch, ibatch;
 	int raw, icmp, udp, reserve;	/* descriptors */
 	uint16_t sport;		/* network order */
 	uint64_t key;
@@ -122,7 +142,11 @@ static void emit(struct syn *s, const struct ps_probe_job *job, enum ps_probe_st
 	struct probe_result r;
 
 	ps_result_verdict(&r, job, IPPROTO_TCP, st, reason, rtt, error);
-	s->cb(&r, s->ctx);
+	if (s->sh->threaded)
+		pthread_mutex_lock(&s->sh->cb_mu);
+	s->sh->cb(&r, s->sh->ctx);
+	if (s->sh->threaded)
+		pthread_mutex_unlock(&s->sh->cb_mu);
 }
 
 /* The source address the kernel would use toward daddr: --source, or a route lookup
@@ -130,7 +154,7 @@ static void emit(struct syn *s, const struct ps_probe_job *job, enum ps_probe_st
 static uint32_t source_for(struct syn *s, uint32_t daddr)
 {
 	size_t i = (size_t)mix(daddr) % SRC_CACHE;
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) }, me;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) }, me = { 0 };
 	socklen_t len = sizeof(me);
 
 	if (s->bound_src)
@@ -297,6 +321,24 @@ static double sweep(struct syn *s, double now)
 	return next;
 }
 
+/* Keep only the segments to port (network order) in the raw socket's queue: every loop has
+ * its own socket, and each would otherwise get a copy of every TCP segment the host
+ * receives. The packet starts at the IPv4 header. */
+static void filter_port(int fd, uint16_t port)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),		/* X = IP header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),		/* A = TCP destination port */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(port), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	/* Without it (no BPF), the parser still checks the port. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
 static int open_sockets(struct syn *s, ps_err *err)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -305,7 +347,8 @@ static int open_sockets(struct syn *s, ps_err *err)
 
 	s->raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s->raw < 0)
-		return ps_err_system(err, "SYN scan: raw socket (needs root or CAP_NET_RAW): %s", strerror(errno));
+		return ps_err_system(err, "SYN scan: raw socket (needs root or CAP_NET_RAW): %s",
+				     strerror(errno));
 	s->icmp = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
 	s->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	s->reserve = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -320,24 +363,27 @@ static int open_sockets(struct syn *s, ps_err *err)
 	    getsockname(s->reserve, (struct sockaddr *)&a, &len) < 0)
 		return ps_err_system(err, "SYN scan: source port: %s", strerror(errno));
 	s->sport = a.sin_port;
+	filter_port(s->raw, s->sport);
 	if (s->bound_src && bind(s->raw, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return ps_err_system(err, "SYN scan: --source: %s", strerror(errno));
 	return 0;
 }
 
-static int setup(struct syn *s, const struct ps_probe_opts *o, ps_err *err)
+/* Loop k of n: its share of the concurrency and the rate, its slots and sockets. */
+static int setup(struct syn *s, const struct ps_probe_opts *o, int conc, int n, ps_err *err)
 {
 	size_t tsize = 16;
+	double rate = o->rate > 0 ? o->rate / n : 0;
 
 	s->raw = s->icmp = s->udp = s->reserve = -1;
 	s->srtt = -1;
 	s->retries = o->retries >= 0 ? o->retries : PS_TCP_DEFAULT_RETRIES;
-	s->cap = o->concurrency > 0 ? o->concurrency : PS_SYN_AUTO_CONCURRENCY;
+	s->cap = conc / n > 0 ? conc / n : 1;
 	for (int i = 0; i < o->nsources; i++)
 		if (o->sources[i].sa.sa_family == AF_INET && !s->bound_src)
 			s->bound_src = o->sources[i].v4.sin_addr.s_addr;
 	if (getrandom(&s->key, sizeof(s->key), 0) != sizeof(s->key))
-		s->key = mix(ps_clock_ns() ^ (uint64_t)getpid());
+		s->key = mix(ps_clock_ns() ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)s);
 	while (tsize < 2 * (size_t)s->cap)
 		tsize *= 2;
 	s->tmask = tsize - 1;
@@ -349,7 +395,9 @@ static int setup(struct syn *s, const struct ps_probe_opts *o, ps_err *err)
 	memset(s->table, 0xff, tsize * sizeof(*s->table));
 	for (int i = 0; i < s->cap; i++)
 		s->free_idx[s->nfree++] = s->cap - 1 - i;
-	ps_tbucket_init(&s->rate, o->rate, o->rate > 0 && o->rate < 64 ? 1 : 64, ps_clock_ms());
+	/* 20 ms of attempts saved up at most (as the connect engine), none at the start. */
+	ps_tbucket_init(&s->rate, rate, rate * 0.02 < 2 ? 2 : rate * 0.02, ps_clock_ms());
+	s->rate.tokens = 1;
 	return open_sockets(s, err);
 }
 
@@ -363,57 +411,63 @@ static void teardown(struct syn *s)
 	free(s->slots);
 	free(s->free_idx);
 	free(s->table);
-	free(s);
+}
+
+/* Refill the loop's batch from the shared source. Returns false when it has no job left
+ * (nor had the batch). */
+static bool fill_batch(struct syn *s)
+{
+	struct shared *sh = s->sh;
+
+	if (sh->threaded)
+		pthread_mutex_lock(&sh->jobs_mu);
+	s->nbatch = s->ibatch = 0;
+	while (!sh->exhausted && s->nbatch < JOB_BATCH) {
+		if (sh->next(sh->src, &s->batch[s->nbatch]) == 1)
+			s->nbatch++;
+		else
+			sh->exhausted = true;
+	}
+	if (sh->threaded)
+		pthread_mutex_unlock(&sh->jobs_mu);
+	return s->nbatch > 0;
 }
 
 /* Launch what the concurrency, the rate and the send buffer allow. Returns how long the
  * loop may wait for the next launch (0: now, < 0: nothing left to launch). */
-static double launch_some(struct syn *s, ps_job_next_fn next, void *src, struct ps_probe_job *pend,
-			  bool *have, bool *done, double now)
+static double launch_some(struct syn *s, bool *done, double now)
 {
 	for (int n = 0; !*done && s->nfree > 0; n++) {
 		double w = ps_tbucket_wait(&s->rate, now);
 
 		if (n == BATCH)
 			return 0;	/* read the replies first */
-
 		if (w > 0)
 			return w;
-		if (!*have && !(*have = next(src, pend) == 1)) {
+		if (s->ibatch == s->nbatch && !fill_batch(s)) {
 			*done = true;
 			break;
 		}
-		if (launch(s, pend, now) == 1)
-			return 1;	/* the send buffer is full */
+		if (launch(s, &s->batch[s->ibatch], now) == 1)
+			return 1;	/* the send buffer is full: the job stays */
 		ps_tbucket_take(&s->rate, now);
-		*have = false;
+		s->ibatch++;
 	}
 	return *done ? -1 : 1e9;
 }
 
-int ps_syn_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
-		      ps_result_cb cb, void *ctx, ps_err *err)
+/* One loop until its jobs are all reported, or the stop. */
+static void *loop(void *arg)
 {
-	struct syn *s = calloc(1, sizeof(*s));
-	struct ps_probe_job pend;
-	bool have = false, done = false;
+	struct syn *s = arg;
+	const struct ps_probe_opts *o = s->o;
+	bool done = false;
 	double flushed = ps_clock_ms();
 
-	if (!s)
-		return ps_err_nomem(err);
-	s->o = o;
-	s->cb = cb;
-	s->ctx = ctx;
-	if (setup(s, o, err) < 0) {
-		teardown(s);
-		return -1;
-	}
 	while (!ps_probe_stopped(o)) {
-		double now = ps_clock_ms(), w = launch_some(s, next, src, &pend, &have, &done, now);
+		double now = ps_clock_ms(), w = launch_some(s, &done, now);
 		struct pollfd p[2] = { { s->raw, POLLIN, 0 }, { s->icmp, POLLIN, 0 } };
 
-		if (done && s->busy == 0)
-			break;
 		drain(s, s->raw, false);
 		drain(s, s->icmp, true);
 		now = ps_clock_ms();
@@ -436,6 +490,59 @@ int ps_syn_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 		if (w > 0)
 			(void)poll(p, 2, (int)(w + 0.999));
 	}
-	teardown(s);
-	return 0;
+	return NULL;
+}
+
+/* One loop per usable CPU (at most MAX_LOOPS): sending a SYN runs much of the network's
+ * work in the sender's context, so the loops spread it over the CPUs. */
+static int loops_wanted(const struct ps_probe_opts *o, int conc)
+{
+	cpu_set_t set;
+	int n;
+
+	if (o->rate > 0 && o->rate <= ONE_LOOP_RATE)
+		return 1;
+	n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+							  : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n > MAX_LOOPS)
+		n = MAX_LOOPS;
+	if (n > conc)
+		n = conc;
+	return n < 1 ? 1 : n;
+}
+
+int ps_syn_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
+		      ps_result_cb cb, void *ctx, ps_err *err)
+{
+	struct shared sh = { .next = next, .src = src, .cb = cb, .ctx = ctx };
+	int conc = o->concurrency > 0 ? o->concurrency : PS_SYN_AUTO_CONCURRENCY;
+	int n = loops_wanted(o, conc), started = 0, rc = 0;
+	struct syn *s = calloc((size_t)n, sizeof(*s));
+	pthread_t tids[MAX_LOOPS];
+
+	if (!s)
+		return ps_err_nomem(err);
+	pthread_mutex_init(&sh.jobs_mu, NULL);
+	pthread_mutex_init(&sh.cb_mu, NULL);
+	for (int k = 0; k < n && rc == 0; k++) {
+		s[k].o = o;
+		s[k].sh = &sh;
+		rc = setup(&s[k], o, conc, n, err);
+	}
+	/* A handful of jobs (one host) needs no second loop. */
+	if (rc == 0 && fill_batch(&s[0]) && !sh.exhausted) {
+		sh.threaded = n > 1;
+		for (int k = 1; k < n && pthread_create(&tids[k], NULL, loop, &s[k]) == 0; k++)
+			started = k;
+	}
+	if (rc == 0)
+		loop(&s[0]);
+	for (int k = 1; k <= started; k++)
+		pthread_join(tids[k], NULL);
+	for (int k = 0; k < n; k++)
+		teardown(&s[k]);
+	free(s);
+	pthread_mutex_destroy(&sh.jobs_mu);
+	pthread_mutex_destroy(&sh.cb_mu);
+	return rc;
 }

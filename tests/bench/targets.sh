@@ -6,7 +6,8 @@
 #     whole 198.18.0.0/16 answers), 22 and 80 open, 443 closed;
 #   - the peak memory (VmHWM) of a 198.18.0.0/15 x 1-1024 scan's first 3 seconds.
 # portscope: `scan NET -Pn -p P -o ndjson` (no host discovery, as nmap's -Pn) and the same
-# with --syn (half-open, raw sockets); nmap: `nmap -sT -n -Pn -T4 -p P NET -oG -`; masscan
+# with --syn (half-open, raw sockets); nmap: `nmap -sT -n -Pn -T4 -p P NET -oG -` (the goal's
+# peer) and, beside, `nmap -sS` (its own SYN scan, the like of --syn); masscan
 # (when installed): `--adapter --router-mac --source-ip` (a spare address on the link),
 # `--rate 100000`, its time and open count shown, not compared. Root; namespaces only:
 # the prober in "psb_scan", the targets in "psb_tgt", a veth between them on 198.19.255.248/29.
@@ -69,11 +70,12 @@ mac=$(ip -n $B -o link show psb1 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -
 # compare NET PORTS RUNS LABEL
 compare() {
 	local net=$1 ports=$2 n=$3 label=$4
-	: >"$tmp/a"; : >"$tmp/b"; : >"$tmp/c"; : >"$tmp/d"
+	: >"$tmp/a"; : >"$tmp/b"; : >"$tmp/c"; : >"$tmp/d"; : >"$tmp/e"
 	for _ in $(seq "$n"); do
 		run_ms "$P" scan "$net" -Pn -p "$ports" -o ndjson >>"$tmp/a"; oa=$(open_ours)
 		run_ms "$P" scan "$net" -Pn --syn -p "$ports" -o ndjson >>"$tmp/d"; od=$(open_ours)
 		run_ms nmap -sT -n -Pn -T4 -p "$ports" "$net" -oG - >>"$tmp/b"; ob=$(open_nmap)
+		run_ms nmap -sS -n -Pn -T4 -p "$ports" "$net" -oG - >>"$tmp/e"; oe=$(open_nmap)
 		if command -v masscan >/dev/null; then
 			run_ms masscan "$net" -p "$ports" --adapter psb0 --router-mac "$mac" \
 				--source-ip 198.19.255.251 --rate 100000 --wait 2 -oL - >>"$tmp/c"
@@ -85,11 +87,13 @@ compare() {
 	printf '  portscope scan -Pn -o ndjson  %8d ms  %6d open\n' "$ma" "$oa"
 	printf '  portscope scan -Pn --syn      %8d ms  %6d open\n' "$md" "$od"
 	printf '  nmap -sT -n -Pn -T4           %8d ms  %6d open\n' "$mb" "$ob"
+	printf '  nmap -sS -n -Pn -T4 (beside)  %8d ms  %6d open\n' "$(median <"$tmp/e")" "$oe"
 	if [ -s "$tmp/c" ]; then
 		printf '  masscan --rate 100000 (beside) %7d ms  %6d open\n' "$(median <"$tmp/c")" "$oc"
 	fi
-	awk -v a="$ma" -v b="$mb" -v d="$md" 'BEGIN {
-		printf "  ratio portscope/nmap: connect %.3f, --syn %.3f (goal: at most 0.3)\n", a / b, d / b }'
+	awk -v a="$ma" -v b="$mb" -v d="$md" -v e="$(median <"$tmp/e")" 'BEGIN {
+		printf "  ratio portscope/nmap -sT: connect %.3f, --syn %.3f (goal: at most 0.3)\n", a / b, d / b
+		printf "  ratio portscope --syn/nmap -sS: %.3f\n", d / e }'
 }
 
 compare 198.18.4.0/22 22,80,443,8080 "$runs" "1,024 addresses x 4 ports (a /22 answering everywhere)"

@@ -4,8 +4,8 @@
 # with ICMP admin-prohibited, the rest closed; 198.18.3.0/28 answers everywhere through a
 # local route. Every port's state and reason must be the connect scan's, port by port; the
 # range must give the connect scan's open ports; an IPv6 target is an error row (the SYN
-# scan is IPv4 only); --syn with --tls, --send, --expect or --banner is exit 2 with one
-# line. A few seconds.
+# scan is IPv4 only); SIGINT gives the results so far; --syn with --tls, --send, --expect
+# or --banner is exit 2 with one line. A few seconds.
 set -u
 bin=${PORTSCOPE:-build/portscope}
 case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
@@ -97,6 +97,25 @@ verdicts "$tmp/syn" >"$tmp/s.txt"
 [ "$(grep -c ' open syn-ack$' "$tmp/s.txt")" = 32 ] || fail "-sS range: $(cat "$tmp/s.txt")"
 diff "$tmp/c.txt" "$tmp/s.txt" || fail "-sS and the connect scan disagree on the range"
 echo "ok: -sS on a /28: 32 open, 16 closed, as the connect scan"
+
+# SIGINT mid-scan (--rate 200, 1,600 probes): exit 130 with the results so far. The signal
+# goes to portscope alone (ip netns exec execs it: $! is its pid).
+ip netns exec "$p" "$bin" scan 198.18.3.0/28 -Pn -sS -p 1-100 --rate 200 --all-states \
+	-o ndjson >"$tmp/int" 2>/dev/null &
+pid=$!
+sleep 1.5
+kill -INT $pid
+n=0
+while kill -0 $pid 2>/dev/null; do
+	n=$((n + 1)); [ $n -gt 50 ] && { kill -9 $pid; fail "--syn outlived SIGINT by 5 s"; }
+	sleep 0.1
+done
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "--syn after SIGINT exited $rc, expected 130"
+got=$(wc -l <"$tmp/int")
+[ "$got" -gt 50 ] && [ "$got" -lt 1600 ] || fail "--syn after SIGINT: $got results"
+echo "ok: SIGINT stops --syn with its $got results so far, exit 130"
 
 # IPv6 is the connect scan's: an error row, exit 1.
 run scan ::1 -p 22 --syn -o ndjson >"$tmp/v6"
