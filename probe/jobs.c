@@ -1,8 +1,10 @@
 /* The job source shared by the probe engines, and the result skeleton they fill. */
 #include <arpa/inet.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "probe/jobs.h"
 
@@ -116,4 +118,13 @@ int ps_probe_fd_budget(void)
 	if (n < 1)
 		n = 1;
 	return n > (1L << 20) ? 1 << 20 : (int)n;
+}
+
+int ps_probe_cpus(void)
+{
+	cpu_set_t set;
+	long n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+							   : sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }

@@ -117,4 +117,7 @@ void ps_result_verdict(struct probe_result *r, const struct ps_probe_job *job, u
  * probes may be in flight, keeping a reserve of descriptors for everything else. */
 int ps_probe_fd_budget(void);
 
+/* How many CPUs this process may run on (its affinity mask), at least 1. */
+int ps_probe_cpus(void);
+
 #endif

@@ -11,7 +11,6 @@
 #include <linux/filter.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -497,13 +496,10 @@ static void *loop(void *arg)
  * work in the sender's context, so the loops spread it over the CPUs. */
 static int loops_wanted(const struct ps_probe_opts *o, int conc)
 {
-	cpu_set_t set;
-	int n;
+	int n = ps_probe_cpus();
 
 	if (o->rate > 0 && o->rate <= ONE_LOOP_RATE)
 		return 1;
-	n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
-							  : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (n > MAX_LOOPS)
 		n = MAX_LOOPS;
 	if (n > conc)

@@ -11,7 +11,6 @@
  * and the callback, each behind a mutex, and share nothing else. */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -290,16 +289,11 @@ static void *worker(void *arg)
  * the loops draw from one token bucket; a rate one loop can keep up with gets one loop. */
 static int loops_wanted(const struct ps_probe_opts *o, uint32_t conc)
 {
-	cpu_set_t set;
 	int n;
 
 	if (o->rate > 0 && o->rate <= RATE_ONE_LOOP)
 		return 1;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = CPU_COUNT(&set);
-	else
-		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	n *= 2;
+	n = 2 * ps_probe_cpus();
 	if (n > MAX_LOOPS)
 		n = MAX_LOOPS;
 	if ((uint32_t)n > conc)
