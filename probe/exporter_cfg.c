@@ -16,6 +16,7 @@
 
 #include "probe/escape.h"
 #include "probe/exporter_cfg.h"
+#include "probe/jsonload.h"
 #include "probe/jsonpos.h"
 
 #define XCFG_MAX_BYTES (4u << 20)
@@ -479,21 +480,15 @@ int ps_xconfig_parse(const char *text, size_t len, const char *name, struct ps_x
 		     ps_err *err)
 {
 	struct xctx cx = { text, len, name, err, { { 0 } } };
-	json_error_t jerr;
 	json_t *root;
 	int rc;
 
 	if (ps_xconfig_default(c, err) < 0)
 		return -1;
-	errno = 0;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = ps_json_load_user(text, len, name, err);
 	if (!root) {
-		/* jansson's lexer calls a string it could not allocate an invalid token */
-		bool nomem = json_error_code(&jerr) == json_error_out_of_memory || errno == ENOMEM;
-
 		ps_xconfig_free(c);
-		return nomem ? ps_err_nomem(err) : ps_err_input(err, "%s:%d:%d: %s", name,
-								jerr.line, jerr.column, jerr.text);
+		return -1;
 	}
 	if (!json_is_object(root))
 		rc = ps_err_input(err, "%s:1:1: the configuration must be a JSON object", name);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "probe/escape.h"
+#include "probe/jsonload.h"
 #include "probe/jsonpos.h"
 #include "probe/jsonstream.h"
 #include "probe/policy.h"
@@ -334,29 +335,14 @@ static int parse_tree(const char *text, size_t len, const char *name, struct ps_
 	struct ctx cx = { text, len, name, err };
 	struct ps_policy pol = { 0 };
 	struct ps_jsonpos_step path[1] = { { NULL, 0 } };
-	json_error_t jerr;
 	const char *key;
 	json_t *root, *v;
 	char buf[64];
 	int rc = 0;
 
-	errno = 0;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	/* jansson names every syntax error; a failure without a reason is an allocation
-	 * that failed on a path that does not say so, and its lexer reports a string it
-	 * could not allocate as an invalid token: malloc's ENOMEM tells them apart. */
-	if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0] ||
-		      errno == ENOMEM)) {
-		ps_err_nomem(err);
-		snprintf(err->msg, sizeof(err->msg), "out of memory loading policy %s", name);
+	root = ps_json_load_user(text, len, name, err);
+	if (!root)
 		return -1;
-	}
-	if (!root) {
-		/* jansson counts columns from 0 at the end of the text (an empty file is
-		 * 1:0); positions here count from 1:1. */
-		return ps_err_input(err, "%s:%d:%d: %s", name, jerr.line < 1 ? 1 : jerr.line,
-				    jerr.column < 1 ? 1 : jerr.column, jerr.text);
-	}
 	if (!json_is_object(root)) {
 		rc = fail_at(&cx, path, 0, false,
 			     "a policy is an object with \"allow\" and \"require\" arrays");
