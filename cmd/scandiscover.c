@@ -63,7 +63,16 @@ static bool onlink(const struct ps_addrspace *set)
 struct mark_ctx {
 	struct ps_hoststate *hosts;
 	uint32_t base;
+	uint32_t twin;		/* the UDP set's base when it is the TCP set again, else 0 */
 };
+
+/* -t -u of the same targets: the UDP set holds the TCP set's addresses in the same order,
+ * so one discovery serves both. */
+static bool twin_sets(const struct ps_scan_targets *t)
+{
+	return !t->split && ps_addrspace_count(&t->set[0]) > 1 &&
+	       ps_addrspace_count(&t->set[0]) == ps_addrspace_count(&t->set[1]);
+}
 
 static void mark_up(const struct ps_host_result *r, void *ctx)
 {
@@ -75,13 +84,16 @@ static void mark_up(const struct ps_host_result *r, void *ctx)
 	memset(&pr, 0, sizeof(pr));
 	pr.state = PS_PROBE_OPEN;	/* what ps_hoststate_learn takes as proof of life */
 	(void)ps_hoststate_learn(m->hosts, m->base + r->host, &pr);
+	if (m->twin)
+		(void)ps_hoststate_learn(m->hosts, m->twin + r->host, &pr);
 }
 
 int ps_scan_discover(const struct ps_discover_cli *c, const struct ps_probe_opts *po,
 		     const struct ps_scan_targets *t, struct ps_hoststate *hosts, bool *ran)
 {
 	struct ps_discover_opts d;
-	struct mark_ctx m = { hosts, 0 };
+	struct mark_ctx m = { hosts, 0, 0 };
+	bool twin = twin_sets(t);
 	ps_err err;
 
 	*ran = false;
@@ -91,8 +103,9 @@ int ps_scan_discover(const struct ps_discover_cli *c, const struct ps_probe_opts
 	for (int p = 0; p < 2 && !ps_interrupt_flag; p++) {
 		ps_u128 n = ps_addrspace_count(&t->set[p]);
 
-		if (n > 1) {
+		if (n > 1 && !(p == 1 && twin)) {
 			*ran = true;
+			m.twin = p == 0 && twin ? (uint32_t)n : 0;
 			d.onlink = onlink(&t->set[p]);
 			if (ps_discover_run(&t->set[p], &d, mark_up, &m, &err) < 0)
 				return ps_cli_err(&err);
@@ -171,7 +184,8 @@ int ps_scan_discover_only(const struct ps_discover_cli *c, const struct ps_probe
 	wo.on_wait = only_wait;
 	wo.wait_ctx = &o;
 	engine_opts(&d, c, &wo);
-	for (int p = 0; p < 2 && !ps_interrupt_flag && rc == PS_EXIT_OK; p++) {
+	/* -t -u of the same targets: each host once. */
+	for (int p = 0; p < (twin_sets(t) ? 1 : 2) && !ps_interrupt_flag && rc == PS_EXIT_OK; p++) {
 		d.onlink = ps_addrspace_count(&t->set[p]) && onlink(&t->set[p]);
 		if (ps_discover_run(&t->set[p], &d, only_host, &o, &err) < 0)
 			rc = ps_cli_err(&err);

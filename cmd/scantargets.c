@@ -133,6 +133,8 @@ static int add_token(void *ctx, const char *tok, ps_err *err)
 		mask &= 2u, tok += 6;
 	else if (!b->exclude && strncmp(tok, "tls://", 6) == 0)
 		mask &= 1u, tok += 6, b->t->tls = true;
+	if (mask != b->mask)
+		b->t->split = true;
 	if (!mask)
 		return 0;	/* a protocol not scanned */
 	for (int p = 0; p < 2 && rc == 0; p++) {

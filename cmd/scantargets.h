@@ -60,6 +60,7 @@ struct ps_scan_targets {
 	struct ps_unresolved *bad;
 	size_t nbad, badcap;
 	bool tls;		/* a tls:// target: TLS on the scan's TCP ports */
+	bool split;		/* a tcp://, udp:// or tls:// target: the sets may differ */
 };
 
 /* Build t from hosts and the files of c for the protocols asked (tcp, udp) and family

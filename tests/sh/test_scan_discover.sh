@@ -92,6 +92,19 @@ assert len(rs) == 30, len(rs)
 assert all(r["state"] == "closed" and r["address"] in ("198.18.8.2", "198.18.8.3", "198.18.8.4") for r in rs), rs
 EOF
 scan 198.18.8.2-9 -p 20-29 --discover-timeout 400 | tail -1 | grep -qx "8 addresses, 3 hosts up" || fail "host count line"
+# -t -u of the same targets: one discovery serves both protocols; -sn lists each host once.
+got=$(scan 198.18.8.2-9 -t -u -sn --discover-timeout 400 --ndjson | addrs)
+[ "$got" = "198.18.8.2 198.18.8.3 198.18.8.4" ] || fail "-t -u -sn: '$got'"
+scan 198.18.8.2-9 -t -u -p 20-21 --discover-timeout 400 --all-states --ndjson >"$tmp/tu" ||
+	fail "-t -u scan exit $?"
+python3 - "$tmp/tu" <<'EOF' || fail "-t -u after one discovery"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+got = sorted((r["address"], r["proto"], r["port"]) for r in rs)
+want = sorted((a, p, n) for a in ("198.18.8.2", "198.18.8.3", "198.18.8.4")
+              for p in ("tcp", "udp") for n in (20, 21))
+assert got == want, got
+EOF
 scan 198.18.8.2-9 -p 20-29 --discover-timeout 400 -j --all-states >"$tmp/scan.json" || fail "scan -j exit $?"
 python3 - "$tmp/scan.json" <<'EOF' || fail "per-host summary"
 import json, sys
