@@ -4,8 +4,8 @@
 # with ICMP admin-prohibited, the rest closed; 198.18.3.0/28 answers everywhere through a
 # local route. Every port's state and reason must be the connect scan's, port by port; the
 # range must give the connect scan's open ports; an IPv6 target is an error row (the SYN
-# scan is IPv4 only); SIGINT gives the results so far; --syn with --tls, --send, --expect
-# or --banner is exit 2 with one line. A few seconds.
+# scan is IPv4 only); SIGINT gives the results so far; without CAP_NET_RAW it is exit 3;
+# --syn with --tls, --send, --expect or --banner is exit 2 with one line. A few seconds.
 set -u
 bin=${PORTSCOPE:-build/portscope}
 case $bin in /*) ;; *) bin="$(pwd)/$bin" ;; esac
@@ -123,6 +123,20 @@ rc=$?
 [ $rc = 1 ] || fail "--syn on ::1 exited $rc, expected 1"
 grep -q '"state":"error".*IPv4 only' "$tmp/v6" || fail "--syn on ::1: $(cat "$tmp/v6")"
 echo "ok: --syn on IPv6 is an error row"
+
+# Without CAP_NET_RAW: exit 3, one line saying what it needs, nothing on stdout.
+if command -v setpriv >/dev/null 2>&1; then
+	chmod 755 "$tmp" && cp "$bin" "$tmp/portscope" && chmod 755 "$tmp/portscope" ||
+		fail "copy of $bin"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/portscope" scan 127.0.0.1 \
+		-p 22 --syn >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 3 ] || fail "--syn without CAP_NET_RAW exited $rc, expected 3"
+	[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q 'CAP_NET_RAW' "$tmp/err" ||
+		fail "--syn without CAP_NET_RAW: $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "--syn without CAP_NET_RAW wrote: $(cat "$tmp/out")"
+	echo "ok: --syn without CAP_NET_RAW: exit 3, $(cat "$tmp/err")"
+fi
 
 for args in "--tls" "--send x" "--expect x" "--banner"; do
 	# shellcheck disable=SC2086
