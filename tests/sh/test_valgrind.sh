@@ -24,6 +24,8 @@ run list -a --state time-wait,established
 run scan 127.0.0.1 -p 1-300 --all-states -o json
 run scan 127.0.0.1-4 -p 1-50 -o json
 run scan 127.0.0.0/29 -sn --all-states
+# The SYN engine (raw sockets: root), several loops.
+[ "$(id -u)" = 0 ] && run scan 127.0.0.1-4 -Pn -p 1-100 --syn --all-states -o json
 run check 127.0.0.1:1 localhost:1 -o json
 run audit --init
 run watch --duration 200 --initial --ndjson
