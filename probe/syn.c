@@ -19,6 +19,7 @@
 
 #include "probe/clock.h"
 #include "probe/icmp.h"
+#include "probe/rttcache.h"
 #include "probe/syn.h"
 #include "probe/syn_pkt.h"
 #include "probe/tbucket.h"
@@ -66,7 +67,7 @@ struct syn {
 	int32_t *table;		/* (daddr, dport) -> slot, linear probing; -1 empty */
 	size_t tmask;
 	struct { uint32_t dst, src; } srcs[SRC_CACHE];
-	double srtt, rttvar;	/* all hosts together; srtt < 0: no sample */
+	struct ps_rttcache rtt;	/* round trips per host, as the connect engine keeps them */
 	double next_sweep;	/* no slot expires before this */
 	int retries;
 	struct ps_tbucket rate;
@@ -169,22 +170,6 @@ static uint32_t source_for(struct syn *s, uint32_t daddr)
 	return me.sin_addr.s_addr;
 }
 
-/* How long attempt n waits: srtt + 4 rttvar of every answer so far, at least
- * PS_TCP_MIN_WAIT_MS, doubled per attempt, at most --timeout; --timeout before any. */
-static double wait_ms(const struct syn *s, int attempt)
-{
-	double cap = s->o->timeout_ms > 0 ? s->o->timeout_ms : 1000, w;
-
-	if (s->srtt < 0)
-		return cap;
-	w = s->srtt + 4 * s->rttvar;
-	if (w < PS_TCP_MIN_WAIT_MS)
-		w = PS_TCP_MIN_WAIT_MS;
-	for (int i = 1; i < attempt && w < cap; i++)
-		w *= 2;
-	return w < cap ? w : cap;
-}
-
 /* Send attempt k->attempt + 1 of slot k. Returns 0, 1 when the send buffer is full (try
  * again later), or -1 with errno. */
 static int send_syn(struct syn *s, struct sslot *k, double now)
@@ -198,7 +183,10 @@ static int send_syn(struct syn *s, struct sslot *k, double now)
 		return errno == ENOBUFS || errno == EAGAIN || errno == EINTR ? 1 : -1;
 	k->attempt++;
 	k->sent = now;
-	k->deadline = now + wait_ms(s, k->attempt);
+	/* As a connect waits: its host's srtt + 4 rttvar, doubled per attempt, within
+	 * PS_TCP_MIN_WAIT_MS and --timeout. */
+	k->deadline = now + ps_rttcache_wait(&s->rtt, &k->job.addr, k->attempt, PS_TCP_MIN_WAIT_MS,
+					     s->o->timeout_ms > 0 ? s->o->timeout_ms : 1000);
 	if (k->deadline < s->next_sweep)
 		s->next_sweep = k->deadline;
 	return 0;
@@ -266,16 +254,8 @@ static void on_reply(struct syn *s, const struct ps_syn_reply *r, double now)
 		return;
 	}
 	rtt = now - sl->sent;
-	if (sl->attempt == 1) {	/* Karn: only first attempts are samples */
-		if (s->srtt < 0) {
-			s->srtt = rtt;
-			s->rttvar = rtt / 2;
-		} else {
-			s->rttvar = 0.75 * s->rttvar + 0.25 * (rtt > s->srtt ? rtt - s->srtt
-									 : s->srtt - rtt);
-			s->srtt = 0.875 * s->srtt + 0.125 * rtt;
-		}
-	}
+	if (sl->attempt == 1)	/* Karn: only first attempts are samples */
+		(void)ps_rttcache_sample(&s->rtt, &sl->job.addr, rtt);
 	emit(s, &sl->job, st, reason, rtt, NULL);
 	release(s, k);
 }
@@ -375,7 +355,6 @@ static int setup(struct syn *s, const struct ps_probe_opts *o, int conc, int n, 
 	double rate = o->rate > 0 ? o->rate / n : 0;
 
 	s->raw = s->icmp = s->udp = s->reserve = -1;
-	s->srtt = -1;
 	s->retries = o->retries >= 0 ? o->retries : PS_TCP_DEFAULT_RETRIES;
 	s->cap = conc / n > 0 ? conc / n : 1;
 	for (int i = 0; i < o->nsources; i++)
