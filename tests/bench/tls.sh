@@ -7,6 +7,9 @@
 # (-Pn: neither discovers hosts first; the exporter probes each target as asked)
 #   prometheus-blackbox-exporter    (a tcp module with tls: true, one /probe per endpoint,
 #                                    driven by one curl --parallel, 64 at a time)
+#   tests/bench/tls_floor.c         (the least a client on this machine's OpenSSL does:
+#                                    connect, handshake, close, two threads per CPU; the
+#                                    floor under portscope, which runs on the same library)
 # runs interleaved ($1 rounds, default 3), median wall time of each, the ratios, peak
 # memory (max RSS of portscope and nmap; the exporter's VmHWM), how many endpoints each
 # saw a certificate for, and the expiry each reports for 198.18.4.1. Root only; nginx,
@@ -17,6 +20,10 @@ n=1000
 bin=${PORTSCOPE:-build/portscope}
 [ "$(id -u)" = 0 ] || { echo "skip: needs root (network namespace)"; exit 0; }
 [ -x "$bin" ] || { echo "no $bin: run make first"; exit 1; }
+mkdir -p build/bench
+# shellcheck disable=SC2046 # pkg-config prints several words
+${CC:-cc} -O2 -Wall -Wextra -o build/bench/tls_floor tests/bench/tls_floor.c \
+	$(pkg-config --cflags --libs openssl) -lpthread
 if ! command -v nmap >/dev/null || ! command -v prometheus-blackbox-exporter >/dev/null ||
 	! [ -x /usr/sbin/nginx ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nmap \
@@ -112,18 +119,23 @@ for r in $(seq "$runs"); do
 	timed nmap ip netns exec "$ns" nmap -sT -Pn -n -p 443 --script ssl-cert -iL "$tmp/hosts" -oN -
 	rm -rf "$tmp/bb"; mkdir "$tmp/bb"
 	timed bb ip netns exec "$ns" curl -s --parallel --parallel-max 64 -K "$tmp/curl.cfg"
+	timed floor ip netns exec "$ns" build/bench/tls_floor "$tmp/hosts" 443 good.test
 	echo "round $r: portscope $(tail -1 "$tmp/ps.ms") ms, nmap $(tail -1 "$tmp/nmap.ms") ms," \
-		"blackbox $(tail -1 "$tmp/bb.ms") ms"
+		"blackbox $(tail -1 "$tmp/bb.ms") ms, bare OpenSSL client $(tail -1 "$tmp/floor.ms") ms"
 done
 ps_ms=$(median <"$tmp/ps.ms"); nmap_ms=$(median <"$tmp/nmap.ms"); bb_ms=$(median <"$tmp/bb.ms")
+floor_ms=$(median <"$tmp/floor.ms")
 ps_certs=$(grep -c '"handshake":true' "$tmp/ps.last" || true)
 nmap_certs=$(grep -c 'Not valid after' "$tmp/nmap.last" || true)
 bb_certs=$(grep -l '^probe_success 1' "$tmp"/bb/* 2>/dev/null | wc -l)
 bb_hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$bbpid/status" 2>/dev/null || echo "?")
-echo "endpoints with a certificate: portscope $ps_certs, nmap $nmap_certs, blackbox $bb_certs (of $n)"
-printf 'median of %s: portscope %s ms, nmap %s ms, blackbox %s ms\n' "$runs" "$ps_ms" "$nmap_ms" "$bb_ms"
-awk -v a="$ps_ms" -v b="$nmap_ms" -v c="$bb_ms" 'BEGIN {
-	printf "ratio: portscope/nmap %.3f (goal <= 0.2), portscope/blackbox %.3f (goal <= 0.5)\n", a / b, a / c }'
+echo "endpoints with a certificate: portscope $ps_certs, nmap $nmap_certs, blackbox $bb_certs (of $n);" \
+	"bare OpenSSL client: $(cat "$tmp/floor.last")"
+printf 'median of %s: portscope %s ms, nmap %s ms, blackbox %s ms, bare OpenSSL client %s ms\n' \
+	"$runs" "$ps_ms" "$nmap_ms" "$bb_ms" "$floor_ms"
+awk -v a="$ps_ms" -v b="$nmap_ms" -v c="$bb_ms" -v f="$floor_ms" 'BEGIN {
+	printf "ratio: portscope/nmap %.3f (goal <= 0.2), portscope/blackbox %.3f (goal <= 0.5)\n", a / b, a / c
+	printf "floor: bare OpenSSL client/blackbox %.3f, portscope/bare OpenSSL client %.3f\n", f / c, a / f }'
 echo "peak memory: portscope $(median <"$tmp/ps.rss") KiB, nmap $(median <"$tmp/nmap.rss") KiB," \
 	"blackbox exporter $bb_hwm KiB (VmHWM) + curl $(median <"$tmp/bb.rss") KiB"
 # The expiry each tool reports for 198.18.4.1.
