@@ -5,6 +5,7 @@
  * through a socket BIO of our own that sends with MSG_NOSIGNAL, so a peer that resets
  * mid-handshake is an error for that session and never a SIGPIPE for the process. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -160,6 +161,56 @@ static int load_ca(SSL_CTX *ctx, const char *file, ps_err *err)
 	return 0;
 }
 
+/* Whether one directory of the colon-separated list dirs holds a name OpenSSL's hashed
+ * lookup reads: eight hex digits, a dot and a digit (c_rehash, update-ca-certificates). */
+static bool has_hashed_names(const char *dirs)
+{
+	char path[4096];
+	const char *p = dirs, *end;
+	bool found = false;
+
+	for (; !found && *p; p = *end ? end + 1 : end) {
+		struct dirent *d;
+		DIR *dir;
+
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		if ((size_t)(end - p) >= sizeof(path))
+			continue;
+		memcpy(path, p, (size_t)(end - p));
+		path[end - p] = '\0';
+		if (!(dir = opendir(path)))
+			continue;
+		while (!found && (d = readdir(dir)))
+			found = strlen(d->d_name) >= 10 && strspn(d->d_name, "0123456789abcdef") == 8 &&
+				d->d_name[8] == '.' && d->d_name[9] >= '0' && d->d_name[9] <= '9';
+		closedir(dir);
+	}
+	return found;
+}
+
+/* The system trust store, where OpenSSL's default paths say (SSL_CERT_FILE and
+ * SSL_CERT_DIR override them). The hashed directory is read on demand, only for the
+ * issuers a chain names; the bundle file is parsed whole when loaded (some 140
+ * certificates, 50 ms of a one-endpoint check). So the bundle is loaded only when the
+ * directory holds no hashed name, or when SSL_CERT_FILE names it. A missing store leaves
+ * only --ca: every chain is then "untrusted". */
+static void system_store(SSL_CTX *ctx)
+{
+	const char *file = getenv(X509_get_default_cert_file_env());
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+
+	if (!dir || !*dir)
+		dir = X509_get_default_cert_dir();
+	if (file && *file)
+		(void)SSL_CTX_load_verify_file(ctx, file);
+	else if (!has_hashed_names(dir))
+		(void)SSL_CTX_load_verify_file(ctx, X509_get_default_cert_file());
+	(void)SSL_CTX_load_verify_dir(ctx, dir);
+	ERR_clear_error();
+}
+
 static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *err)
 {
 	unsigned char *wire = NULL;
@@ -171,9 +222,7 @@ static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *
 	/* Thousands of sessions wait on their peers at once: a session holds its 16 KiB
 	 * read and write buffers only while it moves bytes. */
 	SSL_CTX_set_mode(c->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
-	/* A missing system store leaves only --ca: every chain is then "untrusted". */
-	SSL_CTX_set_default_verify_paths(c->ssl_ctx);
-	ERR_clear_error();
+	system_store(c->ssl_ctx);
 	if (o->ca_file && load_ca(c->ssl_ctx, o->ca_file, err) < 0)
 		return -1;
 	if (o->alpn) {

@@ -52,6 +52,18 @@ expect_tls "valid leaf" ok tls-handshake 0 "tls://127.0.0.1:$good" $ca
 expect_tls "valid leaf, --tls and --sni" ok tls-handshake 0 "127.0.0.1:$good" --tls --sni good.test $ca
 expect_tls "no --ca" untrusted tls-handshake 1 "tls://127.0.0.1:$good"
 expect_tls "no --ca, --insecure" untrusted tls-handshake 0 "tls://127.0.0.1:$good" --insecure
+# The system store, where SSL_CERT_DIR and SSL_CERT_FILE put it: a hashed directory alone,
+# a file alone, and a directory with no hashed name (then the default bundle, without the
+# test CA).
+mkdir "$tmp/hashed" "$tmp/nohash"
+cp "$certs/ca.pem" "$tmp/hashed/" && cp "$certs/ca.pem" "$tmp/nohash/" &&
+	openssl rehash "$tmp/hashed" || fail "openssl rehash"
+(unset SSL_CERT_FILE; export SSL_CERT_DIR="$tmp/hashed"
+	expect_tls "SSL_CERT_DIR, hashed" ok tls-handshake 0 "tls://127.0.0.1:$good") || exit 1
+(export SSL_CERT_FILE="$certs/ca.pem" SSL_CERT_DIR="$tmp/nohash"
+	expect_tls "SSL_CERT_FILE" ok tls-handshake 0 "tls://127.0.0.1:$good") || exit 1
+(unset SSL_CERT_FILE; export SSL_CERT_DIR="$tmp/nohash"
+	expect_tls "SSL_CERT_DIR, not hashed" untrusted tls-handshake 1 "tls://127.0.0.1:$good") || exit 1
 expect_tls "wrong name" hostname-mismatch tls-handshake 1 "tls://127.0.0.1:$good" --sni other.test $ca
 # days_left and not_after against openssl x509 -enddate of the same certificate.
 run check --ndjson "tls://127.0.0.1:$good" $ca >"$tmp/good.ndjson" || fail "good: exit $?"
