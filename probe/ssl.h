@@ -27,7 +27,8 @@
 	X(OPENSSL_sk_num) X(OPENSSL_sk_value) X(SSL_CIPHER_get_name) X(SSL_CTX_ctrl) \
 	X(SSL_CTX_free) X(SSL_CTX_load_verify_locations) X(SSL_CTX_new) \
 	X(SSL_CTX_set_alpn_protos) X(SSL_CTX_set_cert_verify_callback) \
-	X(SSL_CTX_load_verify_dir) X(SSL_CTX_load_verify_file) X(SSL_CTX_set_verify) X(SSL_connect) \
+	X(SSL_CTX_load_verify_dir) X(SSL_CTX_load_verify_file) X(SSL_CTX_set_options) \
+	X(SSL_CTX_set_verify) X(SSL_connect) \
 	X(SSL_ctrl) X(SSL_free) X(SSL_get0_alpn_selected) X(SSL_get0_param) \
 	X(SSL_get0_peer_certificate) X(SSL_get_current_cipher) X(SSL_get_error) \
 	X(SSL_get_ex_data) X(SSL_get_ex_data_X509_STORE_CTX_idx) \
@@ -98,6 +99,7 @@ int ps_ssl_load(ps_err *err);
 #define SSL_CTX_set_cert_verify_callback ps_ssl.SSL_CTX_set_cert_verify_callback
 #define SSL_CTX_load_verify_dir ps_ssl.SSL_CTX_load_verify_dir
 #define SSL_CTX_load_verify_file ps_ssl.SSL_CTX_load_verify_file
+#define SSL_CTX_set_options ps_ssl.SSL_CTX_set_options
 #define SSL_CTX_set_verify ps_ssl.SSL_CTX_set_verify
 #define SSL_connect ps_ssl.SSL_connect
 #define SSL_ctrl ps_ssl.SSL_ctrl

@@ -222,6 +222,9 @@ static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *
 	/* Thousands of sessions wait on their peers at once: a session holds its 16 KiB
 	 * read and write buffers only while it moves bytes. */
 	SSL_CTX_set_mode(c->ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* A probe never resumes a session: a ticket (RFC 5077) would cost each server an
+	 * encryption and each session a copy, for nothing. */
+	SSL_CTX_set_options(c->ssl_ctx, SSL_OP_NO_TICKET);
 	system_store(c->ssl_ctx);
 	if (o->ca_file && load_ca(c->ssl_ctx, o->ca_file, err) < 0)
 		return -1;

@@ -64,6 +64,13 @@ cp "$certs/ca.pem" "$tmp/hashed/" && cp "$certs/ca.pem" "$tmp/nohash/" &&
 	expect_tls "SSL_CERT_FILE" ok tls-handshake 0 "tls://127.0.0.1:$good") || exit 1
 (unset SSL_CERT_FILE; export SSL_CERT_DIR="$tmp/nohash"
 	expect_tls "SSL_CERT_DIR, not hashed" untrusted tls-handshake 1 "tls://127.0.0.1:$good") || exit 1
+# A probe never resumes a session, so its ClientHello asks for no ticket (RFC 5077).
+tls_server good -tlsextdebug
+run check --ndjson "tls://127.0.0.1:$port" --sni good.test $ca >/dev/null || fail "ticket: exit $?"
+grep -q 'TLS client extension "server name"' "$tmp/srv_$port.out" || fail "no ClientHello logged"
+! grep -q 'TLS client extension "session ticket"' "$tmp/srv_$port.out" ||
+	fail "the ClientHello asks for a session ticket"
+echo "ok: no session ticket asked for"
 expect_tls "wrong name" hostname-mismatch tls-handshake 1 "tls://127.0.0.1:$good" --sni other.test $ca
 # days_left and not_after against openssl x509 -enddate of the same certificate.
 run check --ndjson "tls://127.0.0.1:$good" $ca >"$tmp/good.ndjson" || fail "good: exit $?"
