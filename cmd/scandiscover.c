@@ -32,7 +32,8 @@ void ps_scan_discover_argv(int argc, char **argv)
 	}
 }
 
-/* What the engine is told: the discovery options, --rate, --concurrency, the stop flag. */
+/* What the engine is told: the discovery options, --rate, --concurrency, --source, the
+ * stop flag. */
 static void engine_opts(struct ps_discover_opts *d, const struct ps_discover_cli *c,
 			const struct ps_probe_opts *po)
 {
@@ -45,6 +46,8 @@ static void engine_opts(struct ps_discover_opts *d, const struct ps_discover_cli
 	d->onlink = true;	/* until the addresses say otherwise */
 	d->on_wait = po->on_wait;
 	d->wait_ctx = po->wait_ctx;
+	d->sources = po->sources;
+	d->nsources = po->nsources;
 }
 
 /* Whether set meets a subnet of this host's (in doubt: yes, the cautious pace). */

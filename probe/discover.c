@@ -17,6 +17,7 @@
 #include "probe/clock.h"
 #include "probe/discover.h"
 #include "probe/jobs.h"
+#include "probe/source.h"
 #include "probe/tbucket.h"
 
 enum { TODO_ECHO = 1, TODO_C80 = 2, TODO_C443 = 4, TODO_ALL = 7 };
@@ -51,6 +52,7 @@ struct disc {
 	size_t nslots, busy;
 	uint64_t next;		/* next host to start */
 	uint16_t ident;		/* echo identifier on raw sockets */
+	int src_rr;		/* the --source address the last connect left from */
 	struct ps_tbucket bucket;
 };
 
@@ -189,10 +191,23 @@ static bool start_connect(struct disc *d, struct slot *s, size_t idx, int which,
 	uint16_t port = which ? 443 : 80;
 	struct linger lg = { 1, 0 };
 	struct epoll_event ev = { .events = EPOLLOUT };
-	int fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int src = -1, fd;
 
+	if (d->o->nsources) {
+		src = ps_sources_pick(d->o->sources, d->o->nsources, fam, d->src_rr);
+		if (src < 0) {
+			decide(d, s, false, "no-route", now);	/* none of --source is of its family */
+			return true;
+		}
+		d->src_rr = src;
+	}
+	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;	/* out of descriptors: the echo and the other port remain */
+	if (src >= 0 && bind(fd, &d->o->sources[src].sa, ps_sockaddr_len(&d->o->sources[src])) < 0) {
+		close(fd);
+		return false;
+	}
 	/* Closed with a reset, not a FIN: no TIME_WAIT left behind for every live host. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	if (fam == AF_INET)
@@ -438,7 +453,15 @@ static int open_all(struct disc *d, ps_err *err)
 	for (int v6 = 0; v6 < 2; v6++) {
 		struct epoll_event ev = { .events = EPOLLIN };
 
-		d->icmp[v6].fd = open_icmp(v6 ? AF_INET6 : AF_INET, &d->icmp[v6].raw);
+		int fam = v6 ? AF_INET6 : AF_INET, src = -1;
+
+		if (d->o->nsources &&
+		    (src = ps_sources_pick(d->o->sources, d->o->nsources, fam, d->o->nsources - 1)) < 0)
+			continue;	/* no echo from a family none of --source has */
+		d->icmp[v6].fd = open_icmp(fam, &d->icmp[v6].raw);
+		if (d->icmp[v6].fd >= 0 && src >= 0 &&
+		    ps_source_bind(d->icmp[v6].fd, &d->o->sources[src], err) < 0)
+			return -1;
 		ev.data.u64 = v6 ? EV_ICMP6 : EV_ICMP4;
 		if (d->icmp[v6].fd >= 0 && epoll_ctl(d->ep, EPOLL_CTL_ADD, d->icmp[v6].fd, &ev) < 0)
 			return ps_err_system(err, "epoll_ctl");

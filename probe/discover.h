@@ -29,6 +29,11 @@ struct ps_discover_opts {
 	int concurrency;	/* descriptors in flight at most (two a host); 0: as allowed */
 	double rate;		/* packets (echo requests and SYNs) a second; 0: no limit */
 	bool onlink;		/* the set meets a subnet of ours: PS_DISCOVER_ONLINK_HOSTS */
+	/* --source addresses (port 0), or NULL: the echo requests of a family leave from its
+	 * first, the connects from each in turn; a host of a family none of them has is
+	 * down at once, "no-route" */
+	const union ps_sockaddr *sources;
+	int nsources;
 	const volatile int *stop;	/* nonzero: abandon what is in flight and return */
 	void (*on_wait)(void *ctx);	/* called before each wait, or NULL */
 	void *wait_ctx;

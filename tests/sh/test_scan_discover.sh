@@ -6,7 +6,8 @@
 #   - a host that drops everything (nftables, policy drop): down;
 #   - --discover-only in every format; ICMP through a raw socket (root), a ping socket
 #     (an unprivileged user inside net.ipv4.ping_group_range) and none (TCP alone); ICMPv6
-#     on ::1; --rate paces it; SIGINT keeps the hosts decided; a single address is never
+#     on ::1; --source (raw, ping socket, TCP alone, another family); --rate paces it;
+#     SIGINT keeps the hosts decided; a single address is never
 #     discovered; bad option mixes.
 # -Pn (the scan as before discovery) is tests/sh/test_scan_netns.sh.
 set -u
@@ -160,6 +161,34 @@ assert d["summary"]["interrupted"] is True and 1 <= len(d["hosts"]) < 256, d' "$
 ip netns exec $A timeout --foreground --preserve-status -k 5 -s INT 2 "$tmp/portscope" scan 127.0.0.0/24 -p 1 --rate 5 -j >"$tmp/int2.json"
 rc=$?
 [ $rc = 130 ] && grep -q '"interrupted": true' "$tmp/int2.json" || fail "scan interrupted in discovery: exit $rc"
+
+# --source: discovery leaves from it. The subnet's hosts drop whatever comes from
+# 198.18.8.1 (the route's source), so only probes from 198.18.8.100 find them: over a raw
+# socket (root), a ping socket (a user) and TCP alone; a host of a family that no
+# --source has is down at once, "no-route".
+ip -n $A addr add 198.18.8.100/24 dev pst9e
+ip netns exec $C nft -f - <<'EOF' || fail "nft in $C"
+table ip pst9src { chain in { type filter hook input priority 0; ip saddr 198.18.8.1 drop; }; }
+EOF
+got=$(scan 198.18.8.2-4 --discover-timeout 400 -sn --ndjson --source 198.18.8.100 | addrs)
+[ "$got" = "198.18.8.2 198.18.8.3 198.18.8.4" ] || fail "--source, raw: '$got'"
+got=$(scan 198.18.8.2-4 --discover-timeout 400 -sn --ndjson | addrs)
+[ -z "$got" ] || fail "without --source the hosts drop the probes, yet up: '$got'"
+ip netns exec $A sysctl -qw net.ipv4.ping_group_range="0 2147483647" || fail "ping_group_range"
+asuser 198.18.8.2-3 --discover-timeout 400 -sn --ndjson --source 198.18.8.100 >"$tmp/srcping"
+[ "$(grep -c '"reason":"echo-reply"' "$tmp/srcping")" = 2 ] || fail "--source, ping socket: $(cat "$tmp/srcping")"
+ip netns exec $A sysctl -qw net.ipv4.ping_group_range="1 0" || fail "ping_group_range"
+asuser 198.18.8.2-3 --discover-timeout 400 -sn --ndjson --source 198.18.8.100 >"$tmp/srctcp"
+[ "$(grep -c '"reason":"reset"' "$tmp/srctcp")" = 2 ] || fail "--source, TCP alone: $(cat "$tmp/srctcp")"
+scan 198.18.8.2-3 --discover-timeout 400 --discover-only --all-states -j --source ::1 >"$tmp/srcfam" ||
+	fail "--source ::1 exit $?"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [(h["state"], h["reason"]) for h in d["hosts"]] == [("down", "no-route")] * 2, d' "$tmp/srcfam" ||
+	fail "--source of another family: $(cat "$tmp/srcfam")"
+ip netns exec $C nft delete table ip pst9src
+echo "ok: discovery leaves from --source (raw, ping socket, TCP alone); another family is no-route"
 
 # Bad mixes: one line, exit 2.
 for bad in "-sn -Pn" "-sn -p 22" "--discover-timeout 0" "--discover-retries 11" "-sn -o prom"; do
