@@ -22,17 +22,13 @@ A=psd_scan B=psd_tgt
 holder=""
 cleanup() {
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
+	ns_del $A $B
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-ip netns add $A && ip netns add $B || exit 1
-ip -n $A link set lo up; ip -n $B link set lo up
-ip link add psd0 netns $A type veth peer name psd1 netns $B
-ip -n $A addr add 198.19.255.249/29 dev psd0
-ip -n $B addr add 198.19.255.250/29 dev psd1
-ip -n $A link set psd0 up; ip -n $B link set psd1 up
+. tests/sh/netns_lib.sh
+ns_add $A $B || exit 1
+ns_veth $A psd0 198.19.255.249/29 $B psd1 198.19.255.250/29 || exit 1
 ip -n $A route add 198.18.16.0/20 via 198.19.255.250
 live="198.18.16.10 198.18.21.77 198.18.30.200"
 for h in $live; do ip -n $B addr add "$h/32" dev lo; done

@@ -23,17 +23,13 @@ A=psb_scan B=psb_tgt
 holder=""
 cleanup() {
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
+	ns_del $A $B
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-ip netns add $A && ip netns add $B || exit 1
-ip -n $A link set lo up; ip -n $B link set lo up
-ip link add psb0 netns $A type veth peer name psb1 netns $B
-ip -n $A addr add 198.19.255.249/29 dev psb0
-ip -n $B addr add 198.19.255.250/29 dev psb1
-ip -n $A link set psb0 up; ip -n $B link set psb1 up
+. tests/sh/netns_lib.sh
+ns_add $A $B || exit 1
+ns_veth $A psb0 198.19.255.249/29 $B psb1 198.19.255.250/29 || exit 1
 ip -n $A route add 198.18.0.0/16 via 198.19.255.250
 ip -n $B route add local 198.18.0.0/16 dev lo
 # Answer SYNs at full speed: no syncookies fallback, deep backlogs.

@@ -31,17 +31,14 @@ out=$(mktemp -d)
 resp=
 cleanup() {
 	[ -n "$resp" ] && kill "$resp" 2>/dev/null
-	ip netns del "$p" 2>/dev/null
-	ip netns del "$t" 2>/dev/null
+	ns_del "$p" "$t"
 	rm -rf "$out"
 }
 trap cleanup EXIT INT TERM
-ip netns add "$p" && ip netns add "$t" || exit 1
-ip link add psr$id netns "$p" type veth peer name psr${id}t netns "$t" || exit 1
-for n in "$p" "$t"; do ip -n "$n" link set lo up; done
-ip -n "$p" link set psr$id up && ip -n "$t" link set psr${id}t up || exit 1
-for i in 10 11 12 13 14 15 16 17 18 19; do ip -n "$p" addr add 198.18.2.$i/24 dev psr$id; done
-ip -n "$t" addr add 198.18.2.2/24 dev psr${id}t || exit 1
+. tests/sh/netns_lib.sh
+ns_add "$p" "$t" || exit 1
+ns_veth "$p" psr$id 198.18.2.10/24 "$t" psr${id}t 198.18.2.2/24 || exit 1
+for i in 11 12 13 14 15 16 17 18 19; do ip -n "$p" addr add 198.18.2.$i/24 dev psr$id; done
 # Dropped by nftables: A every 20th port of 1-1000 (50); B and C every 20th of 1-200 and
 # 10 more (7, 26, ... 178): 20.
 drop() {	# A|B: set $drops and load them into the target's ruleset

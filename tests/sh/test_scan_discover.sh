@@ -20,21 +20,17 @@ command -v setpriv >/dev/null || { echo "skip: no setpriv (util-linux)"; exit 77
 A=pst9d_scan C=pst9d_lan D=pst9d_drop
 tmp=$(mktemp -d)
 cleanup() {
-	for n in $A $C $D; do ip netns del $n 2>/dev/null; done
+	ns_del $A $C $D
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/netns_lib.sh"
 
-ip netns add $A && ip netns add $C && ip netns add $D || { echo "skip: cannot make namespaces"; exit 77; }
-for n in $A $C $D; do ip -n $n link set lo up; done
-ip link add pst9e netns $A type veth peer name pst9f netns $C || { echo "skip: no veth"; exit 77; }
-ip link add pst9g netns $A type veth peer name pst9h netns $D
-ip -n $A addr add 198.18.8.1/24 dev pst9e
-for h in 2 3 4; do ip -n $C addr add 198.18.8.$h/24 dev pst9f; done
-ip -n $A addr add 198.18.10.1/24 dev pst9g
-ip -n $D addr add 198.18.10.2/24 dev pst9h
-for l in "$A pst9e" "$C pst9f" "$A pst9g" "$D pst9h"; do set -- $l; ip -n "$1" link set "$2" up; done
+ns_add $A $C $D || { echo "skip: cannot make namespaces"; exit 77; }
+ns_veth $A pst9e 198.18.8.1/24 $C pst9f 198.18.8.2/24 || { echo "skip: no veth"; exit 77; }
+for h in 3 4; do ip -n $C addr add 198.18.8.$h/24 dev pst9f; done
+ns_veth $A pst9g 198.18.10.1/24 $D pst9h 198.18.10.2/24 || fail "veth"
 ip netns exec $D nft -f - <<'EOF' || fail "nft in $D"
 table inet pst9d { chain in { type filter hook input priority 0; policy drop; }; }
 EOF

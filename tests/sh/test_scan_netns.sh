@@ -17,21 +17,17 @@ tmp=$(mktemp -d)
 holder=""
 cleanup() {
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
-	for n in $A $B $C; do ip netns del $n 2>/dev/null; done
+	ns_del $A $B $C
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/netns_lib.sh"
 
-ip netns add $A && ip netns add $B && ip netns add $C || { echo "skip: cannot make namespaces"; exit 77; }
-for n in $A $B $C; do ip -n $n link set lo up; done
-ip link add pst9a netns $A type veth peer name pst9b netns $B || { echo "skip: no veth"; exit 77; }
-ip link add pst9c netns $A type veth peer name pst9d netns $C
-ip -n $A addr add 198.19.255.249/29 dev pst9a
-ip -n $B addr add 198.19.255.250/29 dev pst9b
-ip -n $A addr add 198.18.8.1/24 dev pst9c
-for h in 2 3 4; do ip -n $C addr add 198.18.8.$h/24 dev pst9d; done
-for l in "$A pst9a" "$B pst9b" "$A pst9c" "$C pst9d"; do set -- $l; ip -n "$1" link set "$2" up; done
+ns_add $A $B $C || { echo "skip: cannot make namespaces"; exit 77; }
+ns_veth $A pst9a 198.19.255.249/29 $B pst9b 198.19.255.250/29 || { echo "skip: no veth"; exit 77; }
+ns_veth $A pst9c 198.18.8.1/24 $C pst9d 198.18.8.2/24 || fail "veth"
+for h in 3 4; do ip -n $C addr add 198.18.8.$h/24 dev pst9d; done
 ip -n $A route add 198.18.4.0/22 via 198.19.255.250
 ip -n $A route add unreachable 198.18.9.0/24
 ip -n $B route add local 198.18.4.0/22 dev lo

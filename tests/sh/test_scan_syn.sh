@@ -22,20 +22,16 @@ tmp=$(mktemp -d)
 cleanup() {
 	for x in $pids; do kill "$x" 2>/dev/null; done
 	for x in $pids; do wait "$x" 2>/dev/null; done
-	ip netns del "$p" 2>/dev/null
-	ip netns del "$t" 2>/dev/null
+	ns_del "$p" "$t"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/netns_lib.sh"
 
-ip netns add "$p" || { echo "skip: cannot create network namespaces"; exit 77; }
-ip netns add "$t" || fail "netns"
-ip link add pss$id netns "$p" type veth peer name pss${id}t netns "$t" || fail "veth"
-for n in "$p" "$t"; do ip -n "$n" link set lo up; done
-ip -n "$p" link set pss$id up && ip -n "$t" link set pss${id}t up || fail "link"
-ip -n "$p" addr add 198.18.2.1/24 dev pss$id || fail "addr"
-ip -n "$t" addr add 198.18.2.2/24 dev pss${id}t || fail "addr"
+ns_add "$p" || { echo "skip: cannot create network namespaces"; exit 77; }
+ns_add "$t" || fail "netns"
+ns_veth "$p" pss$id 198.18.2.1/24 "$t" pss${id}t 198.18.2.2/24 || fail "veth"
 ip -n "$p" route add 198.18.3.0/28 via 198.18.2.2 || fail "route"
 ip -n "$t" route add local 198.18.3.0/28 dev lo || fail "local route"
 ip netns exec "$t" nft -f - <<'NFT' || fail "nft"

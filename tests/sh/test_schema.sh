@@ -22,12 +22,12 @@ pids=
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
-	ip netns del "pss$id-p" 2>/dev/null
-	ip netns del "pss$id-s" 2>/dev/null
+	ns_del "pss$id-p" "pss$id-s"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/netns_lib.sh"
 # valid SCHEMA FILE [ndjson [MIN]]; invalid SCHEMA FILE [ndjson]: the schema must refuse
 # it. Checks are collected and run in one python3 at the end (each start costs ~0.3 s).
 valid() { echo "valid $*" >>"$tmp/checks"; }
@@ -271,16 +271,13 @@ if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1; then
 	exit 0
 fi
 p="pss$id-p" s="pss$id-s"
-if ! ip netns add "$p" 2>/dev/null || ! ip netns add "$s" 2>/dev/null; then
+if ! ns_add "$p" "$s"; then
 	validate
 	echo "broadcast: skipped, cannot create network namespaces"
 	exit 0
 fi
-ip link add "pss$id" netns "$p" type veth peer name "pss${id}s" netns "$s" || fail "veth"
-ip -n "$p" addr add 198.18.7.1/24 broadcast 198.18.7.255 dev "pss$id" || fail "address in $p"
-ip -n "$s" addr add 198.18.7.2/24 broadcast 198.18.7.255 dev "pss${id}s" || fail "address in $s"
-for n in "$p" "$s"; do ip -n "$n" link set lo up || fail "lo up in $n"; done
-ip -n "$p" link set "pss$id" up && ip -n "$s" link set "pss${id}s" up || fail "veth up"
+ns_veth "$p" "pss$id" "198.18.7.1/24 broadcast 198.18.7.255" \
+	"$s" "pss${id}s" "198.18.7.2/24 broadcast 198.18.7.255" || fail "veth"
 ip netns exec "$s" timeout --foreground -k 2 -s INT --preserve-status 20 "$bin" serve --udp 7000 --ndjson \
 	--answer-broadcast 2>"$tmp/serve-ns.ndjson" &
 pids="$pids $!"

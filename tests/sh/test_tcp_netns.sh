@@ -18,22 +18,18 @@ c=pst-c$id s=pst-s$id v0=pst-v0-$id v1=pst-v1-$id
 server_pid=
 cleanup() {
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	ip netns del "$c" 2>/dev/null
-	ip netns del "$s" 2>/dev/null
+	ns_del "$c" "$s"
 	rm -f "${out:-}"
 }
 trap cleanup EXIT INT TERM
 out=$(mktemp)
 
 fail() { echo "FAIL: $*"; [ -s "$out" ] && cat "$out"; exit 1; }
+. "$(dirname "$0")/netns_lib.sh"
 
-ip netns add "$c" && ip netns add "$s" || { echo "skip: cannot create network namespaces"; exit 77; }
-ip link add "$v0" netns "$c" type veth peer name "$v1" netns "$s" || fail "veth"
-ip -n "$c" addr add 198.18.0.1/24 dev "$v0"
-ip -n "$s" addr add 198.18.0.2/24 dev "$v1"
-ip -n "$s" addr add 198.18.0.3/24 dev "$v1"
-ip -n "$c" link set lo up && ip -n "$c" link set "$v0" up
-ip -n "$s" link set lo up && ip -n "$s" link set "$v1" up
+ns_add "$c" "$s" || { echo "skip: cannot create network namespaces"; exit 77; }
+ns_veth "$c" "$v0" 198.18.0.1/24 "$s" "$v1" 198.18.0.2/24 || fail "veth"
+ip -n "$s" addr add 198.18.0.3/24 dev "$v1" || fail "address"
 # An address nobody answers ARP for fails after one probe of 200 ms, not the default 3 s.
 ip netns exec "$c" sysctl -qw net.ipv4.neigh."$v0".mcast_solicit=1 \
 	net.ipv4.neigh."$v0".retrans_time_ms=200 || fail "sysctl"

@@ -17,20 +17,16 @@ pids=
 cleanup() {
 	for x in $pids; do kill "$x" 2>/dev/null; done
 	for x in $pids; do wait "$x" 2>/dev/null; done
-	ip netns del "$p" 2>/dev/null
-	ip netns del "$s" 2>/dev/null
+	ns_del "$p" "$s"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
 . "$(dirname "$0")/tls_lib.sh"
+. "$(dirname "$0")/netns_lib.sh"
 tls_certs
-ip netns add "$p" && ip netns add "$s" || { echo "skip: cannot create network namespaces"; exit 77; }
-ip link add "pst$id" netns "$p" type veth peer name "pst${id}s" netns "$s" || fail "veth"
-ip -n "$p" addr add 198.18.9.1/24 dev "pst$id" || fail "address in $p"
-ip -n "$s" addr add 198.18.9.2/24 dev "pst${id}s" || fail "address in $s"
-for n in "$p" "$s"; do ip -n "$n" link set lo up || fail "lo up in $n"; done
-ip -n "$p" link set "pst$id" up && ip -n "$s" link set "pst${id}s" up || fail "veth up"
+ns_add "$p" "$s" || { echo "skip: cannot create network namespaces"; exit 77; }
+ns_veth "$p" "pst$id" 198.18.9.1/24 "$s" "pst${id}s" 198.18.9.2/24 || fail "veth"
 for pair in good:443 expired:8443; do
 	ip netns exec "$s" timeout -k 2 60 openssl s_server -www -accept "198.18.9.2:${pair#*:}" \
 		-cert "$certs/${pair%%:*}.pem" -key "$certs/${pair%%:*}.key" </dev/null \

@@ -23,22 +23,19 @@ out=$(mktemp)
 cleanup() {
 	for x in $pids; do kill "$x" 2>/dev/null; done
 	for x in $pids; do wait "$x" 2>/dev/null; done
-	ip netns del "$p" 2>/dev/null
-	ip netns del "$t" 2>/dev/null
+	ns_del "$p" "$t"
 	rm -f "$out"
 }
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/netns_lib.sh"
 
-ip netns add "$p" || { echo "skip: cannot create network namespaces"; exit 77; }
-ip netns add "$t" || fail "netns"
-ip link add psb$id netns "$p" type veth peer name psb${id}t netns "$t" || fail "veth"
-for n in "$p" "$t"; do ip -n "$n" link set lo up; done
-ip -n "$p" link set psb$id up && ip -n "$t" link set psb${id}t up || fail "link"
-for i in 10 11 12 13 14 15 16 17; do
+ns_add "$p" || { echo "skip: cannot create network namespaces"; exit 77; }
+ns_add "$t" || fail "netns"
+ns_veth "$p" psb$id 198.18.1.10/24 "$t" psb${id}t 198.18.1.2/24 || fail "veth"
+for i in 11 12 13 14 15 16 17; do
 	ip -n "$p" addr add 198.18.1.$i/24 dev psb$id || fail "addr"
 done
-ip -n "$t" addr add 198.18.1.2/24 dev psb${id}t || fail "addr"
 ip netns exec "$t" nft -f - <<'NFT' || fail "nft"
 table inet psb_filter {
 	chain input {
