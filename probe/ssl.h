@@ -25,10 +25,10 @@
 	X(BN_free) X(CRYPTO_free) X(ERR_clear_error) X(ERR_error_string_n) \
 	X(ERR_peek_error) X(ERR_reason_error_string) X(GENERAL_NAMES_free) \
 	X(OPENSSL_sk_num) X(OPENSSL_sk_value) X(SSL_CIPHER_get_name) X(SSL_CTX_ctrl) \
-	X(SSL_CTX_free) X(SSL_CTX_load_verify_locations) X(SSL_CTX_new) \
-	X(SSL_CTX_set_alpn_protos) X(SSL_CTX_set_cert_verify_callback) \
-	X(SSL_CTX_load_verify_dir) X(SSL_CTX_load_verify_file) X(SSL_CTX_set_options) \
-	X(SSL_CTX_set_verify) X(SSL_connect) \
+	X(SSL_CTX_free) X(SSL_CTX_load_verify_dir) X(SSL_CTX_load_verify_file) \
+	X(SSL_CTX_load_verify_locations) X(SSL_CTX_new) X(SSL_CTX_set_alpn_protos) \
+	X(SSL_CTX_set_cert_verify_callback) X(SSL_CTX_set_options) X(SSL_CTX_set_verify) \
+	X(SSL_connect) \
 	X(SSL_ctrl) X(SSL_free) X(SSL_get0_alpn_selected) X(SSL_get0_param) \
 	X(SSL_get0_peer_certificate) X(SSL_get_current_cipher) X(SSL_get_error) \
 	X(SSL_get_ex_data) X(SSL_get_ex_data_X509_STORE_CTX_idx) \
@@ -42,9 +42,9 @@
 	X(X509_STORE_CTX_set_error) X(X509_STORE_CTX_set_error_depth) \
 	X(X509_VERIFY_PARAM_get0_host) X(X509_VERIFY_PARAM_get1_ip_asc) \
 	X(X509_VERIFY_PARAM_set1_ip_asc) X(X509_cmp) X(X509_free) X(X509_get0_notAfter) \
-	X(X509_get_default_cert_dir) X(X509_get_default_cert_dir_env) \
-	X(X509_get_default_cert_file) X(X509_get_default_cert_file_env) \
-	X(X509_get0_notBefore) X(X509_get0_serialNumber) X(X509_get_ext_d2i) \
+	X(X509_get0_notBefore) X(X509_get0_serialNumber) X(X509_get_default_cert_dir) \
+	X(X509_get_default_cert_dir_env) X(X509_get_default_cert_file) \
+	X(X509_get_default_cert_file_env) X(X509_get_ext_d2i) \
 	X(X509_get_issuer_name) X(X509_get_subject_name) X(X509_up_ref) \
 	X(X509_verify_cert) X(X509_verify_cert_error_string)
 
@@ -93,12 +93,12 @@ int ps_ssl_load(ps_err *err);
 #define SSL_CIPHER_get_name ps_ssl.SSL_CIPHER_get_name
 #define SSL_CTX_ctrl ps_ssl.SSL_CTX_ctrl
 #define SSL_CTX_free ps_ssl.SSL_CTX_free
+#define SSL_CTX_load_verify_dir ps_ssl.SSL_CTX_load_verify_dir
+#define SSL_CTX_load_verify_file ps_ssl.SSL_CTX_load_verify_file
 #define SSL_CTX_load_verify_locations ps_ssl.SSL_CTX_load_verify_locations
 #define SSL_CTX_new ps_ssl.SSL_CTX_new
 #define SSL_CTX_set_alpn_protos ps_ssl.SSL_CTX_set_alpn_protos
 #define SSL_CTX_set_cert_verify_callback ps_ssl.SSL_CTX_set_cert_verify_callback
-#define SSL_CTX_load_verify_dir ps_ssl.SSL_CTX_load_verify_dir
-#define SSL_CTX_load_verify_file ps_ssl.SSL_CTX_load_verify_file
 #define SSL_CTX_set_options ps_ssl.SSL_CTX_set_options
 #define SSL_CTX_set_verify ps_ssl.SSL_CTX_set_verify
 #define SSL_connect ps_ssl.SSL_connect
@@ -139,12 +139,12 @@ int ps_ssl_load(ps_err *err);
 #define X509_cmp ps_ssl.X509_cmp
 #define X509_free ps_ssl.X509_free
 #define X509_get0_notAfter ps_ssl.X509_get0_notAfter
+#define X509_get0_notBefore ps_ssl.X509_get0_notBefore
+#define X509_get0_serialNumber ps_ssl.X509_get0_serialNumber
 #define X509_get_default_cert_dir ps_ssl.X509_get_default_cert_dir
 #define X509_get_default_cert_dir_env ps_ssl.X509_get_default_cert_dir_env
 #define X509_get_default_cert_file ps_ssl.X509_get_default_cert_file
 #define X509_get_default_cert_file_env ps_ssl.X509_get_default_cert_file_env
-#define X509_get0_notBefore ps_ssl.X509_get0_notBefore
-#define X509_get0_serialNumber ps_ssl.X509_get0_serialNumber
 #define X509_get_ext_d2i ps_ssl.X509_get_ext_d2i
 #define X509_get_issuer_name ps_ssl.X509_get_issuer_name
 #define X509_get_subject_name ps_ssl.X509_get_subject_name
