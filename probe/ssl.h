@@ -1,7 +1,8 @@
 /* OpenSSL (libssl and libcrypto) through dlopen(3) (probe/dl.h): loaded by the first TLS
  * context, so commands without TLS (list, audit, scan without --tls) do not pay for its
  * relocations and constructors at start-up. Include this after the OpenSSL headers, and
- * only in the files that call OpenSSL (probe/tls.c, probe/tls_cert.c, probe/tls_vcache.c):
+ * only in the files that call OpenSSL (probe/tls.c, probe/tls_cert.c, probe/tls_store.c,
+ * probe/tls_vcache.c):
  * every OpenSSL function they call, directly or through an OpenSSL macro, becomes the
  * member of ps_ssl of that name. A function missing from PS_SSL_FUNCS fails the link
  * (portscope is not linked against OpenSSL); one missing from the macros below fails the
@@ -20,12 +21,13 @@
 	X(ASN1_INTEGER_to_BN) X(ASN1_STRING_get0_data) X(ASN1_STRING_length) \
 	X(ASN1_TIME_to_tm) X(BIO_clear_flags) X(BIO_ctrl) X(BIO_free) X(BIO_get_data) \
 	X(BIO_get_new_index) X(BIO_meth_free) X(BIO_meth_new) X(BIO_meth_set_ctrl) \
-	X(BIO_meth_set_read) X(BIO_meth_set_write) X(BIO_new) X(BIO_s_mem) \
+	X(BIO_meth_set_read) X(BIO_meth_set_write) X(BIO_new) X(BIO_new_file) X(BIO_s_mem) \
 	X(BIO_set_data) X(BIO_set_flags) X(BIO_set_init) X(BIO_test_flags) X(BN_bn2hex) \
 	X(BN_free) X(CRYPTO_free) X(ERR_clear_error) X(ERR_error_string_n) \
 	X(ERR_peek_error) X(ERR_reason_error_string) X(GENERAL_NAMES_free) \
-	X(OPENSSL_sk_num) X(OPENSSL_sk_value) X(SSL_CIPHER_get_name) X(SSL_CTX_ctrl) \
-	X(SSL_CTX_free) X(SSL_CTX_load_verify_dir) X(SSL_CTX_load_verify_file) \
+	X(OPENSSL_sk_num) X(OPENSSL_sk_value) X(PEM_read_bio_X509_AUX) X(SSL_CIPHER_get_name) \
+	X(SSL_CTX_ctrl) \
+	X(SSL_CTX_free) X(SSL_CTX_get_cert_store) X(SSL_CTX_load_verify_dir) \
 	X(SSL_CTX_load_verify_locations) X(SSL_CTX_new) X(SSL_CTX_set_alpn_protos) \
 	X(SSL_CTX_set_cert_verify_callback) X(SSL_CTX_set_options) X(SSL_CTX_set_verify) \
 	X(SSL_connect) \
@@ -35,7 +37,12 @@
 	X(SSL_get_peer_cert_chain) X(SSL_get_verify_result) X(SSL_get_version) \
 	X(SSL_new) X(SSL_read_ex) X(SSL_set1_host) X(SSL_set_bio) \
 	X(SSL_set_connect_state) X(SSL_set_ex_data) X(SSL_set_hostflags) \
-	X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method) X(X509_NAME_print_ex) \
+	X(SSL_shutdown) X(SSL_write_ex) X(TLS_client_method) X(X509_LOOKUP_get_method_data) \
+	X(X509_LOOKUP_get_store) X(X509_LOOKUP_meth_free) X(X509_LOOKUP_meth_new) \
+	X(X509_LOOKUP_meth_set_get_by_subject) X(X509_LOOKUP_set_method_data) \
+	X(X509_NAME_print_ex) X(X509_OBJECT_get0_X509) X(X509_OBJECT_retrieve_by_subject) \
+	X(X509_OBJECT_set1_X509) X(X509_STORE_add_cert) X(X509_STORE_add_lookup) \
+	X(X509_STORE_get0_objects) X(X509_STORE_lock) X(X509_STORE_unlock) \
 	X(X509_STORE_CTX_get0_cert) X(X509_STORE_CTX_get0_chain) \
 	X(X509_STORE_CTX_get0_untrusted) X(X509_STORE_CTX_get_error) \
 	X(X509_STORE_CTX_get_error_depth) X(X509_STORE_CTX_get_ex_data) \
@@ -75,6 +82,7 @@ int ps_ssl_load(ps_err *err);
 #define BIO_meth_set_read ps_ssl.BIO_meth_set_read
 #define BIO_meth_set_write ps_ssl.BIO_meth_set_write
 #define BIO_new ps_ssl.BIO_new
+#define BIO_new_file ps_ssl.BIO_new_file
 #define BIO_s_mem ps_ssl.BIO_s_mem
 #define BIO_set_data ps_ssl.BIO_set_data
 #define BIO_set_flags ps_ssl.BIO_set_flags
@@ -90,11 +98,12 @@ int ps_ssl_load(ps_err *err);
 #define GENERAL_NAMES_free ps_ssl.GENERAL_NAMES_free
 #define OPENSSL_sk_num ps_ssl.OPENSSL_sk_num
 #define OPENSSL_sk_value ps_ssl.OPENSSL_sk_value
+#define PEM_read_bio_X509_AUX ps_ssl.PEM_read_bio_X509_AUX
 #define SSL_CIPHER_get_name ps_ssl.SSL_CIPHER_get_name
 #define SSL_CTX_ctrl ps_ssl.SSL_CTX_ctrl
 #define SSL_CTX_free ps_ssl.SSL_CTX_free
+#define SSL_CTX_get_cert_store ps_ssl.SSL_CTX_get_cert_store
 #define SSL_CTX_load_verify_dir ps_ssl.SSL_CTX_load_verify_dir
-#define SSL_CTX_load_verify_file ps_ssl.SSL_CTX_load_verify_file
 #define SSL_CTX_load_verify_locations ps_ssl.SSL_CTX_load_verify_locations
 #define SSL_CTX_new ps_ssl.SSL_CTX_new
 #define SSL_CTX_set_alpn_protos ps_ssl.SSL_CTX_set_alpn_protos
@@ -124,7 +133,21 @@ int ps_ssl_load(ps_err *err);
 #define SSL_shutdown ps_ssl.SSL_shutdown
 #define SSL_write_ex ps_ssl.SSL_write_ex
 #define TLS_client_method ps_ssl.TLS_client_method
+#define X509_LOOKUP_get_method_data ps_ssl.X509_LOOKUP_get_method_data
+#define X509_LOOKUP_get_store ps_ssl.X509_LOOKUP_get_store
+#define X509_LOOKUP_meth_free ps_ssl.X509_LOOKUP_meth_free
+#define X509_LOOKUP_meth_new ps_ssl.X509_LOOKUP_meth_new
+#define X509_LOOKUP_meth_set_get_by_subject ps_ssl.X509_LOOKUP_meth_set_get_by_subject
+#define X509_LOOKUP_set_method_data ps_ssl.X509_LOOKUP_set_method_data
 #define X509_NAME_print_ex ps_ssl.X509_NAME_print_ex
+#define X509_OBJECT_get0_X509 ps_ssl.X509_OBJECT_get0_X509
+#define X509_OBJECT_retrieve_by_subject ps_ssl.X509_OBJECT_retrieve_by_subject
+#define X509_OBJECT_set1_X509 ps_ssl.X509_OBJECT_set1_X509
+#define X509_STORE_add_cert ps_ssl.X509_STORE_add_cert
+#define X509_STORE_add_lookup ps_ssl.X509_STORE_add_lookup
+#define X509_STORE_get0_objects ps_ssl.X509_STORE_get0_objects
+#define X509_STORE_lock ps_ssl.X509_STORE_lock
+#define X509_STORE_unlock ps_ssl.X509_STORE_unlock
 #define X509_STORE_CTX_get0_cert ps_ssl.X509_STORE_CTX_get0_cert
 #define X509_STORE_CTX_get0_chain ps_ssl.X509_STORE_CTX_get0_chain
 #define X509_STORE_CTX_get0_untrusted ps_ssl.X509_STORE_CTX_get0_untrusted

@@ -5,7 +5,6 @@
  * through a socket BIO of our own that sends with MSG_NOSIGNAL, so a peer that resets
  * mid-handshake is an error for that session and never a SIGPIPE for the process. */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,12 +14,14 @@
 
 #include "probe/ssl.h"
 #include "probe/tls_cert.h"
+#include "probe/tls_store.h"
 #include "probe/tls_vcache.h"
 
 struct ps_tls_ctx {
 	SSL_CTX *ssl_ctx;
 	BIO_METHOD *bio;
 	struct ps_tls_vcache *vcache;	/* chains already verified */
+	struct ps_tls_store *store;	/* the system trust store, read on demand */
 	unsigned refs;		/* the owner's and one per live session (atomic: the
 				 * engine's loops share one context) */
 	char *sni;
@@ -161,56 +162,6 @@ static int load_ca(SSL_CTX *ctx, const char *file, ps_err *err)
 	return 0;
 }
 
-/* Whether one directory of the colon-separated list dirs holds a name OpenSSL's hashed
- * lookup reads: eight hex digits, a dot and a digit (c_rehash, update-ca-certificates). */
-static bool has_hashed_names(const char *dirs)
-{
-	char path[4096];
-	const char *p = dirs, *end;
-	bool found = false;
-
-	for (; !found && *p; p = *end ? end + 1 : end) {
-		struct dirent *d;
-		DIR *dir;
-
-		end = strchr(p, ':');
-		if (!end)
-			end = p + strlen(p);
-		if ((size_t)(end - p) >= sizeof(path))
-			continue;
-		memcpy(path, p, (size_t)(end - p));
-		path[end - p] = '\0';
-		if (!(dir = opendir(path)))
-			continue;
-		while (!found && (d = readdir(dir)))
-			found = strlen(d->d_name) >= 10 && strspn(d->d_name, "0123456789abcdef") == 8 &&
-				d->d_name[8] == '.' && d->d_name[9] >= '0' && d->d_name[9] <= '9';
-		closedir(dir);
-	}
-	return found;
-}
-
-/* The system trust store, where OpenSSL's default paths say (SSL_CERT_FILE and
- * SSL_CERT_DIR override them). The hashed directory is read on demand, only for the
- * issuers a chain names; the bundle file is parsed whole when loaded (some 140
- * certificates, 50 ms of a one-endpoint check). So the bundle is loaded only when the
- * directory holds no hashed name, or when SSL_CERT_FILE names it. A missing store leaves
- * only --ca: every chain is then "untrusted". */
-static void system_store(SSL_CTX *ctx)
-{
-	const char *file = getenv(X509_get_default_cert_file_env());
-	const char *dir = getenv(X509_get_default_cert_dir_env());
-
-	if (!dir || !*dir)
-		dir = X509_get_default_cert_dir();
-	if (file && *file)
-		(void)SSL_CTX_load_verify_file(ctx, file);
-	else if (!has_hashed_names(dir))
-		(void)SSL_CTX_load_verify_file(ctx, X509_get_default_cert_file());
-	(void)SSL_CTX_load_verify_dir(ctx, dir);
-	ERR_clear_error();
-}
-
 static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *err)
 {
 	unsigned char *wire = NULL;
@@ -225,7 +176,9 @@ static int ctx_setup(struct ps_tls_ctx *c, const struct ps_tls_opts *o, ps_err *
 	/* A probe never resumes a session: a ticket (RFC 5077) would cost each server an
 	 * encryption and each session a copy, for nothing. */
 	SSL_CTX_set_options(c->ssl_ctx, SSL_OP_NO_TICKET);
-	system_store(c->ssl_ctx);
+	c->store = ps_tls_store_attach(c->ssl_ctx);
+	if (!c->store)
+		return ps_err_nomem(err);
 	if (o->ca_file && load_ca(c->ssl_ctx, o->ca_file, err) < 0)
 		return -1;
 	if (o->alpn) {
@@ -275,6 +228,7 @@ void ps_tls_ctx_free(struct ps_tls_ctx *c)
 	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	SSL_CTX_free(c->ssl_ctx);
+	ps_tls_store_free(c->store);	/* after the SSL_CTX: its store holds the lookup */
 	BIO_meth_free(c->bio);
 	ps_tls_vcache_free(c->vcache);
 	free(c->sni);

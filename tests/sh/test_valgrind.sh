@@ -15,7 +15,9 @@ run() {
 	fi
 }
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+certs=$(mktemp -d)
+spid=
+trap 'rm -f "$log"; rm -rf "$certs"; [ -n "$spid" ] && kill "$spid" 2>/dev/null' EXIT
 run list
 run list -a -o json
 run list -u --ndjson
@@ -28,5 +30,24 @@ run scan 127.0.0.0/29 -sn --all-states
 [ "$(id -u)" = 0 ] && run scan 127.0.0.1-4 -Pn -p 1-100 --syn --all-states -o json
 run check 127.0.0.1:1 localhost:1 -o json
 run audit --init
+# TLS against openssl s_server: a check (--ca), and a scan whose issuer comes from the
+# system store's bundle, parsed at the first lookup (SSL_CERT_FILE).
+if command -v openssl >/dev/null && command -v python3 >/dev/null &&
+	sh "$(dirname "$0")/../fixtures/make_tls_certs.sh" "$certs" >/dev/null 2>&1; then
+	. "$(dirname "$0")/port_lib.sh"
+	port=$(free_port)
+	timeout -k 2 120 openssl s_server -www -accept "127.0.0.1:$port" -cert "$certs/good.pem" \
+		-key "$certs/good.key" </dev/null >/dev/null 2>&1 &
+	spid=$!
+	i=0
+	until ss -Hltn "sport = :$port" | grep -q .; do
+		i=$((i + 1)); [ $i -gt 50 ] && { echo "valgrind: s_server did not start"; fail=1; break; }
+		sleep 0.1
+	done
+	run check "tls://127.0.0.1:$port" --sni good.test --ca "$certs/ca.pem" -o json
+	SSL_CERT_FILE="$certs/ca.pem"
+	export SSL_CERT_FILE
+	run scan 127.0.0.1 -p "$port" --tls --sni good.test -o json
+fi
 run watch --duration 200 --initial --ndjson
 exit $fail
