@@ -12,8 +12,10 @@
 #                                    floor under portscope, which runs on the same library)
 # runs interleaved ($1 rounds, default 3), median wall time of each, the ratios, peak
 # memory (max RSS of portscope and nmap; the exporter's VmHWM), how many endpoints each
-# saw a certificate for, and the expiry each reports for 198.18.4.1. Root only; nginx,
-# nmap and the exporter are installed here (apt-get) when missing.
+# saw a certificate for, the expiry each reports for 198.18.4.1, and during each run the
+# CPU nginx used and the CPU the machine left idle (both cores: the probers and nginx
+# share them). Root only; nginx, nmap and the exporter are installed here (apt-get) when
+# missing.
 set -eu
 runs=${1:-3}
 n=1000
@@ -103,15 +105,28 @@ done <"$tmp/hosts"
 
 now() { date +%s%N; }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-# timed FILE CMD...: wall ms appended to FILE.ms, max RSS (KiB) to FILE.rss.
+# CPU ticks (USER_HZ) the machine left idle, and nginx's workers used, so far.
+idle_ticks() { awk '/^cpu / {print $5 + $6}' /proc/stat; }
+nginx_ticks() {
+	for pid in $(ip netns pids "$ns"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nginx ] && cat "/proc/$pid/stat" 2>/dev/null
+	done | awk '{t += $14 + $15} END {print t + 0}'
+}
+tick_ms=$((1000 / $(getconf CLK_TCK)))
+# timed FILE CMD...: wall ms appended to FILE.ms, max RSS (KiB) to FILE.rss, and the ms of
+# CPU nginx used and the machine left idle meanwhile to FILE.srv and FILE.idle.
 timed() {
 	f=$1
 	shift
+	i0=$(idle_ticks); n0=$(nginx_ticks)
 	a=$(now)
 	/usr/bin/time -f %M -o "$tmp/rss" "$@" >"$tmp/$f.last" 2>"$tmp/$f.err" || true
 	b=$(now)
+	i1=$(idle_ticks); n1=$(nginx_ticks)
 	echo $(((b - a) / 1000000)) >>"$tmp/$f.ms"
 	cat "$tmp/rss" >>"$tmp/$f.rss"
+	echo $(((n1 - n0) * tick_ms)) >>"$tmp/$f.srv"
+	echo $(((i1 - i0) * tick_ms)) >>"$tmp/$f.idle"
 }
 for r in $(seq "$runs"); do
 	timed ps ip netns exec "$ns" "$bin" scan -Pn -p 443 --tls --sni good.test --ca "$tmp/certs/ca.pem" --insecure \
@@ -136,6 +151,12 @@ printf 'median of %s: portscope %s ms, nmap %s ms, blackbox %s ms, bare OpenSSL 
 awk -v a="$ps_ms" -v b="$nmap_ms" -v c="$bb_ms" -v f="$floor_ms" 'BEGIN {
 	printf "ratio: portscope/nmap %.3f (goal <= 0.2), portscope/blackbox %.3f (goal <= 0.5)\n", a / b, a / c
 	printf "floor: bare OpenSSL client/blackbox %.3f, portscope/bare OpenSSL client %.3f\n", f / c, a / f }'
+for f in ps nmap bb floor; do
+	printf '%s %s %s\n' "$f" "$(median <"$tmp/$f.srv")" "$(median <"$tmp/$f.idle")"
+done | awk '{n[$1] = $2; i[$1] = $3} END {
+	printf "during each run (medians): nginx CPU portscope %d ms, nmap %d ms, blackbox %d ms," \
+		" bare OpenSSL client %d ms; CPU left idle %d, %d, %d, %d ms\n", n["ps"], n["nmap"],
+		n["bb"], n["floor"], i["ps"], i["nmap"], i["bb"], i["floor"] }'
 echo "peak memory: portscope $(median <"$tmp/ps.rss") KiB, nmap $(median <"$tmp/nmap.rss") KiB," \
 	"blackbox exporter $bb_hwm KiB (VmHWM) + curl $(median <"$tmp/bb.rss") KiB"
 # The expiry each tool reports for 198.18.4.1.
