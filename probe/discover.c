@@ -192,6 +192,7 @@ static bool start_connect(struct disc *d, struct slot *s, size_t idx, int which,
 	struct linger lg = { 1, 0 };
 	struct epoll_event ev = { .events = EPOLLOUT };
 	int src = -1, fd;
+	ps_err e;
 
 	if (d->o->nsources) {
 		src = ps_sources_pick(d->o->sources, d->o->nsources, fam, d->src_rr);
@@ -204,9 +205,9 @@ static bool start_connect(struct disc *d, struct slot *s, size_t idx, int which,
 	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;	/* out of descriptors: the echo and the other port remain */
-	if (src >= 0 && bind(fd, &d->o->sources[src].sa, ps_sockaddr_len(&d->o->sources[src])) < 0) {
+	if (src >= 0 && ps_source_bind(fd, &d->o->sources[src], &e) < 0) {
 		close(fd);
-		return false;
+		return false;	/* as out of descriptors: the echo and the other port remain */
 	}
 	/* Closed with a reset, not a FIN: no TIME_WAIT left behind for every live host. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));

@@ -128,3 +128,45 @@ int ps_probe_cpus(void)
 
 	return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }
+
+void ps_job_feed_init(struct ps_job_feed *f, ps_job_next_fn next, void *src, ps_result_cb cb,
+		      void *ctx)
+{
+	*f = (struct ps_job_feed){ .next = next, .src = src, .cb = cb, .ctx = ctx };
+	pthread_mutex_init(&f->jobs_mu, NULL);
+	pthread_mutex_init(&f->cb_mu, NULL);
+}
+
+void ps_job_feed_destroy(struct ps_job_feed *f)
+{
+	pthread_mutex_destroy(&f->jobs_mu);
+	pthread_mutex_destroy(&f->cb_mu);
+}
+
+int ps_job_feed_take(struct ps_job_feed *f, struct ps_probe_job *batch, int max, bool stop)
+{
+	int n = 0;
+
+	if (f->threaded)
+		pthread_mutex_lock(&f->jobs_mu);
+	if (stop)
+		f->exhausted = true;
+	while (!f->exhausted && n < max) {
+		if (f->next(f->src, &batch[n]) == 1)
+			n++;
+		else
+			f->exhausted = true;
+	}
+	if (f->threaded)
+		pthread_mutex_unlock(&f->jobs_mu);
+	return n;
+}
+
+void ps_job_feed_deliver(struct ps_job_feed *f, const struct probe_result *r)
+{
+	if (f->threaded)
+		pthread_mutex_lock(&f->cb_mu);
+	f->cb(r, f->ctx);
+	if (f->threaded)
+		pthread_mutex_unlock(&f->cb_mu);
+}

@@ -4,6 +4,7 @@
 #ifndef PS_JOBS_H
 #define PS_JOBS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +73,29 @@ static inline bool ps_probe_stopped(const struct ps_probe_opts *o)
 {
 	return o->stop && *o->stop;
 }
+
+/* The job source and the result callback an engine's loops share, each behind its mutex
+ * once more than one loop runs (`threaded`, set before the second loop starts). */
+struct ps_job_feed {
+	ps_job_next_fn next;
+	void *src;
+	ps_result_cb cb;
+	void *ctx;
+	pthread_mutex_t jobs_mu, cb_mu;
+	bool threaded;
+	bool exhausted;		/* the source has no job left, or the run was stopped */
+};
+
+void ps_job_feed_init(struct ps_job_feed *f, ps_job_next_fn next, void *src, ps_result_cb cb,
+		      void *ctx);
+void ps_job_feed_destroy(struct ps_job_feed *f);
+
+/* Up to max jobs into batch, none once stop was true or the source ran out. Returns how
+ * many; f->exhausted says whether any are left after them. */
+int ps_job_feed_take(struct ps_job_feed *f, struct ps_probe_job *batch, int max, bool stop);
+
+/* Hand a result to the callback, one loop at a time. */
+void ps_job_feed_deliver(struct ps_job_feed *f, const struct probe_result *r);
 
 /* Every engine has this signature: run every job from next(src), call cb with each result
  * as soon as it is decided (in any order), return 0 when all jobs were reported, or -1

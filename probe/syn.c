@@ -41,21 +41,10 @@ struct sslot {
 	double sent, deadline;
 };
 
-/* What the loops share: the job source and the callback, each behind its mutex once
- * there is more than one loop. */
-struct shared {
-	ps_job_next_fn next;
-	void *src;
-	ps_result_cb cb;
-	void *ctx;
-	pthread_mutex_t jobs_mu, cb_mu;
-	bool threaded, exhausted;
-};
-
 /* One loop: its own sockets, source port, slots and share of --rate and --concurrency. */
 struct syn {
 	const struct ps_probe_opts *o;
-	struct shared *sh;
+	struct ps_job_feed *feed;	/* the jobs and the callback, shared by the loops */
 	struct ps_probe_job batch[JOB_BATCH];
 	int nbatch, ibatch;
 	int raw, icmp, udp, reserve;	/* descriptors */
@@ -142,11 +131,7 @@ static void emit(struct syn *s, const struct ps_probe_job *job, enum ps_probe_st
 	struct probe_result r;
 
 	ps_result_verdict(&r, job, IPPROTO_TCP, st, reason, rtt, error);
-	if (s->sh->threaded)
-		pthread_mutex_lock(&s->sh->cb_mu);
-	s->sh->cb(&r, s->sh->ctx);
-	if (s->sh->threaded)
-		pthread_mutex_unlock(&s->sh->cb_mu);
+	ps_job_feed_deliver(s->feed, &r);
 }
 
 /* The source address the kernel would use toward daddr: --source, or a route lookup
@@ -395,19 +380,8 @@ static void teardown(struct syn *s)
  * (nor had the batch). */
 static bool fill_batch(struct syn *s)
 {
-	struct shared *sh = s->sh;
-
-	if (sh->threaded)
-		pthread_mutex_lock(&sh->jobs_mu);
-	s->nbatch = s->ibatch = 0;
-	while (!sh->exhausted && s->nbatch < JOB_BATCH) {
-		if (sh->next(sh->src, &s->batch[s->nbatch]) == 1)
-			s->nbatch++;
-		else
-			sh->exhausted = true;
-	}
-	if (sh->threaded)
-		pthread_mutex_unlock(&sh->jobs_mu);
+	s->ibatch = 0;
+	s->nbatch = ps_job_feed_take(s->feed, s->batch, JOB_BATCH, false);
 	return s->nbatch > 0;
 }
 
@@ -489,7 +463,7 @@ static int loops_wanted(const struct ps_probe_opts *o, int conc)
 int ps_syn_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts *o,
 		      ps_result_cb cb, void *ctx, ps_err *err)
 {
-	struct shared sh = { .next = next, .src = src, .cb = cb, .ctx = ctx };
+	struct ps_job_feed feed;
 	int conc = o->concurrency > 0 ? o->concurrency : PS_SYN_AUTO_CONCURRENCY;
 	int n = loops_wanted(o, conc), started = 0, rc = 0;
 	struct syn *s = calloc((size_t)n, sizeof(*s));
@@ -497,16 +471,15 @@ int ps_syn_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 
 	if (!s)
 		return ps_err_nomem(err);
-	pthread_mutex_init(&sh.jobs_mu, NULL);
-	pthread_mutex_init(&sh.cb_mu, NULL);
+	ps_job_feed_init(&feed, next, src, cb, ctx);
 	for (int k = 0; k < n && rc == 0; k++) {
 		s[k].o = o;
-		s[k].sh = &sh;
+		s[k].feed = &feed;
 		rc = setup(&s[k], o, conc, n, err);
 	}
 	/* A handful of jobs (one host) needs no second loop. */
-	if (rc == 0 && fill_batch(&s[0]) && !sh.exhausted) {
-		sh.threaded = n > 1;
+	if (rc == 0 && fill_batch(&s[0]) && !feed.exhausted) {
+		feed.threaded = n > 1;
 		for (int k = 1; k < n && pthread_create(&tids[k], NULL, loop, &s[k]) == 0; k++)
 			started = k;
 	}
@@ -517,7 +490,6 @@ int ps_syn_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	for (int k = 0; k < n; k++)
 		teardown(&s[k]);
 	free(s);
-	pthread_mutex_destroy(&sh.jobs_mu);
-	pthread_mutex_destroy(&sh.cb_mu);
+	ps_job_feed_destroy(&feed);
 	return rc;
 }

@@ -34,24 +34,10 @@
  * has no job left (the batch may still hold some). */
 static bool fill_batch(struct engine *e)
 {
-	struct shared *sh = e->sh;
-	bool more = true;
-
-	if (sh->threaded)
-		pthread_mutex_lock(&sh->jobs_mu);
-	e->nbatch = e->ibatch = 0;
-	if (ps_probe_stopped(e->o))
-		sh->exhausted = true;
-	while (!sh->exhausted && e->nbatch < JOB_BATCH) {
-		if (sh->next(sh->src, &e->batch[e->nbatch]) == 1)
-			e->nbatch++;
-		else
-			sh->exhausted = true;
-	}
-	more = !sh->exhausted;
-	if (sh->threaded)
-		pthread_mutex_unlock(&sh->jobs_mu);
-	return more;
+	e->ibatch = 0;
+	e->nbatch = (uint32_t)ps_job_feed_take(&e->sh->feed, e->batch, JOB_BATCH,
+					       ps_probe_stopped(e->o));
+	return !e->sh->feed.exhausted;
 }
 
 /* The next job for this loop; false when every job has been taken. */
@@ -80,12 +66,12 @@ static bool rate_take(struct engine *e, uint64_t now)
 
 	if (now < e->next_launch)
 		return false;
-	if (sh->threaded)
+	if (sh->feed.threaded)
 		pthread_mutex_lock(&sh->rate_mu);
 	ok = ps_tbucket_take(&sh->rate, t);
 	if (!ok)
 		wait = ps_tbucket_wait(&sh->rate, t);
-	if (sh->threaded)
+	if (sh->feed.threaded)
 		pthread_mutex_unlock(&sh->rate_mu);
 	if (!ok)
 		e->next_launch = now + (uint64_t)(wait * 1e6) + 1;
@@ -109,10 +95,10 @@ static void rate_untake(struct engine *e)
 {
 	if (!e->rated)
 		return;
-	if (e->sh->threaded)
+	if (e->sh->feed.threaded)
 		pthread_mutex_lock(&e->sh->rate_mu);
 	e->sh->rate.tokens += 1;
-	if (e->sh->threaded)
+	if (e->sh->feed.threaded)
 		pthread_mutex_unlock(&e->sh->rate_mu);
 }
 
@@ -336,12 +322,7 @@ int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	else
 		conc = (uint32_t)(budget < autoc ? budget : autoc);
 	nloops = loops_wanted(o, conc);
-	sh.next = next;
-	sh.src = src;
-	sh.cb = cb;
-	sh.ctx = ctx;
-	pthread_mutex_init(&sh.jobs_mu, NULL);
-	pthread_mutex_init(&sh.cb_mu, NULL);
+	ps_job_feed_init(&sh.feed, next, src, cb, ctx);
 	pthread_mutex_init(&sh.rate_mu, NULL);
 	if (o->rate > 0) {
 		double burst = o->rate * RATE_BURST_S;
@@ -363,7 +344,7 @@ int ps_tcp_probe_many(ps_job_next_fn next, void *src, const struct ps_probe_opts
 	 * already drains the source. */
 	if (!fill_batch(&es[0]))
 		nloops = 1;
-	sh.threaded = nloops > 1;
+	sh.feed.threaded = nloops > 1;
 	for (int k = 1; k < nloops; k++) {
 		if (pthread_create(&tids[k], NULL, worker, &es[k]) != 0)
 			break;	/* fewer loops: the others take the jobs */
@@ -382,8 +363,7 @@ end:
 	for (int k = 0; k < nloops; k++)
 		engine_free(&es[k]);
 	free(es);
-	pthread_mutex_destroy(&sh.jobs_mu);
-	pthread_mutex_destroy(&sh.cb_mu);
+	ps_job_feed_destroy(&sh.feed);
 	pthread_mutex_destroy(&sh.rate_mu);
 	return rc;
 }

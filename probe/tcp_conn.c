@@ -88,13 +88,7 @@ static void emit(struct engine *e, const struct ps_probe_job *job, enum ps_probe
 
 void ps_tcp_deliver(struct engine *e, const struct probe_result *r)
 {
-	if (e->sh->threaded) {
-		pthread_mutex_lock(&e->sh->cb_mu);
-		e->sh->cb(r, e->sh->ctx);
-		pthread_mutex_unlock(&e->sh->cb_mu);
-	} else {
-		e->sh->cb(r, e->sh->ctx);
-	}
+	ps_job_feed_deliver(&e->sh->feed, r);
 }
 
 /* What the ICMP error queued on fd (IP_RECVERR) says, if anything: returns true and

@@ -45,15 +45,10 @@ struct list {
 /* What the event loops share: the job source and the callback, each behind a lock
  * (taken only when more than one loop runs). */
 struct shared {
-	pthread_mutex_t jobs_mu, cb_mu, rate_mu;
+	struct ps_job_feed feed;	/* the jobs and the callback */
+	pthread_mutex_t rate_mu;
 	struct ps_tbucket rate;		/* --rate, one budget for every loop (rate_mu) */
-	ps_job_next_fn next;
-	void *src;
-	bool exhausted;
-	bool threaded;
 	uint32_t busy;			/* slots in use over every loop (atomic) */
-	ps_result_cb cb;
-	void *ctx;
 };
 
 /* One event loop (one thread). */
